@@ -1,0 +1,27 @@
+// `tagbench` command line: each command is a thin wrapper over the engine, registered from its own
+// module under ./commands. Every command takes --json for scripting.
+import { Command } from 'commander'
+import { registerInfo } from './commands/info'
+
+// Each entry adds one command (or a command group) to the program.
+const COMMANDS: ((program: Command) => void)[] = [registerInfo]
+
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('tagbench')
+    .description('Audio tagging experiments: datasets, AST/HTS-AT training, metrics, thresholds, ONNX tagging.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError()
+  for (const register of COMMANDS) register(program)
+  return program
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (err) {
+    console.error(`tagbench: ${err instanceof Error ? err.message : String(err)}`)
+    process.exitCode = 1
+  }
+}

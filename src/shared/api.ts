@@ -1,0 +1,136 @@
+// The one contract between the UI and the engine. Both transports (Electron IPC through the preload,
+// and the loopback WebSocket of server mode) carry exactly these requests, responses and events.
+// Domain record types live in ./types and are re-exported here so that the renderer imports one file.
+
+export * from './types'
+import type {
+  AppInfo,
+  DatasetRecord,
+  DatasetSummary,
+  DatasetImportRequest,
+  SubsetRecipe,
+  ClipPreview,
+  DirListing,
+  JobProgress,
+  RunSummary,
+  RunRecord,
+  MetricEntry,
+  RunConfigInput,
+  ExperimentSpec,
+  ExperimentSummary,
+  ExperimentPreset,
+  CostEstimate,
+  TagRequest,
+  TagFileResult,
+  ThresholdComparison,
+  OnnxExportRequest,
+  ModelChoice
+} from './types'
+
+/** Every request the UI can make: params in, result out. */
+export interface ApiMethods {
+  'app.info': { params: void; result: AppInfo }
+
+  'fs.listDir': { params: { path?: string }; result: DirListing }
+
+  'dataset.list': { params: void; result: DatasetSummary[] }
+  'dataset.get': { params: { id: string }; result: DatasetRecord }
+  'dataset.import': { params: DatasetImportRequest; result: { jobId: string } }
+  'dataset.subset': { params: { parent: string; recipe: SubsetRecipe; name: string }; result: DatasetSummary }
+  'dataset.delete': { params: { id: string }; result: { ok: true } }
+  'dataset.clip': { params: { id: string; file: string }; result: ClipPreview }
+
+  'job.list': { params: void; result: JobProgress[] }
+  'job.cancel': { params: { jobId: string }; result: { ok: boolean } }
+
+  'model.choices': { params: void; result: ModelChoice[] }
+  'model.estimate': { params: RunConfigInput; result: CostEstimate }
+
+  'run.list': { params: void; result: RunSummary[] }
+  'run.get': { params: { id: string }; result: RunRecord }
+  'run.metrics': { params: { id: string; since?: number }; result: MetricEntry[] }
+  'run.start': { params: RunConfigInput; result: { runId: string; jobId: string } }
+  'run.resume': { params: { id: string }; result: { jobId: string } }
+  'run.cancel': { params: { id: string }; result: { ok: boolean } }
+  'run.delete': { params: { id: string }; result: { ok: true } }
+  'run.thresholds': { params: { id: string }; result: ThresholdComparison }
+  'run.exportMetrics': { params: { id: string; format: 'csv' | 'json' | 'tensorboard' }; result: { path: string } }
+  'run.exportOnnx': { params: OnnxExportRequest; result: { path: string; bytes: number } }
+
+  'experiment.presets': { params: void; result: ExperimentPreset[] }
+  'experiment.start': { params: ExperimentSpec; result: ExperimentSummary }
+  'experiment.list': { params: void; result: ExperimentSummary[] }
+
+  'tag.run': { params: TagRequest; result: { jobId: string } }
+  'tag.result': { params: { jobId: string }; result: TagFileResult[] }
+}
+
+export type ApiMethod = keyof ApiMethods
+export type ParamsOf<M extends ApiMethod> = ApiMethods[M]['params']
+export type ResultOf<M extends ApiMethod> = ApiMethods[M]['result']
+
+/** Events pushed from the engine to every connected UI. */
+export type ApiEvent =
+  | { type: 'job.progress'; job: JobProgress }
+  | { type: 'run.metrics'; runId: string; entries: MetricEntry[] }
+  | { type: 'run.changed'; runId: string }
+  | { type: 'dataset.changed'; id: string }
+  | { type: 'experiment.changed'; id: string }
+
+/** One request frame on the wire (WebSocket) or through IPC. */
+export interface RequestFrame<M extends ApiMethod = ApiMethod> {
+  id: number
+  method: M
+  params: ParamsOf<M>
+}
+
+/** A failed request carries a message meant for the user: it names the file or run involved. */
+export interface ApiError {
+  message: string
+  code?: string
+}
+
+export type ResponseFrame =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: ApiError }
+
+export type ServerFrame = ResponseFrame | { event: ApiEvent }
+
+/** What the preload exposes as `window.tagbench`, and what the WebSocket client implements. */
+export interface TagbenchApi {
+  invoke<M extends ApiMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>
+  onEvent(listener: (event: ApiEvent) => void): () => void
+  /** Electron only: the real path of a dropped File (webUtils.getPathForFile); null in a browser. */
+  pathForFile(file: File): string | null
+  transport: 'ipc' | 'websocket'
+}
+
+export const API_METHODS: readonly ApiMethod[] = [
+  'app.info',
+  'fs.listDir',
+  'dataset.list',
+  'dataset.get',
+  'dataset.import',
+  'dataset.subset',
+  'dataset.delete',
+  'dataset.clip',
+  'job.list',
+  'job.cancel',
+  'model.choices',
+  'model.estimate',
+  'run.list',
+  'run.get',
+  'run.metrics',
+  'run.start',
+  'run.resume',
+  'run.cancel',
+  'run.delete',
+  'run.thresholds',
+  'run.exportMetrics',
+  'run.exportOnnx',
+  'experiment.presets',
+  'experiment.start',
+  'experiment.list',
+  'tag.run',
+  'tag.result'
+] as const

@@ -1,0 +1,391 @@
+// Record types shared by the engine and the renderer. Plain data only (JSON-serialisable), so the
+// same values travel over IPC, WebSocket and into files on disk.
+
+// ---------- app / backend ----------
+export type BackendPreference = 'auto' | 'cuda' | 'native' | 'wasm' | 'cpu'
+
+export interface BackendCandidate {
+  name: 'cuda' | 'native' | 'wasm' | 'cpu'
+  label: string
+  ok: boolean
+  /** 'chosen', or why this backend was not used (e.g. "libcudart.so.11.0: cannot open shared object file"). */
+  reason: string
+}
+
+export interface BackendReport {
+  chosen: BackendCandidate['name']
+  /** tfjs's own backend name: 'tensorflow' | 'wasm' | 'cpu'. */
+  tfBackend: string
+  label: string
+  device: string
+  threads: number
+  candidates: BackendCandidate[]
+  /** One plain sentence for the UI and CLI. */
+  summary: string
+}
+
+export interface OrtReport {
+  available: boolean
+  providers: string[]
+  /** Why CUDA (or ORT itself) is not in use. */
+  reason: string
+  version: string | null
+}
+
+export interface AppInfo {
+  name: string
+  version: string
+  dataDir: string
+  backend: BackendReport
+  ort: OrtReport
+  versions: Record<string, string>
+  platform: string
+  cpus: number
+  totalMemoryMb: number
+  transport: 'ipc' | 'websocket'
+  /** Threads per training job, as a default for the launcher. */
+  defaultThreads: number
+}
+
+export interface DirEntry {
+  name: string
+  path: string
+  isDir: boolean
+}
+
+export interface DirListing {
+  path: string
+  parent: string | null
+  entries: DirEntry[]
+}
+
+// ---------- jobs ----------
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+/** Why a job ended badly: oom and crashed come from the process, killed from a signal. */
+export type JobFailure = 'oom' | 'crashed' | 'killed' | 'error'
+
+export interface JobProgress {
+  jobId: string
+  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment'
+  /** What it works on, for the user: a dataset name, a run id. */
+  label: string
+  state: JobState
+  done: number
+  total: number
+  /** Units per second, and what the unit is ("files", "steps", "clips"). */
+  rate: number
+  unit: string
+  etaS: number | null
+  failure?: JobFailure
+  /** Readable message when failed: what happened and what to try. */
+  message?: string
+  runId?: string
+  datasetId?: string
+  startedAt: string
+  endedAt?: string
+}
+
+// ---------- datasets ----------
+export type DatasetLayout = 'folders' | 'fsd50k' | 'esc50' | 'speechcommands' | 'csv'
+export type SplitName = 'train' | 'val' | 'test'
+
+export interface DatasetImportRequest {
+  folder: string
+  name?: string
+  layout?: DatasetLayout | 'auto'
+  /** Frame rate (frames/s) for strong labels, when the folder has them. */
+  frameRate?: number
+}
+
+export interface ImportProblem {
+  /** The file or CSV row (as "file.csv:12") it concerns. */
+  where: string
+  kind: 'missing-file' | 'unreadable-audio' | 'unknown-label' | 'duplicate-row' | 'malformed-row' | 'escapes-root' | 'symlink-loop' | 'empty-folder' | 'other'
+  message: string
+}
+
+export interface DatasetFile {
+  /** Path relative to the dataset root. */
+  path: string
+  labels: string[]
+  split: SplitName
+  /** ESC-50 fold (1..5) where the layout has folds. */
+  fold?: number
+  durationS: number | null
+  sampleRate: number | null
+}
+
+export interface StrongEvent {
+  file: string
+  onset: number
+  offset: number
+  label: string
+}
+
+export interface DatasetStats {
+  clipsPerClass: Record<string, number>
+  /** Mean number of labels per clip. */
+  labelCardinality: number
+  cardinalityHistogram: { labels: number; clips: number }[]
+  imbalanceRatio: number
+  durationHistogram: { fromS: number; toS: number; clips: number }[]
+  splitSizes: Record<SplitName, number>
+  /** Share of frames that are 0 in the strong-label frame targets, when there are any. */
+  frameSparsity?: number
+}
+
+export interface DatasetSummary {
+  id: string
+  name: string
+  root: string
+  layout: DatasetLayout
+  clips: number
+  classes: number
+  multiLabel: boolean
+  splits: Record<SplitName, number>
+  folds: number[] | null
+  hasStrongLabels: boolean
+  problems: number
+  createdAt: string
+  parent?: string
+}
+
+export interface SubsetRecipe {
+  classes: string[]
+  /** 'within': every label of the clip is among the picked classes; 'single': exactly one picked label. */
+  mode: 'within' | 'single'
+  perClass?: number
+  balance?: boolean
+  seed: number
+  /** Re-draw splits with these ratios; otherwise keep the parent's. */
+  splitRatios?: { train: number; val: number; test: number }
+}
+
+export interface DatasetRecord extends DatasetSummary {
+  classNames: string[]
+  files: DatasetFile[]
+  problemList: ImportProblem[]
+  stats: DatasetStats
+  events?: StrongEvent[]
+  frameRate?: number
+  recipe?: SubsetRecipe
+  /** Content fingerprint: a hash of the file list, labels, sizes and mtimes. */
+  fingerprint: string
+}
+
+export interface ClipPreview {
+  file: string
+  sampleRate: number
+  durationS: number
+  /** Min/max pairs for a waveform drawing. */
+  peaks: number[]
+  /** Log-mel image: frames × mel, row-major, plus its shape. */
+  mel: number[]
+  melShape: [number, number]
+  /** 16-bit WAV of the decoded clip, base64, for the audio player (works over both transports). */
+  wavBase64: string
+  labels: string[]
+  events: StrongEvent[]
+}
+
+// ---------- models and runs ----------
+export type ModelKind = 'ast' | 'htsat'
+export type ModelSize = 'tiny' | 'small' | 'base'
+export type Pretraining =
+  | { kind: 'none' }
+  | { kind: 'imagenet'; path: string }
+  | { kind: 'audioset'; path: string }
+  | { kind: 'run'; runId: string }
+
+export interface ModelChoice {
+  id: string
+  label: string
+  model: ModelKind
+  size?: ModelSize
+}
+
+export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'ce'
+
+export interface RunConfigInput {
+  name?: string
+  dataset: string
+  model: ModelKind
+  size: ModelSize
+  depth?: number
+  pretrained: Pretraining
+  fstride: number
+  tstride: number
+  /** Frames per clip after pad/cut (AST target_length). */
+  targetLength?: number
+  melBins?: number
+  frozen: boolean
+  specAugment: boolean
+  freqm?: number
+  timem?: number
+  mixup: number
+  loss: LossKind
+  focalGamma?: number
+  focalAlpha?: number
+  labelSmoothing?: number
+  balancedSampling?: boolean
+  optimizer: 'adam' | 'adamw'
+  lr: number
+  weightDecay: number
+  warmupSteps: number
+  schedule: 'cosine' | 'step' | 'constant'
+  /** AST-style step decay: from this epoch, multiply by gamma each epoch. */
+  stepStart?: number
+  stepGamma?: number
+  epochs: number
+  batchSize: number
+  gradAccum?: number
+  clipNorm?: number
+  earlyStopPatience?: number
+  dropout?: number
+  dropPath?: number
+  seed: number
+  /** ESC-50: the fold used as test in cross-validation; others train. */
+  fold?: number
+  frameHead?: boolean
+  threads?: number
+  preset?: string
+}
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+
+export interface MetricEntry {
+  kind: 'step' | 'epoch' | 'test'
+  step: number
+  epoch: number
+  time: string
+  loss?: number
+  lr?: number
+  samplesPerS?: number
+  valLoss?: number
+  mAP?: number | null
+  auc?: number | null
+  dprime?: number | null
+  microF1?: number
+  macroF1?: number
+  accuracy?: number
+  ap?: (number | null)[]
+  frameF1?: number
+  eventF1?: number
+}
+
+export interface RunSummary {
+  id: string
+  name: string
+  status: RunStatus
+  config: RunConfigInput
+  datasetName: string
+  createdAt: string
+  experiment?: string
+  epochsDone: number
+  best: { epoch: number; mAP: number | null; accuracy?: number } | null
+  last: { epoch: number; mAP: number | null; accuracy?: number } | null
+  test: Record<string, number | null> | null
+  backend: string
+  device: string
+  samplesPerS: number | null
+  /** Size of the validation split, so the UI can warn when a curve means little. */
+  valClips: number
+  failure?: string
+}
+
+export interface RunRecord extends RunSummary {
+  classNames: string[]
+  codeVersion: string
+  datasetFingerprint: string
+  log: string[]
+  /** Test predictions for PR curves: scores and targets, clips × classes. */
+  testPredictions: { scores: number[][]; targets: number[][]; files: string[] } | null
+  thresholds: ThresholdComparison | null
+}
+
+export interface ThresholdMethodResult {
+  method: 'default' | 'search' | 'sgl'
+  thresholds: number[]
+  microF1: number
+  macroF1: number
+}
+
+export interface ThresholdComparison {
+  classNames: string[]
+  methods: ThresholdMethodResult[]
+}
+
+export interface CostEstimate {
+  fDim: number
+  tDim: number
+  tokens: number
+  params: number
+  /** Forward GFLOPs per clip, and a rough seconds-per-epoch on this machine. */
+  gflopsPerClip: number
+  secondsPerEpoch: number | null
+}
+
+// ---------- experiments ----------
+export interface ExperimentAxis {
+  key: keyof RunConfigInput | 'pretrained'
+  values: unknown[]
+}
+
+export interface ExperimentSpec {
+  name: string
+  base: RunConfigInput
+  axes: ExperimentAxis[]
+  seeds?: number[]
+  parallel?: number
+}
+
+export interface ExperimentSummary {
+  id: string
+  name: string
+  runIds: string[]
+  axes: ExperimentAxis[]
+  createdAt: string
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+}
+
+export interface ExperimentPreset {
+  id: string
+  label: string
+  description: string
+  axes: ExperimentAxis[]
+  base: Partial<RunConfigInput>
+}
+
+// ---------- inference ----------
+export interface TagRequest {
+  /** A run id, a .onnx file or a Hugging Face AST folder. */
+  model: string
+  paths: string[]
+  topK?: number
+  hopS?: number
+  aggregate?: 'max' | 'mean'
+}
+
+export interface TagEvent {
+  label: string
+  onset: number
+  offset: number
+  confidence: number
+}
+
+export interface TagFileResult {
+  file: string
+  error?: string
+  durationS?: number
+  top: { label: string; score: number }[]
+  /** Labels above the model's optimised thresholds. */
+  positive: string[]
+  /** Framewise activations (frames × classes) for models with a time axis. */
+  frames?: { frameRate: number; values: number[][] }
+  events?: TagEvent[]
+}
+
+export interface OnnxExportRequest {
+  runId: string
+  out?: string
+}
