@@ -1,0 +1,23 @@
+// Messages between the app and a job process. A job gets one `start` message with its spec, streams
+// `progress`/`event` messages, and ends with `result` or `error`. The parent may send `cancel`.
+import type { ApiEvent, JobProgress } from '../../shared/api'
+import type { ProgressUpdate } from '../engine/progress'
+
+/** Which engine function a job runs, and its parameters (plain JSON). */
+export interface JobSpec {
+  kind: JobProgress['kind']
+  /** Name of the runner in ./runners (e.g. 'train', 'import', 'tag'). */
+  runner: string
+  params: unknown
+  label: string
+  /** Environment the job process needs (data folder, backend choice, thread counts). */
+  env?: Record<string, string>
+}
+
+export type ParentMessage = { type: 'start'; jobId: string; spec: JobSpec } | { type: 'cancel' }
+
+export type JobMessage =
+  | { type: 'progress'; update: ProgressUpdate }
+  | { type: 'event'; event: ApiEvent }
+  | { type: 'result'; value: unknown }
+  | { type: 'error'; message: string; oom: boolean }

@@ -1,0 +1,18 @@
+// The engine functions a job process can run, by name. Each is loaded lazily inside the job process,
+// so the app process never imports tfjs or onnxruntime for work it hands to a job.
+import type { ApiEvent } from '../../shared/api'
+import type { ProgressSink } from '../engine/progress'
+
+export interface RunnerContext {
+  onProgress: ProgressSink
+  emit: (event: ApiEvent) => void
+  signal: AbortSignal
+}
+
+export type Runner = (params: any, ctx: RunnerContext) => Promise<unknown>
+
+export const RUNNERS: Record<string, () => Promise<Runner>> = {
+  // A self-test runner: reports the backend from inside a job process. Used by `tagbench info --job`
+  // and by the tests of the process model (crash, oom, kill).
+  selftest: async () => (await import('./selftest')).selftest
+}
