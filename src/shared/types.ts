@@ -66,7 +66,7 @@ export type JobFailure = 'oom' | 'crashed' | 'killed' | 'error'
 
 export interface JobProgress {
   jobId: string
-  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment'
+  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment' | 'probe'
   /** What it works on, for the user: a dataset name, a run id. */
   label: string
   state: JobState
@@ -148,6 +148,8 @@ export interface DatasetSummary {
   problems: number
   createdAt: string
   parent?: string
+  /** Plain sentences about choices the import made (e.g. how a missing validation split was drawn). */
+  notes?: string[]
 }
 
 export interface SubsetRecipe {

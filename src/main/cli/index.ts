@@ -2,9 +2,13 @@
 // module under ./commands. Every command takes --json for scripting.
 import { Command } from 'commander'
 import { registerInfo } from './commands/info'
+import { registerServe } from './commands/serve'
 
 // Each entry adds one command (or a command group) to the program.
-const COMMANDS: ((program: Command) => void)[] = [registerInfo]
+const COMMANDS: ((program: Command) => void)[] = [
+  registerInfo,
+  registerServe
+]
 
 export function buildProgram(): Command {
   const program = new Command()

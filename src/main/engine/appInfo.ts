@@ -21,10 +21,14 @@ function packageJson(): { version: string; dependencies: Record<string, string> 
   return { version: '0.0.0', dependencies: {} }
 }
 
-export async function collectAppInfo(transport: AppInfo['transport']): Promise<AppInfo> {
-  const backend = await initBackend()
+/** What only a process that loads the ML libraries can tell: run it in a job process from the app. */
+export async function probeCompute(): Promise<Pick<AppInfo, 'backend' | 'ort'>> {
+  return { backend: await initBackend(), ort: ortReport() }
+}
+
+export async function collectAppInfo(transport: AppInfo['transport'], compute?: Pick<AppInfo, 'backend' | 'ort'>): Promise<AppInfo> {
+  const { backend, ort } = compute ?? (await probeCompute())
   const pkg = packageJson()
-  const ort = ortReport()
   return {
     name: 'Tagbench',
     version: pkg.version,

@@ -14,5 +14,8 @@ export type Runner = (params: any, ctx: RunnerContext) => Promise<unknown>
 export const RUNNERS: Record<string, () => Promise<Runner>> = {
   // A self-test runner: reports the backend from inside a job process. Used by `tagbench info --job`
   // and by the tests of the process model (crash, oom, kill).
-  selftest: async () => (await import('./selftest')).selftest
+  selftest: async () => (await import('./selftest')).selftest,
+  // The backend and ONNX Runtime as a job process sees them: the app process never loads tfjs-node-gpu
+  // or ORT's CUDA provider itself (they must not share a process).
+  probe: async () => (await import('../engine/appInfo')).probeCompute
 }

@@ -1,0 +1,14 @@
+import { createRouter, createWebHashHistory } from 'vue-router'
+
+// Hash history: the same built files work from file:// in Electron and from the server.
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/datasets' },
+    { path: '/datasets', component: () => import('./pages/DatasetsPage.vue'), meta: { title: 'Datasets' } },
+    { path: '/experiments', component: () => import('./pages/ExperimentsPage.vue'), meta: { title: 'Experiments' } },
+    { path: '/runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },
+    { path: '/tag', component: () => import('./pages/TagPage.vue'), meta: { title: 'Tag' } },
+    { path: '/settings', component: () => import('./pages/SettingsPage.vue'), meta: { title: 'Settings' } }
+  ]
+})

@@ -1,0 +1,59 @@
+// Shared fixtures for end-to-end tests: server mode on loopback with a temp data folder, and
+// Debian's Chromium driven by playwright-core (no browser download).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { startServer, type RunningServer } from '../../src/main/server/server'
+
+export const SCREENSHOT_DIR = path.resolve('test-results/screenshots')
+
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[]
+  const found = candidates.find((p) => fs.existsSync(p))
+  if (!found) throw new Error('No Chromium found: install it (apt-get install -y chromium) or set CHROMIUM_PATH')
+  return found
+}
+
+export interface E2eApp {
+  server: RunningServer
+  browser: Browser
+  page: Page
+  dataDir: string
+  consoleErrors: string[]
+  shot(name: string): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openApp(): Promise<E2eApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-e2e-'))
+  process.env.TAGBENCH_DATA_DIR = dataDir
+  const server = await startServer({ rendererDir: path.resolve('out/renderer'), port: 0 })
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  const consoleErrors: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text())
+  })
+  page.on('pageerror', (e) => consoleErrors.push(e.message))
+  await page.goto(server.url)
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  return {
+    server,
+    browser,
+    page,
+    dataDir,
+    consoleErrors,
+    shot: async (name) => {
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true })
+    },
+    close: async () => {
+      await browser.close()
+      await server.close()
+    }
+  }
+}
