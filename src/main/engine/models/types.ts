@@ -1,0 +1,36 @@
+// The interface every Tagbench model implements (AST, HTS-AT, frame heads), so that the trainer,
+// evaluator, checkpoint writer and ONNX exporter never need to know which model they hold.
+import type * as tf from '@tensorflow/tfjs-core'
+import type { ModelConfig } from './config'
+
+export interface TagModel {
+  readonly config: ModelConfig
+  /** x: [B, T, F] normalised fbank (T = config.targetLength, F = config.melBins). */
+  apply(x: tf.Tensor3D, training: boolean): ModelOutput
+  /** Variables the optimizer updates (excludes the backbone when config.frozen). */
+  trainableVariables(): tf.Variable[]
+  /**
+   * All weights under their reference (PyTorch state_dict) names, PyTorch layouts. The tensors are
+   * new handles: the caller disposes them.
+   */
+  namedWeights(): Map<string, tf.Tensor>
+  dispose(): void
+}
+
+export interface ModelOutput {
+  /** [B, C] clip logits. */
+  logits: tf.Tensor2D
+  /** [B, D] pooled embedding. */
+  embedding: tf.Tensor2D
+  /** [B, T', C] for HTS-AT and frame heads (frame rate in config). */
+  frameLogits?: tf.Tensor3D
+}
+
+/** A weight held in host memory, PyTorch layout, row-major: what checkpoints and importers exchange. */
+export interface HostTensor {
+  shape: number[]
+  data: Float32Array
+}
+
+/** Reference name → weight. */
+export type WeightMap = Map<string, HostTensor>

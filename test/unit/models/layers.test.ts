@@ -1,0 +1,132 @@
+// The hand-written gradients of the fast layers against tfjs autodiff through the plain formulas,
+// on the wasm backend the engine trains on.
+import { beforeAll, describe, expect, it } from 'vitest'
+import * as tf from '@tensorflow/tfjs-core'
+import { initBackend } from '../../../src/main/engine/backend'
+import { linear, matMul } from '../../../src/main/engine/models/layers/linear'
+import { layerNorm } from '../../../src/main/engine/models/layers/layerNorm'
+import { gelu } from '../../../src/main/engine/models/layers/gelu'
+import { attentionCore } from '../../../src/main/engine/models/layers/attention'
+import { makeRng } from '../../../src/main/engine/rng'
+
+beforeAll(async () => {
+  await initBackend('wasm')
+})
+
+const rng = makeRng(7)
+const randn = (shape: number[], scale = 1) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale), shape)
+
+/** Value and gradients of sum(f(...) · r) for a fixed random r, so every output element matters. */
+function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], r: tf.Tensor): { value: Float32Array; grads: Float32Array[] } {
+  return tf.tidy(() => {
+    const value = f(...xs).dataSync() as Float32Array
+    const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), r)))(xs)
+    return { value: Float32Array.from(value), grads: grads.map((g) => Float32Array.from(g.dataSync())) }
+  })
+}
+
+function expectClose(a: Float32Array, b: Float32Array, tol = 1e-5) {
+  expect(a.length).toBe(b.length)
+  let maxB = 0
+  let maxDiff = 0
+  for (let i = 0; i < a.length; i++) {
+    maxB = Math.max(maxB, Math.abs(b[i]))
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]))
+  }
+  expect(maxB).toBeGreaterThan(0)
+  expect(maxDiff / maxB).toBeLessThan(tol)
+}
+
+function compare(fast: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], outShape: number[], tol = 1e-5) {
+  const r = randn(outShape)
+  const a = valueAndGrads(fast, xs, r)
+  const b = valueAndGrads(plain, xs, r)
+  expectClose(a.value, b.value, tol)
+  a.grads.forEach((g, i) => expectClose(g, b.grads[i], tol))
+  r.dispose()
+  xs.forEach((x) => x.dispose())
+}
+
+describe('fast layers match autodiff', () => {
+  it('matMul and linear', () => {
+    compare((a, b) => matMul(a as tf.Tensor2D, b as tf.Tensor2D), (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), [randn([7, 5]), randn([5, 3])], [7, 3])
+    compare(
+      (x, w, b) => linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D),
+      (x, w, b) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+      [randn([9, 6]), randn([6, 4]), randn([4])],
+      [9, 4]
+    )
+  })
+
+  it('linear without input gradient still trains the weights', () => {
+    const [x, w, b] = [randn([4, 3]), randn([3, 2]), randn([2])]
+    const g = tf.grads((w2: tf.Tensor, b2: tf.Tensor) => tf.sum(linear(x as tf.Tensor2D, w2 as tf.Tensor2D, b2 as tf.Tensor1D, false)))([w, b])
+    const ref = tf.grads((w2: tf.Tensor, b2: tf.Tensor) => tf.sum(tf.add(tf.matMul(x as tf.Tensor2D, w2 as tf.Tensor2D), b2)))([w, b])
+    expectClose(g[0].dataSync() as Float32Array, ref[0].dataSync() as Float32Array)
+    expectClose(g[1].dataSync() as Float32Array, ref[1].dataSync() as Float32Array)
+  })
+
+  it('layerNorm (PyTorch semantics: biased variance, eps inside the root)', () => {
+    const eps = 1e-5
+    compare(
+      (x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, eps),
+      (x, g, b) => {
+        const { mean, variance } = tf.moments(x, -1, true)
+        return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), g), b)
+      },
+      [randn([6, 8], 3), randn([8]), randn([8])],
+      [6, 8],
+      1e-4
+    )
+    // Known value: [1, 2, 3] normalises to [-√1.5, 0, √1.5] (eps small).
+    const y = layerNorm(tf.tensor2d([[1, 2, 3]]), tf.ones([3]) as tf.Tensor1D, tf.zeros([3]) as tf.Tensor1D, 1e-12).dataSync()
+    expect(y[0]).toBeCloseTo(-Math.sqrt(1.5), 5)
+    expect(y[2]).toBeCloseTo(Math.sqrt(1.5), 5)
+  })
+
+  it('exact erf GELU', () => {
+    compare((x) => gelu(x), (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1)), [randn([5, 7], 2)], [5, 7])
+    // GELU(1) = Φ(1) = 0.8413447460685429
+    expect(gelu(tf.tensor1d([1])).dataSync()[0]).toBeCloseTo(0.8413447, 6)
+  })
+
+  for (const perGroup of [true, false]) {
+    it(`attention core (${perGroup ? 'per-group 2-D products' : 'batched'}), with and without bias`, () => {
+      const scale = 0.25
+      const plain = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias?: tf.Tensor) => {
+        let s = tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale)
+        if (bias) s = tf.add(s, bias)
+        return tf.matMul(tf.softmax(s) as tf.Tensor3D, v as tf.Tensor3D)
+      }
+      compare(
+        (q, k, v) => attentionCore(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, { scale, perGroup }),
+        (q, k, v) => plain(q, k, v),
+        [randn([3, 5, 4]), randn([3, 5, 4]), randn([3, 5, 4])],
+        [3, 5, 4]
+      )
+      compare(
+        (q, k, v, b) => attentionCore(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, { scale, perGroup }, b as tf.Tensor3D),
+        plain,
+        [randn([2, 6, 3]), randn([2, 6, 3]), randn([2, 6, 3]), randn([2, 6, 6])],
+        [2, 6, 3]
+      )
+    })
+  }
+
+  it('leaves no tensors behind after a gradient step', () => {
+    const [x, w, b, g, be] = [randn([4, 6]), tf.variable(randn([6, 6])), tf.variable(randn([6])), tf.variable(tf.ones([6])), tf.variable(tf.zeros([6]))]
+    const step = () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const h = gelu(layerNorm(linear(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D), g as tf.Tensor1D, be as tf.Tensor1D, 1e-6))
+          const a = attentionCore(tf.reshape(h, [2, 2, 6]), tf.reshape(h, [2, 2, 6]), tf.reshape(h, [2, 2, 6]), { scale: 0.5 })
+          return tf.sum(tf.square(a)) as tf.Scalar
+        })
+        for (const k of Object.keys(grads)) grads[k].dispose()
+      })
+    step()
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 3; i++) step()
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
