@@ -8,6 +8,7 @@ import type {
   DatasetRecord,
   DatasetSummary,
   DatasetImportRequest,
+  DatasetLayout,
   SubsetRecipe,
   ClipPreview,
   DirListing,
@@ -34,11 +35,15 @@ export interface ApiMethods {
   'fs.listDir': { params: { path?: string }; result: DirListing }
 
   'dataset.list': { params: void; result: DatasetSummary[] }
+  /** The layout an import would use for this folder, before importing it (null with the reason when none fits). */
+  'dataset.detect': { params: { folder: string }; result: { folder: string; layout: DatasetLayout | null; message: string } }
   'dataset.get': { params: { id: string }; result: DatasetRecord }
   'dataset.import': { params: DatasetImportRequest; result: { jobId: string } }
   'dataset.subset': { params: { parent: string; recipe: SubsetRecipe; name: string }; result: DatasetSummary }
   'dataset.delete': { params: { id: string }; result: { ok: true } }
   'dataset.clip': { params: { id: string; file: string }; result: ClipPreview }
+  /** The same preview for any audio file (the Tag page's spectrogram). */
+  'audio.preview': { params: { file: string }; result: ClipPreview }
 
   'job.list': { params: void; result: JobProgress[] }
   'job.cancel': { params: { jobId: string }; result: { ok: boolean } }
@@ -109,11 +114,13 @@ export const API_METHODS: readonly ApiMethod[] = [
   'app.info',
   'fs.listDir',
   'dataset.list',
+  'dataset.detect',
   'dataset.get',
   'dataset.import',
   'dataset.subset',
   'dataset.delete',
   'dataset.clip',
+  'audio.preview',
   'job.list',
   'job.cancel',
   'model.choices',
