@@ -1,0 +1,470 @@
+// The run store: one folder per run under runsDir()/<id>/.
+//   config.json     the resolved RunConfigInput, written once at creation
+//   run.json        RunState (status, progress, results, provenance), replaced atomically on each update
+//   lock.json       { pid, hostname } of the process that set status 'running'; a 'running' run whose
+//                   process is gone is reported 'interrupted'
+//   metrics.jsonl   MetricEntry per line, append-only; a torn last line (kill -9) is ignored on read and
+//                   cut off before the next append
+//   log.txt         append-only, one timestamped line per message
+//   ckpt/last/, ckpt/best/   checkpoints, swapped in whole (see writeCheckpoint)
+//   predictions/    <split>.npy (scores), <split>-targets.npy, <split>-files.json
+//   thresholds.json ThresholdComparison, when computed
+// A run is created in a hidden temp folder and renamed into place, so listings never see half a run.
+// Each file of a run has one writer (its training process); different runs share no file, so
+// processes working on different runs cannot interfere.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
+import { readJsonSync, writeJsonAtomicSync } from '../fsutil'
+import { readNpyFloat32, writeNpy } from '../npy'
+import { runsDir } from '../paths'
+import { codeVersion } from './codeVersion'
+
+export interface RunMeta {
+  /** Display name; default config.name, else "<model>-<size>". */
+  name?: string
+  datasetName: string
+  datasetFingerprint: string
+  classNames: string[]
+  valClips: number
+  backend?: string
+  device?: string
+  experiment?: string
+}
+
+type Milestone = RunSummary['best']
+
+/** Everything run.json holds. */
+export interface RunState {
+  id: string
+  name: string
+  status: RunStatus
+  createdAt: string
+  updatedAt: string
+  startedAt: string | null
+  endedAt: string | null
+  datasetName: string
+  datasetFingerprint: string
+  classNames: string[]
+  valClips: number
+  experiment?: string
+  epochsDone: number
+  best: Milestone
+  last: Milestone
+  test: Record<string, number | null> | null
+  backend: string
+  device: string
+  samplesPerS: number | null
+  codeVersion: string
+  failure?: string
+}
+
+export type RunStatePatch = Partial<Omit<RunState, 'id' | 'createdAt' | 'updatedAt'>>
+
+interface LockFile {
+  pid: number
+  hostname: string
+  startedAt: string
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+const LOG_LINES_IN_RECORD = 500
+
+/** The folder of a run; refuses ids that could point outside the runs folder. */
+export function runDir(id: string): string {
+  if (!ID_PATTERN.test(id) || id.includes('..')) throw new Error(`Invalid run id: ${JSON.stringify(id)}`)
+  return path.join(runsDir(), id)
+}
+
+const file = (id: string, name: string) => path.join(runDir(id), name)
+const nowIso = () => new Date().toISOString()
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'run'
+}
+
+/** Ids sort by creation time: "2026-11-23T10-50-01-ast-tiny-ab12" (UTC). */
+export function makeRunId(config: Pick<RunConfigInput, 'model' | 'size'>, at: Date = new Date()): string {
+  const stamp = at.toISOString().slice(0, 19).replace(/:/g, '-')
+  return `${stamp}-${slug(`${config.model}-${config.size}`)}-${crypto.randomBytes(2).toString('hex')}`
+}
+
+export function createRun(config: RunConfigInput, meta: RunMeta, at: Date = new Date()): string {
+  fs.mkdirSync(runsDir(), { recursive: true })
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const id = makeRunId(config, at)
+    const staging = path.join(runsDir(), `.creating-${id}-${process.pid}`)
+    fs.mkdirSync(staging)
+    const created = at.toISOString()
+    const state: RunState = {
+      id,
+      name: meta.name ?? config.name ?? `${config.model}-${config.size}`,
+      status: 'queued',
+      createdAt: created,
+      updatedAt: created,
+      startedAt: null,
+      endedAt: null,
+      datasetName: meta.datasetName,
+      datasetFingerprint: meta.datasetFingerprint,
+      classNames: meta.classNames,
+      valClips: meta.valClips,
+      ...(meta.experiment ? { experiment: meta.experiment } : {}),
+      epochsDone: 0,
+      best: null,
+      last: null,
+      test: null,
+      backend: meta.backend ?? '',
+      device: meta.device ?? '',
+      samplesPerS: null,
+      codeVersion: codeVersion()
+    }
+    writeJsonAtomicSync(path.join(staging, 'config.json'), config)
+    writeJsonAtomicSync(path.join(staging, 'run.json'), state)
+    fs.writeFileSync(path.join(staging, 'metrics.jsonl'), '')
+    fs.writeFileSync(path.join(staging, 'log.txt'), '')
+    try {
+      // Renaming onto an existing folder fails (non-empty) or would merge; check first, then rename.
+      if (fs.existsSync(path.join(runsDir(), id))) throw Object.assign(new Error('exists'), { code: 'EEXIST' })
+      fs.renameSync(staging, path.join(runsDir(), id))
+      return id
+    } catch (err) {
+      fs.rmSync(staging, { recursive: true, force: true })
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw new Error(`Could not create run folder in ${runsDir()}: ${(err as Error).message}`)
+    }
+  }
+  throw new Error(`Could not find a free run id in ${runsDir()}`)
+}
+
+export function readRunState(id: string): RunState {
+  return readJsonSync<RunState>(file(id, 'run.json'))
+}
+
+export function readRunConfig(id: string): RunConfigInput {
+  return readJsonSync<RunConfigInput>(file(id, 'config.json'))
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function readLock(id: string): LockFile | null {
+  try {
+    return JSON.parse(fs.readFileSync(file(id, 'lock.json'), 'utf8')) as LockFile
+  } catch {
+    return null
+  }
+}
+
+/** Whether the process that marked this run 'running' still exists (a lock from another host counts as alive). */
+export function runProcessAlive(id: string): boolean {
+  const lock = readLock(id)
+  if (!lock) return false
+  if (lock.hostname !== os.hostname()) return true
+  return pidAlive(lock.pid)
+}
+
+/** Status as the user should see it: 'running' with no live process is 'interrupted'. */
+function effectiveStatus(id: string, status: RunStatus): RunStatus {
+  return status === 'running' && !runProcessAlive(id) ? 'interrupted' : status
+}
+
+/**
+ * Merge a patch into run.json (atomic replace). Setting status 'running' takes the run's lock for this
+ * process; any other status releases it. Terminal statuses stamp endedAt.
+ */
+export function updateRunStatus(id: string, patch: RunStatePatch): RunState {
+  const current = readRunState(id)
+  const next: RunState = { ...current, ...patch, id: current.id, createdAt: current.createdAt, updatedAt: nowIso() }
+  if (patch.status === 'running') {
+    const lock: LockFile = { pid: process.pid, hostname: os.hostname(), startedAt: nowIso() }
+    writeJsonAtomicSync(file(id, 'lock.json'), lock)
+    next.startedAt = current.startedAt ?? lock.startedAt
+    next.endedAt = null
+    delete next.failure
+  }
+  if (patch.status && patch.status !== 'running' && patch.status !== 'queued' && patch.endedAt === undefined) next.endedAt = nowIso()
+  writeJsonAtomicSync(file(id, 'run.json'), next)
+  if (patch.status && patch.status !== 'running') fs.rmSync(file(id, 'lock.json'), { force: true })
+  return next
+}
+
+function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
+  return {
+    id: state.id,
+    name: state.name,
+    status: effectiveStatus(state.id, state.status),
+    config,
+    datasetName: state.datasetName,
+    createdAt: state.createdAt,
+    ...(state.experiment ? { experiment: state.experiment } : {}),
+    epochsDone: state.epochsDone,
+    best: state.best,
+    last: state.last,
+    test: state.test,
+    backend: state.backend,
+    device: state.device,
+    samplesPerS: state.samplesPerS,
+    valClips: state.valClips,
+    ...(state.failure ? { failure: state.failure } : {})
+  }
+}
+
+/** Remove staging and deletion leftovers of processes that are gone. */
+function sweepLeftovers(): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(runsDir())
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const m = /^\.(creating|deleted)-.*-(\d+)$/.exec(name)
+    if (m && (m[1] === 'deleted' || !pidAlive(Number(m[2])))) fs.rmSync(path.join(runsDir(), name), { recursive: true, force: true })
+  }
+}
+
+/** All runs, newest first. A folder whose run.json or config.json cannot be read is skipped and reported. */
+export function listRuns(onProblem?: (message: string) => void): RunSummary[] {
+  sweepLeftovers()
+  let names: string[]
+  try {
+    names = fs.readdirSync(runsDir())
+  } catch {
+    return []
+  }
+  const out: RunSummary[] = []
+  for (const name of names.sort().reverse()) {
+    if (name.startsWith('.') || !ID_PATTERN.test(name)) continue
+    try {
+      if (!fs.statSync(path.join(runsDir(), name)).isDirectory()) continue
+      out.push(summaryOf(readRunState(name), readRunConfig(name)))
+    } catch (err) {
+      onProblem?.((err as Error).message)
+    }
+  }
+  return out
+}
+
+function readTail(fileName: string, maxLines: number): string[] {
+  let text: string
+  try {
+    text = fs.readFileSync(fileName, 'utf8')
+  } catch {
+    return []
+  }
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  return lines.slice(-maxLines)
+}
+
+export function loadRun(id: string): RunRecord {
+  const state = readRunState(id)
+  const config = readRunConfig(id)
+  const thresholdsFile = file(id, 'thresholds.json')
+  return {
+    ...summaryOf(state, config),
+    classNames: state.classNames,
+    codeVersion: state.codeVersion,
+    datasetFingerprint: state.datasetFingerprint,
+    log: readTail(file(id, 'log.txt'), LOG_LINES_IN_RECORD),
+    testPredictions: loadPredictionsAsRows(id, 'test'),
+    thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null
+  }
+}
+
+/**
+ * Cut a torn last line (no trailing newline, left by a killed writer) so the next append starts on a
+ * fresh line. Reads backwards from the end only as far as the last newline.
+ */
+function repairTornTail(fileName: string): void {
+  let fd: number
+  try {
+    fd = fs.openSync(fileName, 'r+')
+  } catch {
+    return
+  }
+  try {
+    const size = fs.fstatSync(fd).size
+    if (size === 0) return
+    const chunk = Buffer.alloc(64 * 1024)
+    let end = size
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length)
+      const n = fs.readSync(fd, chunk, 0, end - start, start)
+      const nl = chunk.subarray(0, n).lastIndexOf(0x0a)
+      if (nl >= 0) {
+        if (start + nl + 1 !== size) fs.ftruncateSync(fd, start + nl + 1)
+        return
+      }
+      end = start
+    }
+    fs.ftruncateSync(fd, 0)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** Append entries as JSON lines, in one write. */
+export function appendMetrics(id: string, entries: MetricEntry[]): void {
+  if (entries.length === 0) return
+  const target = file(id, 'metrics.jsonl')
+  repairTornTail(target)
+  fs.appendFileSync(target, entries.map((e) => JSON.stringify(e)).join('\n') + '\n')
+}
+
+/**
+ * Entries of metrics.jsonl, skipping the first `since` (how many the caller already holds). A torn
+ * last line is ignored; so is any unreadable line, rather than failing the whole read.
+ */
+export function readMetrics(id: string, since = 0): MetricEntry[] {
+  let text: string
+  try {
+    text = fs.readFileSync(file(id, 'metrics.jsonl'), 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (!fs.existsSync(runDir(id))) throw new Error(`No run ${id} in ${runsDir()}`)
+      return []
+    }
+    throw new Error(`Cannot read ${file(id, 'metrics.jsonl')}: ${(err as Error).message}`)
+  }
+  const lines = text.split('\n')
+  lines.pop() // the text after the last newline: empty, or a torn line
+  const out: MetricEntry[] = []
+  for (const line of lines) {
+    if (!line) continue
+    try {
+      out.push(JSON.parse(line) as MetricEntry)
+    } catch {
+      // A damaged line in the middle cannot come from our appends; skip it rather than lose the rest.
+    }
+  }
+  return out.slice(since)
+}
+
+export function appendLog(id: string, message: string): void {
+  const lines = message.split('\n').map((l) => `${nowIso()} ${l}`)
+  fs.appendFileSync(file(id, 'log.txt'), lines.join('\n') + '\n')
+}
+
+export type CheckpointSlot = 'last' | 'best'
+
+export function checkpointDir(id: string, slot: CheckpointSlot): string {
+  return path.join(runDir(id), 'ckpt', slot)
+}
+
+/**
+ * Write a checkpoint into `ckpt/.<slot>-tmp-<pid>` with `write(dir)` (e.g. MODELS' saveCheckpoint), then
+ * swap it in: rename the old one to `.<slot>-old-<pid>`, rename the new one into place, delete the old.
+ * A crash at any point leaves either the old or the new checkpoint in place, or the old one under its
+ * -old- name, which recoverCheckpoints puts back.
+ */
+export async function writeCheckpoint(id: string, slot: CheckpointSlot, write: (dir: string) => unknown): Promise<string> {
+  const ckpt = path.join(runDir(id), 'ckpt')
+  const target = path.join(ckpt, slot)
+  const tmp = path.join(ckpt, `.${slot}-tmp-${process.pid}`)
+  const old = path.join(ckpt, `.${slot}-old-${process.pid}`)
+  fs.rmSync(tmp, { recursive: true, force: true })
+  fs.mkdirSync(tmp, { recursive: true })
+  try {
+    await write(tmp)
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true })
+    throw err
+  }
+  fs.rmSync(old, { recursive: true, force: true })
+  const hadOld = fs.existsSync(target)
+  if (hadOld) fs.renameSync(target, old)
+  fs.renameSync(tmp, target)
+  if (hadOld) fs.rmSync(old, { recursive: true, force: true })
+  return target
+}
+
+/**
+ * Repair the checkpoint folder after a crash: when a slot is missing but an -old- copy exists, the
+ * crash came between the two renames, so the old checkpoint goes back; all other leftovers go.
+ * Call before resuming a run.
+ */
+export function recoverCheckpoints(id: string): void {
+  const ckpt = path.join(runDir(id), 'ckpt')
+  let names: string[]
+  try {
+    names = fs.readdirSync(ckpt)
+  } catch {
+    return
+  }
+  for (const slot of ['last', 'best'] as const) {
+    const target = path.join(ckpt, slot)
+    const olds = names.filter((n) => n.startsWith(`.${slot}-old-`))
+    if (!fs.existsSync(target) && olds.length > 0) fs.renameSync(path.join(ckpt, olds[0]), target)
+  }
+  for (const name of fs.readdirSync(ckpt)) {
+    if (/^\.(last|best)-(tmp|old)-\d+$/.test(name)) fs.rmSync(path.join(ckpt, name), { recursive: true, force: true })
+  }
+}
+
+export interface Predictions {
+  scores: Float32Array
+  targets: Float32Array
+  nClips: number
+  nClasses: number
+  files: string[]
+}
+
+const SPLIT_PATTERN = /^[a-z0-9-]+$/
+
+export function savePredictions(id: string, split: string, p: Predictions): void {
+  if (!SPLIT_PATTERN.test(split)) throw new Error(`Invalid prediction split name: ${split}`)
+  if (p.scores.length !== p.nClips * p.nClasses || p.targets.length !== p.nClips * p.nClasses || p.files.length !== p.nClips) {
+    throw new Error(`savePredictions: ${p.nClips} clips × ${p.nClasses} classes do not fit ${p.scores.length} scores, ${p.targets.length} targets, ${p.files.length} files`)
+  }
+  const dir = path.join(runDir(id), 'predictions')
+  writeNpy(path.join(dir, `${split}.npy`), p.scores, [p.nClips, p.nClasses])
+  writeNpy(path.join(dir, `${split}-targets.npy`), p.targets, [p.nClips, p.nClasses])
+  writeJsonAtomicSync(path.join(dir, `${split}-files.json`), p.files)
+}
+
+export function loadPredictions(id: string, split: string): Predictions | null {
+  if (!SPLIT_PATTERN.test(split)) throw new Error(`Invalid prediction split name: ${split}`)
+  const dir = path.join(runDir(id), 'predictions')
+  const scoresFile = path.join(dir, `${split}.npy`)
+  if (!fs.existsSync(scoresFile)) return null
+  const scores = readNpyFloat32(scoresFile)
+  const targets = readNpyFloat32(path.join(dir, `${split}-targets.npy`))
+  const files = readJsonSync<string[]>(path.join(dir, `${split}-files.json`))
+  const [nClips, nClasses] = scores.shape
+  if (scores.shape.length !== 2 || targets.shape.join() !== scores.shape.join() || files.length !== nClips) {
+    throw new Error(`Predictions of run ${id} (${dir}) do not agree: scores [${scores.shape}], targets [${targets.shape}], ${files.length} files`)
+  }
+  return { scores: scores.data, targets: targets.data, nClips, nClasses, files }
+}
+
+function loadPredictionsAsRows(id: string, split: string): RunRecord['testPredictions'] {
+  const p = loadPredictions(id, split)
+  if (!p) return null
+  const rows = (m: Float32Array) => Array.from({ length: p.nClips }, (_, i) => Array.from(m.subarray(i * p.nClasses, (i + 1) * p.nClasses)))
+  return { scores: rows(p.scores), targets: rows(p.targets), files: p.files }
+}
+
+export function saveThresholds(id: string, comparison: ThresholdComparison): void {
+  writeJsonAtomicSync(file(id, 'thresholds.json'), comparison)
+}
+
+/** Delete a run folder: renamed away first (so it vanishes at once), then removed. Refuses a live run. */
+export function deleteRun(id: string): void {
+  const dir = runDir(id)
+  if (!fs.existsSync(dir)) throw new Error(`No run ${id} in ${runsDir()}`)
+  const lock = readLock(id)
+  if (lock && runProcessAlive(id)) throw new Error(`Run ${id} is still running (pid ${lock.pid}); cancel it first`)
+  const trash = path.join(runsDir(), `.deleted-${id}-${process.pid}`)
+  fs.renameSync(dir, trash)
+  fs.rmSync(trash, { recursive: true, force: true })
+}
