@@ -46,7 +46,7 @@ export interface AstConfig extends ModelConfigBase {
  * HTS-AT's config is defined by its owner in ./htsat/config.ts (it extends ModelConfigBase with
  * kind: 'htsat') and joins the union below.
  */
-export type ModelConfig = AstConfig
+export type ModelConfig = AstConfig | import('./htsat/config').HtsatConfig
 
 /** Width and heads of the DeiT sizes. */
 export const AST_SIZES: Record<ModelSize, { embedDim: number; heads: number }> = {
