@@ -14,6 +14,12 @@ export interface TagModel {
    * new handles: the caller disposes them.
    */
   namedWeights(): Map<string, tf.Tensor>
+  /**
+   * Overwrite weights from reference-named, PyTorch-layout host tensors (checkpoints, importers).
+   * Every given name must be a weight of this model with the same shape, else an Error naming
+   * `source` and the tensor. Returns the names of the model's weights that were not given.
+   */
+  loadWeights(weights: WeightMap, source: string): string[]
   dispose(): void
 }
 
