@@ -107,6 +107,36 @@ describe('HTS-AT matches the PyTorch reference', () => {
   })
 })
 
+describe('HTS-AT gradients match PyTorch autograd', () => {
+  it('d(projected clip + frame logits)/d(weights) in training mode', () => {
+    const model = createHtsat(cfg, 1)
+    model.loadWeights(weights(), 'htsat_tiny.bin')
+    const input = get('input')
+    const x = tf.tensor3d(input.data, input.shape as [number, number, number])
+    const pc = get('train/projClip')
+    const pf = get('train/projFrame')
+    const projClip = tf.tensor(pc.data, pc.shape)
+    const projFrame = tf.tensor(pf.data, pf.shape)
+    const { grads } = tf.variableGrads(() => {
+      const out = model.apply(x, true)
+      return tf.add(tf.sum(tf.mul(out.logits, projClip)), tf.sum(tf.mul(out.frameLogits!, projFrame))) as tf.Scalar
+    }, model.trainableVariables())
+    const checked = [...fixture.keys()].filter((n) => n.startsWith('grad/'))
+    expect(checked.length).toBeGreaterThan(10)
+    for (const name of checked) {
+      const p = model.params.list().find((q) => q.name === name.slice('grad/'.length))!
+      const g = grads[p.variable.name]
+      // Internal 'linear' layout is [in, out]; the reference's is [out, ...in].
+      const torchLayout = tf.tidy(() => (p.layout === 'linear' ? tf.transpose(g) : g.clone()))
+      expect(torchLayout.size).toBe(get(name).data.length)
+      expect(relErr(torchLayout.dataSync(), get(name).data), name).toBeLessThanOrEqual(TOL)
+      torchLayout.dispose()
+    }
+    tf.dispose([x, projClip, projFrame, ...Object.values(grads)])
+    model.dispose()
+  })
+})
+
 describe('frame head matches PyTorch (mean over frequency, Linear, linear resampling)', () => {
   const { fDim, tDim } = manifest.frameHead
   for (const frames of [tDim, 3, 16]) {
