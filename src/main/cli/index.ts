@@ -2,12 +2,18 @@
 // module under ./commands. Every command takes --json for scripting.
 import { Command } from 'commander'
 import { registerInfo } from './commands/info'
+import { registerDataset } from './commands/dataset'
 import { registerServe } from './commands/serve'
+import { registerMetrics } from './commands/metrics'
+import { registerThresholds } from './commands/thresholds'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
   registerInfo,
-  registerServe
+  registerDataset,
+  registerServe,
+  registerMetrics,
+  registerThresholds
 ]
 
 export function buildProgram(): Command {

@@ -1,0 +1,121 @@
+// Importing a folder as a dataset: detect (or take) the layout, walk the audio, read the layout's
+// tables, attach strong labels, probe every clip (bounded concurrency, with progress and
+// cancellation), complete the splits, compute statistics and a fingerprint, and save the record.
+// Bad rows and files become ImportProblems in the record; the import goes on with the rest.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { DatasetFile, DatasetImportRequest, DatasetLayout, DatasetRecord, ImportProblem, StrongEvent } from '../../../shared/types'
+import { progressTracker, type ProgressSink } from '../progress'
+import { makeFileIndex } from './files'
+import { datasetFingerprint } from './fingerprint'
+import { DEFAULT_FRAME_RATE } from './frames'
+import { BACKGROUND_NOISE, detectLayout, scanLayout } from './layouts'
+import { audioBaseDirs } from './layouts/csv'
+import { findStrongTables, readStrongLabels } from './layouts/strong'
+import type { ScanContext } from './layouts/types'
+import { probeFiles } from './probe'
+import { completeSplits } from './split'
+import { computeStats } from './stats'
+import { newDatasetId, saveDataset, uniqueName } from './store'
+import { walkAudio } from './walk'
+
+export interface ImportOptions {
+  onProgress?: ProgressSink
+  signal?: AbortSignal
+  /** Probes in flight at once. */
+  concurrency?: number
+}
+
+async function datasetRoot(folder: string): Promise<string> {
+  let st: fs.Stats
+  try {
+    st = await fs.promises.stat(folder)
+  } catch (err) {
+    throw new Error(`Cannot open dataset folder ${folder}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  if (!st.isDirectory()) throw new Error(`${folder} is not a folder`)
+  return fs.promises.realpath(folder)
+}
+
+export async function importDataset(req: DatasetImportRequest, opts: ImportOptions = {}): Promise<DatasetRecord> {
+  const { signal } = opts
+  const root = await datasetRoot(req.folder)
+  const layout: DatasetLayout = req.layout && req.layout !== 'auto' ? req.layout : await detectLayout(root)
+  const name = uniqueName(req.name?.trim() || path.basename(root))
+  const frameRate = req.frameRate ?? DEFAULT_FRAME_RATE
+  if (!(frameRate > 0)) throw new Error(`Frame rate must be positive, got ${req.frameRate}`)
+  const tracker = progressTracker(`Importing ${name}`, 0, 'files', opts.onProgress ?? (() => {}))
+  tracker.update(0, 0, true)
+
+  const walk = await walkAudio(root, { signal, skipDir: layout === 'speechcommands' ? (rel) => rel === BACKGROUND_NOISE : undefined })
+  const ctx: ScanContext = { root, files: walk.files, index: makeFileIndex(walk.files), problems: [...walk.problems], signal }
+  const scan = await scanLayout(layout, ctx, walk)
+  const strongTables = await findStrongTables(root)
+  let events: StrongEvent[] | undefined
+  if (strongTables.length > 0) {
+    events = await readStrongLabels(ctx, strongTables, new Set(scan.clips.map((c) => c.path)), scan.classNames, audioBaseDirs(walk.files))
+    scan.notes.push(`Strong labels from ${strongTables.join(', ')}: ${events.length} events.`)
+  }
+  if (scan.clips.length === 0) throw new Error(`No usable clips in ${root} (${layout} layout). ${describeProblems(ctx.problems)}`)
+
+  tracker.update(0, scan.clips.length, true)
+  const probed = await probeFiles(
+    root,
+    scan.clips.map((c) => c.path),
+    { concurrency: opts.concurrency, signal, onDone: (done) => tracker.update(done) }
+  )
+  ctx.problems.push(...probed.problems)
+  const clips = scan.clips.filter((c) => probed.ok.has(c.path))
+  if (clips.length === 0) throw new Error(`No readable audio in ${root}. ${describeProblems(ctx.problems)}`)
+  const kept = new Set(clips.map((c) => c.path))
+  events = events?.filter((e) => kept.has(e.file))
+
+  const classIndex = new Map(scan.classNames.map((c, i) => [c, i]))
+  const items = clips.map((c) => ({ classes: c.labels.map((l) => classIndex.get(l)!), group: c.group, split: c.split }))
+  const notes = [...scan.notes, ...completeSplits(items)]
+  const files: DatasetFile[] = clips.map((c, i) => {
+    const p = probed.ok.get(c.path)!
+    const f: DatasetFile = { path: c.path, labels: c.labels, split: items[i].split!, durationS: p.durationS, sampleRate: p.sampleRate }
+    if (c.fold !== undefined) f.fold = c.fold
+    return f
+  })
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const stats = computeStats(files, scan.classNames, events, frameRate)
+  const record: DatasetRecord = {
+    id: newDatasetId(name),
+    name,
+    root,
+    layout,
+    clips: files.length,
+    classes: scan.classNames.length,
+    multiLabel: files.some((f) => f.labels.length > 1),
+    splits: stats.splitSizes,
+    folds: scan.folds,
+    hasStrongLabels: (events?.length ?? 0) > 0,
+    problems: ctx.problems.length,
+    createdAt: new Date().toISOString(),
+    notes,
+    classNames: scan.classNames,
+    files,
+    problemList: ctx.problems,
+    stats,
+    fingerprint: datasetFingerprint(files, probed.ok, events)
+  }
+  if (events && events.length > 0) {
+    record.events = events
+    record.frameRate = frameRate
+  }
+  signal?.throwIfAborted()
+  await saveDataset(record)
+  tracker.update(files.length, files.length, true)
+  return record
+}
+
+/** A short account of the problems for an error message: counts per kind and the first one. */
+function describeProblems(problems: ImportProblem[]): string {
+  if (problems.length === 0) return 'No audio files were found.'
+  const kinds = new Map<string, number>()
+  for (const p of problems) kinds.set(p.kind, (kinds.get(p.kind) ?? 0) + 1)
+  const first = problems[0]
+  return `Problems: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}; first: ${first.where}: ${first.message}`
+}
