@@ -243,6 +243,8 @@ export interface RunConfigInput {
   gradAccum?: number
   clipNorm?: number
   earlyStopPatience?: number
+  /** Also save ckpt/last every N optimizer steps (0: only at the end of each epoch). */
+  checkpointEverySteps?: number
   dropout?: number
   dropPath?: number
   seed: number
