@@ -6,6 +6,7 @@ import { registerDataset } from './commands/dataset'
 import { registerServe } from './commands/serve'
 import { registerMetrics } from './commands/metrics'
 import { registerThresholds } from './commands/thresholds'
+import { registerFeatures } from './commands/features'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -13,7 +14,8 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerDataset,
   registerServe,
   registerMetrics,
-  registerThresholds
+  registerThresholds,
+  registerFeatures
 ]
 
 export function buildProgram(): Command {

@@ -1,0 +1,226 @@
+// Feature cache: every audio file's raw fbank is computed once per (file version × settings) and kept on disk
+// (layout and atomicity in cacheStore.ts). Misses are computed by a pool of worker threads, one per core;
+// if workers cannot start (e.g. a bundle without the worker entry), extraction runs in this thread instead
+// and says so. A file that cannot be decoded is reported with its reason and the rest go on.
+import os from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { progressTracker, type ProgressSink } from '../progress'
+import { computeFeature, type FeatureSettings } from './extract'
+import { entryPath, readEntry, writeEntry } from './cacheStore'
+import type { Fbank } from './fbank'
+import type { WorkerJob, WorkerReply } from './cacheWorker'
+
+export type { FeatureSettings } from './extract'
+
+/** Where a file's features are, and their shape; load the values with loadCachedFeature. */
+export interface CachedFeature {
+  entry: string
+  frames: number
+  melBins: number
+}
+
+export interface ExtractOptions {
+  onProgress?: ProgressSink
+  /** Notes for the user's log, e.g. why extraction fell back to one thread. */
+  onLog?: (message: string) => void
+  signal?: AbortSignal
+  /** Worker threads; default one per core. 0 computes in this thread. */
+  threads?: number
+}
+
+export interface ExtractResult {
+  ok: Map<string, CachedFeature>
+  errors: { file: string; message: string }[]
+  /** How many were already cached. */
+  hits: number
+  /** Worker threads used for the misses (0: in this thread). */
+  workers: number
+}
+
+interface Job {
+  file: string
+  entry: string
+}
+
+/** The worker entry beside this module: a tsx bootstrap for the .ts source (dev, CLI, tests), or a built .js. */
+const workerUrl = (): URL =>
+  import.meta.url.endsWith('.ts') ? new URL('./cacheWorkerEntry.mjs', import.meta.url) : new URL('./cacheWorker.js', import.meta.url)
+
+const cancelled = (): Error => new Error('Feature extraction cancelled')
+
+/** Start a worker and wait for its 'ready'; rejects with the reason it could not start. */
+function startWorker(): Promise<Worker> {
+  return new Promise((resolve, reject) => {
+    let worker: Worker
+    try {
+      worker = new Worker(workerUrl())
+    } catch (err) {
+      reject(err)
+      return
+    }
+    const onMessage = (msg: WorkerReply) => {
+      if (msg.type !== 'ready') return
+      worker.off('error', onError).off('exit', onExit).off('message', onMessage)
+      resolve(worker)
+    }
+    const onError = (err: Error) => {
+      void worker.terminate()
+      reject(err)
+    }
+    const onExit = (code: number) => reject(new Error(`worker exited with code ${code} before it was ready`))
+    worker.on('message', onMessage).once('error', onError).once('exit', onExit)
+  })
+}
+
+/**
+ * Run jobs on up to `count` workers. Resolves when all are done; a worker that dies takes only its current
+ * file down (reported as that file's error) and is replaced. Rejects if no worker can start at all (before
+ * any job, or after the last one died), or on abort; the caller then handles the jobs not yet reported.
+ */
+async function runOnWorkers(
+  jobs: Job[],
+  count: number,
+  settings: FeatureSettings,
+  onResult: (job: Job, result: { frames: number; melBins: number } | { message: string }) => void,
+  signal?: AbortSignal
+): Promise<void> {
+  const first = await startWorker()
+  const workers = new Set<Worker>()
+  let next = 0
+  let finished = 0
+  return new Promise<void>((resolve, reject) => {
+    let closed = false
+    const close = () => {
+      closed = true
+      signal?.removeEventListener('abort', onAbort)
+      for (const w of workers) void w.terminate()
+      workers.clear()
+    }
+    const fail = (err: Error) => {
+      if (closed) return
+      close()
+      reject(err)
+    }
+    const onAbort = () => fail(cancelled())
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const report = (id: number, result: { frames: number; melBins: number } | { message: string }) => {
+      onResult(jobs[id], result)
+      if (++finished === jobs.length && !closed) {
+        close()
+        resolve()
+      }
+    }
+    const add = (worker: Worker) => {
+      if (closed) {
+        void worker.terminate()
+        return
+      }
+      workers.add(worker)
+      let current = -1
+      const feed = () => {
+        if (closed || next >= jobs.length) return
+        current = next++
+        const job = jobs[current]
+        worker.postMessage({ id: current, file: job.file, entry: job.entry, settings } satisfies WorkerJob)
+      }
+      worker.on('message', (msg: WorkerReply) => {
+        if (msg.type === 'ready' || closed) return
+        current = -1
+        report(msg.id, msg.type === 'done' ? { frames: msg.frames, melBins: msg.melBins } : { message: msg.message })
+        feed()
+      })
+      const died = (reason: string) => {
+        if (closed || !workers.delete(worker)) return
+        if (current >= 0) {
+          const id = current
+          current = -1
+          report(id, { message: `${jobs[id].file}: the feature worker stopped while processing it (${reason})` })
+        }
+        if (!closed && next < jobs.length) startWorker().then(add, (err: Error) => (workers.size === 0 ? fail(err) : undefined))
+      }
+      worker.on('error', (err) => died(err.message))
+      worker.on('exit', (code) => died(`exit code ${code}`))
+      feed()
+    }
+    add(first)
+    for (let i = 1; i < Math.min(count, jobs.length); i++) startWorker().then(add, () => undefined)
+    if (signal?.aborted) onAbort()
+  })
+}
+
+/**
+ * Make sure every file has its features in the cache: cached ones are checked, the rest computed in
+ * parallel. Files that fail are listed in `errors` with the reason; the others are in `ok`.
+ */
+export async function extractFeatures(files: string[], settings: FeatureSettings, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const unique = [...new Set(files)]
+  const ok = new Map<string, CachedFeature>()
+  const errors: { file: string; message: string }[] = []
+  const tracker = progressTracker('Extracting features', unique.length, 'files', opts.onProgress ?? (() => undefined))
+  let done = 0
+  const step = () => tracker.update(++done, unique.length, done === unique.length)
+
+  // 1. Hits: whole, valid entries for the file as it is now.
+  const misses: Job[] = []
+  for (const file of unique) {
+    if (opts.signal?.aborted) throw cancelled()
+    let entry: string
+    try {
+      entry = await entryPath(file, settings)
+    } catch (err) {
+      errors.push({ file, message: (err as Error).message })
+      step()
+      continue
+    }
+    const hit = await readEntry(entry, settings.melBins)
+    if (hit) {
+      ok.set(file, { entry, frames: hit.frames, melBins: hit.melBins })
+      step()
+    } else misses.push({ file, entry })
+  }
+  const hits = ok.size
+
+  // 2. Misses: worker threads, or this thread if they cannot start.
+  const reported = new Set<string>()
+  const record = (job: Job, result: { frames: number; melBins: number } | { message: string }) => {
+    reported.add(job.file)
+    if ('message' in result) errors.push({ file: job.file, message: result.message })
+    else ok.set(job.file, { entry: job.entry, frames: result.frames, melBins: result.melBins })
+    step()
+  }
+  let workers = Math.min(opts.threads ?? os.availableParallelism(), misses.length)
+  if (workers > 0) {
+    try {
+      await runOnWorkers(misses, workers, settings, record, opts.signal)
+    } catch (err) {
+      if (opts.signal?.aborted) throw cancelled()
+      opts.onLog?.(`Feature workers could not start (${(err as Error).message}); extracting in this thread instead`)
+      workers = 0
+    }
+  }
+  if (workers === 0) {
+    for (const job of misses) {
+      if (reported.has(job.file)) continue
+      if (opts.signal?.aborted) throw cancelled()
+      try {
+        const fb = await computeFeature(job.file, settings)
+        await writeEntry(job.entry, fb)
+        record(job, fb)
+      } catch (err) {
+        record(job, { message: (err as Error).message })
+      }
+    }
+  }
+  return { ok, errors, hits, workers }
+}
+
+/** A file's features: from the cache, or computed in this thread and stored on a miss. */
+export async function loadCachedFeature(file: string, settings: FeatureSettings): Promise<Fbank> {
+  const entry = await entryPath(file, settings)
+  const hit = await readEntry(entry, settings.melBins)
+  if (hit) return hit
+  const fb = await computeFeature(file, settings)
+  await writeEntry(entry, fb)
+  return fb
+}
+

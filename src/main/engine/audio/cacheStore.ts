@@ -1,0 +1,59 @@
+// On-disk layout of the feature cache: one float32 .npy [frames, melBins] per (audio file version ×
+// settings), under cacheDir()/features/<settings>/<xx>/<key>.npy. The key hashes the absolute path, size and
+// mtime, so an edited file gets a new entry and new settings get a new folder (stale entries are never read).
+// Entries are written to a temp file and renamed (fsutil), so a reader never sees half of one, and two runs
+// writing the same entry at once both leave a whole file. Reads still check the length, in case a disk or
+// an older writer left a short file: such an entry counts as missing.
+import fs from 'node:fs'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import { cacheDir } from '../paths'
+import { decodeNpy, encodeNpy } from '../npy'
+import { writeFileAtomic } from '../fsutil'
+import type { Fbank } from './fbank'
+import type { FeatureSettings } from './extract'
+
+/** Bump when the feature computation changes, so old entries stop being used. */
+export const FEATURE_VERSION = 1
+
+export function settingsDir(settings: FeatureSettings): string {
+  return path.join(cacheDir(), 'features', `v${FEATURE_VERSION}-sr${settings.sampleRate}-mel${settings.melBins}`)
+}
+
+/** Entry path for the file as it is now; throws an Error naming the file when it cannot be read. */
+export async function entryPath(file: string, settings: FeatureSettings): Promise<string> {
+  const abs = path.resolve(file)
+  let stat: fs.Stats
+  try {
+    stat = await fs.promises.stat(abs)
+  } catch (err) {
+    throw new Error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  if (!stat.isFile()) throw new Error(`Cannot read ${file}: not a regular file`)
+  const key = crypto.createHash('sha1').update(JSON.stringify([abs, stat.size, stat.mtimeMs])).digest('hex')
+  return path.join(settingsDir(settings), key.slice(0, 2), `${key}.npy`)
+}
+
+/** The entry's fbank, or null when it is missing or not a whole, well-formed entry for these mel bins. */
+export async function readEntry(entry: string, melBins: number): Promise<Fbank | null> {
+  let buf: Buffer
+  try {
+    buf = await fs.promises.readFile(entry)
+  } catch {
+    return null
+  }
+  try {
+    const arr = decodeNpy(buf, entry)
+    const [frames, bins] = arr.shape
+    if (arr.dtype !== '<f4' || arr.shape.length !== 2 || bins !== melBins) return null
+    // We write format v1.0 (10-byte preamble + header); anything past the data means a bad entry too.
+    if (buf.length !== 10 + buf.readUInt16LE(8) + frames * bins * 4) return null
+    return { data: arr.data as Float32Array, frames, melBins: bins }
+  } catch {
+    return null
+  }
+}
+
+export async function writeEntry(entry: string, fb: Fbank): Promise<void> {
+  await writeFileAtomic(entry, encodeNpy(fb.data, [fb.frames, fb.melBins]))
+}
