@@ -331,7 +331,8 @@ export interface CostEstimate {
 
 // ---------- experiments ----------
 export interface ExperimentAxis {
-  key: keyof RunConfigInput | 'pretrained'
+  /** A config field, or 'stride': one value sets both fstride and tstride (overlap vs none). */
+  key: keyof RunConfigInput | 'pretrained' | 'stride'
   values: unknown[]
 }
 
