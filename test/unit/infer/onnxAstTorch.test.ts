@@ -50,7 +50,7 @@ describe.each(['ast_s10', 'ast_s16'])('AST graph vs PyTorch (%s)', (name) => {
       embedDim: c.dim, depth: c.depth, heads: c.heads, fstride: c.fstride, tstride: c.tstride,
       melBins: c.mel_bins, targetLength: c.target_length, numClasses: c.classes, blockEps: meta.blockEps, headEps: meta.headEps
     }, fixtureWeights(meta, readNpyFloat32(path.join(FIX, `${name}.weights.npy`)).data))
-    const outputs = [g.op('Identity', [out.logits], {}, 'logits'), g.op('Identity', [out.embedding], {}, 'embedding')]
+    const outputs = [g.output('logits', out.logits), g.output('embedding', out.embedding)]
     const graph = g.graph('ast', [tensorInfo('fbank', ['batch', c.target_length, c.mel_bins])], [tensorInfo(outputs[0], ['batch', c.classes]), tensorInfo(outputs[1], ['batch', c.dim])])
     const session = await ort.InferenceSession.create(encodeModel(graph, {}, 'test'))
     const x = readNpyFloat32(path.join(FIX, `${name}.input.npy`))

@@ -1,9 +1,9 @@
 // The AST forward pass (YuanGongND/ast over timm 0.4.5 DeiT blocks) as an ONNX graph, written the way
 // ORT runs it fastest: a real Conv for the patch embedding, one fused qkv MatMul per block, attention
 // as MatMul + Softmax on [B, H, N, d], native LayerNormalization, and the erf GELU pattern that ORT
-// fuses. The batch axis stays symbolic: every Reshape copies it with a 0.
+// fuses (see onnxGraph's selfAttention). The batch axis stays symbolic: every Reshape copies it with a 0.
 import { astGrid, type AstConfig } from '../models/config'
-import { gelu, layerNorm, linear, type GraphBuilder, type WeightSource } from './onnxGraph'
+import { layerNorm, linear, mlp, selfAttention, type GraphBuilder, type WeightSource } from './onnxGraph'
 
 /** The config fields the graph depends on (an AstConfig has them all). */
 export type AstGraphSpec = Pick<AstConfig, 'embedDim' | 'depth' | 'heads' | 'fstride' | 'tstride' | 'melBins' | 'targetLength' | 'numClasses' | 'blockEps' | 'headEps'>
@@ -15,12 +15,27 @@ export interface AstGraphOutputs {
   tokens: string
 }
 
+/**
+ * models/frameHead.ts's AST head: patch tokens (no cls/dist) → mean over frequency → Linear(D, C) per
+ * time step → [B, tDim, C], then linear resampling to `frames` steps by a constant [frames, tDim]
+ * matrix (MatMul broadcasts it over the batch).
+ */
+export function buildAstFrameHead(g: GraphBuilder, tokens: string, s: AstGraphSpec, w: WeightSource, frames: number, resample: Float32Array | null): string {
+  const D = s.embedDim
+  const C = s.numClasses
+  const { fDim, tDim } = astGrid(s)
+  const patches = g.op('Slice', [tokens, g.ints([2]), g.ints([2 + fDim * tDim]), g.ints([1])])
+  const grid = g.op('Reshape', [patches, g.ints([0, fDim, tDim, D])])
+  const perTime = g.op('ReduceMean', [grid], { axes: [1], keepdims: 0 }, 'frame_head.pool')
+  const logits = linear(g, perTime, 'frame_head', w('frame_head.weight', [C, D]), w('frame_head.bias', [C]), C, D)
+  return resample ? g.op('MatMul', [g.weight('frame_head.resample', [frames, tDim], resample), logits], {}, 'frame_head.resampled') : logits
+}
+
 /** Builds AST from `fbank` [B, T, F] (already normalised) and returns the names of its outputs. */
 export function buildAstGraph(g: GraphBuilder, fbank: string, s: AstGraphSpec, w: WeightSource): AstGraphOutputs {
   const D = s.embedDim
   const H = s.heads
-  const d = D / H
-  if (!Number.isInteger(d)) throw new Error(`AST export: embedDim ${D} is not divisible by heads ${H}`)
+  if (D % H !== 0) throw new Error(`AST export: embedDim ${D} is not divisible by heads ${H}`)
   const { fDim, tDim } = astGrid(s)
   const nPatches = fDim * tDim
 
@@ -49,30 +64,13 @@ export function buildAstGraph(g: GraphBuilder, fbank: string, s: AstGraphSpec, w
   const lead = g.op('Expand', [g.weight('v.tokens_plus_pos', [1, 2, D], tokens), tokenShape])
   let x = g.op('Concat', [lead, placed], { axis: 1 }, 'tokens')
 
-  const scale = 1 / Math.sqrt(d)
   for (let i = 0; i < s.depth; i++) {
     const p = `v.blocks.${i}`
-    // Attention. The 1/√d scale is folded into the q rows of the qkv projection (one Mul fewer per block).
     const h = layerNorm(g, x, `${p}.norm1`, w(`${p}.norm1.weight`, [D]), w(`${p}.norm1.bias`, [D]), s.blockEps)
-    const qkvW = w(`${p}.attn.qkv.weight`, [3 * D, D]).slice()
-    const qkvB = w(`${p}.attn.qkv.bias`, [3 * D]).slice()
-    for (let k = 0; k < D * D; k++) qkvW[k] *= scale
-    for (let k = 0; k < D; k++) qkvB[k] *= scale
-    const qkv = linear(g, h, `${p}.attn.qkv`, qkvW, qkvB, 3 * D, D)
-    const [q, k, v] = g.opN('Split', [qkv, g.ints([D, D, D])], 3, { axis: -1 }, `${p}.qkv`)
-    const heads = (t: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, H, d])])], { perm })
-    const scores = g.op('MatMul', [heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])], {}, `${p}.scores`)
-    const probs = g.op('Softmax', [scores], { axis: -1 })
-    const ctx = g.op('MatMul', [probs, heads(v, [0, 2, 1, 3])], {}, `${p}.context`)
-    const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: [0, 2, 1, 3] }), g.ints([0, 0, D])])
-    const attn = linear(g, merged, `${p}.attn.proj`, w(`${p}.attn.proj.weight`, [D, D]), w(`${p}.attn.proj.bias`, [D]), D, D)
+    const attn = selfAttention(g, h, `${p}.attn`, w, D, H)
     x = g.op('Add', [x, attn], {}, `${p}.res1`)
-    // MLP.
     const h2 = layerNorm(g, x, `${p}.norm2`, w(`${p}.norm2.weight`, [D]), w(`${p}.norm2.bias`, [D]), s.blockEps)
-    const hidden = 4 * D
-    const fc1 = linear(g, h2, `${p}.mlp.fc1`, w(`${p}.mlp.fc1.weight`, [hidden, D]), w(`${p}.mlp.fc1.bias`, [hidden]), hidden, D)
-    const fc2 = linear(g, gelu(g, fc1), `${p}.mlp.fc2`, w(`${p}.mlp.fc2.weight`, [D, hidden]), w(`${p}.mlp.fc2.bias`, [D]), D, hidden)
-    x = g.op('Add', [x, fc2], {}, `${p}.res2`)
+    x = g.op('Add', [x, mlp(g, h2, `${p}.mlp`, w, D, 4 * D)], {}, `${p}.res2`)
   }
   const normed = layerNorm(g, x, 'v.norm', w('v.norm.weight', [D]), w('v.norm.bias', [D]), s.blockEps)
 

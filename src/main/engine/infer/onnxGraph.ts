@@ -27,6 +27,8 @@ export interface GraphBuilder {
   op(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, hint?: string): string
   /** Adds a node with several outputs and returns their names. */
   opN(opType: string, inputs: string[], outputs: number, attrs?: Record<string, AttrValue>, hint?: string): string[]
+  /** Publishes `from` under the exact name `name` (an Identity node), for graph outputs. */
+  output(name: string, from: string): string
   graph(name: string, inputs: OnnxNs.IValueInfoProto[], outputs: OnnxNs.IValueInfoProto[]): OnnxNs.IGraphProto
 }
 
@@ -105,6 +107,10 @@ export function createGraphBuilder(): GraphBuilder {
       })
       return outs
     },
+    output(name, from) {
+      nodes.push({ opType: 'Identity', name: fresh('n_Identity'), input: [from], output: [claim(name)], attribute: [] })
+      return name
+    },
     graph(name, inputs, outputs) {
       return { name, node: nodes, initializer: initializers, input: inputs, output: outputs }
     }
@@ -171,6 +177,35 @@ export function gelu(g: GraphBuilder, x: string): string {
   const e = g.op('Erf', [g.op('Div', [x, g.scalar(Math.SQRT2)])])
   const h = g.op('Mul', [x, g.op('Add', [e, g.scalar(1)])])
   return g.op('Mul', [h, g.scalar(0.5)], {}, 'gelu')
+}
+
+/** timm's Mlp: `${name}.fc1` → exact GELU → `${name}.fc2`. */
+export function mlp(g: GraphBuilder, x: string, name: string, w: WeightSource, dim: number, hidden: number): string {
+  const fc1 = linear(g, x, `${name}.fc1`, w(`${name}.fc1.weight`, [hidden, dim]), w(`${name}.fc1.bias`, [hidden]), hidden, dim)
+  return linear(g, gelu(g, fc1), `${name}.fc2`, w(`${name}.fc2.weight`, [dim, hidden]), w(`${name}.fc2.bias`, [dim]), dim, hidden)
+}
+
+/**
+ * timm's Attention on x [B', N, D] with weights `${name}.qkv.*` and `${name}.proj.*`: one fused qkv
+ * MatMul (the 1/√d scale folded into its q rows, one Mul fewer), heads as [B', H, N, d], MatMul +
+ * Softmax, and the output projection. `addBias` may add to the scores [B', H, N, N] before the softmax.
+ */
+export function selfAttention(g: GraphBuilder, x: string, name: string, w: WeightSource, dim: number, heads: number, addBias?: (scores: string) => string): string {
+  const d = dim / heads
+  const scale = 1 / Math.sqrt(d)
+  const qkvW = w(`${name}.qkv.weight`, [3 * dim, dim]).slice()
+  const qkvB = w(`${name}.qkv.bias`, [3 * dim]).slice()
+  for (let k = 0; k < dim * dim; k++) qkvW[k] *= scale
+  for (let k = 0; k < dim; k++) qkvB[k] *= scale
+  const qkv = linear(g, x, `${name}.qkv`, qkvW, qkvB, 3 * dim, dim)
+  const [q, k, v] = g.opN('Split', [qkv, g.ints([dim, dim, dim])], 3, { axis: -1 }, `${name}.split`)
+  const split = (t: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, heads, d])])], { perm })
+  let scores = g.op('MatMul', [split(q, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])], {}, `${name}.scores`)
+  if (addBias) scores = addBias(scores)
+  const probs = g.op('Softmax', [scores], { axis: -1 })
+  const ctx = g.op('MatMul', [probs, split(v, [0, 2, 1, 3])], {}, `${name}.context`)
+  const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: [0, 2, 1, 3] }), g.ints([0, 0, dim])])
+  return linear(g, merged, `${name}.proj`, w(`${name}.proj.weight`, [dim, dim]), w(`${name}.proj.bias`, [dim]), dim, dim)
 }
 
 /** Reads one named weight as float32, checking its shape; throws naming the weight when missing or mis-shaped. */

@@ -1,0 +1,96 @@
+// Per-file accumulation of window outputs while a file's windows come back from the model (possibly
+// spread over several batches): clip scores aggregated over windows (max or mean of the sigmoid),
+// the mean embedding, and framewise activations stitched onto the file's own time axis.
+import type { TagEvent, TagFileResult } from '../../../shared/types'
+import { detectEvents, type EventOptions } from './events'
+
+export type Aggregate = 'max' | 'mean'
+
+export interface FileScoresSpec {
+  labels: string[]
+  embeddingDim: number
+  aggregate: Aggregate
+  /** Window starts in fbank frames, and seconds per fbank frame. */
+  starts: number[]
+  frameShiftS: number
+  durationS: number
+  /** Frame output of the model: its rate, and frames per window; null without one. */
+  frameOutput: { frameRate: number; framesPerWindow: number } | null
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
+
+export interface FileScores {
+  readonly windows: number
+  /** Adds window w's outputs (logits [C], embedding [D], frame logits [T', C] or null). */
+  add(w: number, logits: Float32Array, embedding: Float32Array, frameLogits: Float32Array | null): void
+  complete(): boolean
+  /** Mean embedding over windows. */
+  embedding(): Float32Array
+  result(file: string, opts: { topK: number; thresholds: number[]; events: EventOptions }): TagFileResult
+}
+
+export function createFileScores(spec: FileScoresSpec): FileScores {
+  const C = spec.labels.length
+  const D = spec.embeddingDim
+  const n = spec.starts.length
+  const clip = new Float32Array(C).fill(spec.aggregate === 'max' ? -Infinity : 0)
+  const emb = new Float64Array(D)
+  let received = 0
+
+  // The file's frame grid: window w's output frame j lands on frame round(startS·rate) + j.
+  const fo = spec.frameOutput
+  const totalFrames = fo ? Math.max(1, Math.round(spec.durationS * fo.frameRate)) : 0
+  const frameAcc = fo ? new Float32Array(totalFrames * C).fill(spec.aggregate === 'max' ? -Infinity : 0) : null
+  const frameCount = fo ? new Uint16Array(totalFrames) : null
+
+  return {
+    windows: n,
+    add(w, logits, embedding, frameLogits) {
+      for (let c = 0; c < C; c++) {
+        const p = sigmoid(logits[c])
+        clip[c] = spec.aggregate === 'max' ? Math.max(clip[c], p) : clip[c] + p
+      }
+      for (let d = 0; d < D; d++) emb[d] += embedding[d]
+      if (fo && frameAcc && frameCount && frameLogits) {
+        const offset = Math.round(spec.starts[w] * spec.frameShiftS * fo.frameRate)
+        for (let j = 0; j < fo.framesPerWindow; j++) {
+          const g = offset + j
+          if (g >= totalFrames) break
+          frameCount[g]++
+          for (let c = 0; c < C; c++) {
+            const p = sigmoid(frameLogits[j * C + c])
+            const k = g * C + c
+            frameAcc[k] = spec.aggregate === 'max' ? Math.max(frameAcc[k], p) : frameAcc[k] + p
+          }
+        }
+      }
+      received++
+    },
+    complete: () => received === n,
+    embedding: () => Float32Array.from(emb, (v) => v / n),
+    result(file, opts) {
+      const scores = spec.aggregate === 'max' ? clip : clip.map((v) => v / n)
+      const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a])
+      const res: TagFileResult = {
+        file,
+        durationS: spec.durationS,
+        top: order.slice(0, opts.topK).map((c) => ({ label: spec.labels[c], score: scores[c] })),
+        positive: order.filter((c) => scores[c] >= opts.thresholds[c]).map((c) => spec.labels[c])
+      }
+      if (fo && frameAcc && frameCount) {
+        const act = new Float32Array(totalFrames * C)
+        for (let g = 0; g < totalFrames; g++)
+          for (let c = 0; c < C; c++) {
+            const v = frameAcc[g * C + c]
+            act[g * C + c] = frameCount[g] === 0 ? 0 : spec.aggregate === 'max' ? v : v / frameCount[g]
+          }
+        const values: number[][] = Array.from({ length: totalFrames }, (_, g) => Array.from(act.subarray(g * C, (g + 1) * C)))
+        res.frames = { frameRate: fo.frameRate, values }
+        const events: TagEvent[] = detectEvents(act, totalFrames, spec.labels, fo.frameRate, opts.thresholds, opts.events)
+        res.events = events
+      }
+      return res
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// What a user may name as "the model" for tagging and export: a run id (its best checkpoint and
+// optimised thresholds), a checkpoint folder, a Hugging Face AST folder, or — for tagging — an
+// exported .onnx file. Each resolves to the metadata tagging needs, an ONNX file made on first use
+// and cached (in the run folder, or under cacheDir() for imports), and, for the tfjs fallback, the model.
+import fs from 'node:fs'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import type { ThresholdComparison } from '../../../shared/types'
+import type { TagModel } from '../models/types'
+import { CONFIG_FILE, WEIGHTS_FILE, loadCheckpoint, readCheckpointConfig } from '../models/checkpoint'
+import { loadHfAst, readHfAstConfig } from '../models/import/hfAst'
+import { checkpointDir, loadRun, runDir } from '../runs/store'
+import { cacheDir } from '../paths'
+import { exportOnnx, metaOf, readOnnxMeta, type OnnxModelMeta } from './onnxExport'
+
+export type ModelSource = 'run' | 'checkpoint' | 'hf-ast' | 'onnx'
+
+export interface ResolvedModel {
+  source: ModelSource
+  /** What was resolved, for messages: "run <id> (ckpt/best)", a folder, a file. */
+  description: string
+  meta: OnnxModelMeta
+  /** The .onnx to run: exported now when missing or older than its source, else the cached one. */
+  onnxFile(): Promise<string>
+  /** The model itself (tfjs), or null for a bare .onnx file. The caller disposes it. */
+  loadModel: (() => Promise<TagModel>) | null
+}
+
+/**
+ * Per-class thresholds of the method with the best validation micro-F1 (ties: SGL-Thresh, then
+ * search, then default), or null when the run has none.
+ */
+export function pickThresholds(comparison: ThresholdComparison | null): number[] | null {
+  if (!comparison || comparison.methods.length === 0) return null
+  const rank = { sgl: 0, search: 1, default: 2 }
+  const best = [...comparison.methods].sort((a, b) => b.microF1 - a.microF1 || rank[a.method] - rank[b.method])[0]
+  return best.thresholds
+}
+
+const isHfAstFolder = (dir: string) => fs.existsSync(path.join(dir, 'preprocessor_config.json')) && fs.existsSync(path.join(dir, CONFIG_FILE))
+const isCheckpointFolder = (dir: string) => fs.existsSync(path.join(dir, WEIGHTS_FILE)) && fs.existsSync(path.join(dir, CONFIG_FILE)) && !isHfAstFolder(dir)
+const mtime = (file: string) => fs.statSync(file).mtimeMs
+
+/** Exports `load()`'s model to `target` unless target is newer than every source file. */
+async function cachedExport(target: string, sources: string[], load: () => Promise<TagModel>, thresholds: number[] | null): Promise<string> {
+  const fresh = fs.existsSync(target) && sources.every((s) => !fs.existsSync(s) || mtime(s) <= mtime(target))
+  if (fresh) return target
+  const model = await load()
+  try {
+    await exportOnnx(model, target, { thresholds })
+  } finally {
+    model.dispose()
+  }
+  return target
+}
+
+function fromRun(id: string): ResolvedModel {
+  const dir = runDir(id)
+  const best = checkpointDir(id, 'best')
+  const ckpt = fs.existsSync(path.join(best, CONFIG_FILE)) ? best : checkpointDir(id, 'last')
+  if (!fs.existsSync(path.join(ckpt, CONFIG_FILE))) throw new Error(`Run ${id} has no checkpoint yet (${path.join(dir, 'ckpt')} holds neither best nor last)`)
+  const thresholds = pickThresholds(loadRun(id).thresholds)
+  const config = readCheckpointConfig(ckpt)
+  const load = async () => loadCheckpoint(ckpt)
+  return {
+    source: 'run',
+    description: `run ${id} (${path.relative(dir, ckpt)})`,
+    meta: metaOf(config, thresholds),
+    onnxFile: () => cachedExport(path.join(dir, 'export', 'model.onnx'), [path.join(ckpt, WEIGHTS_FILE), path.join(ckpt, CONFIG_FILE), path.join(dir, 'thresholds.json')], load, thresholds),
+    loadModel: load
+  }
+}
+
+function fromCheckpoint(dir: string): ResolvedModel {
+  const config = readCheckpointConfig(dir)
+  const load = async () => loadCheckpoint(dir)
+  return {
+    source: 'checkpoint',
+    description: `checkpoint ${dir}`,
+    meta: metaOf(config, null),
+    onnxFile: () => cachedExport(cachedOnnxPath('ckpt', dir, [WEIGHTS_FILE, CONFIG_FILE]), [], load, null),
+    loadModel: load
+  }
+}
+
+function fromHfAst(dir: string): ResolvedModel {
+  const config = readHfAstConfig(dir)
+  const load = async () => loadHfAst(dir).model
+  return {
+    source: 'hf-ast',
+    description: `Hugging Face AST ${dir}`,
+    meta: metaOf(config, null),
+    onnxFile: () => cachedExport(cachedOnnxPath('hf-ast', dir, [CONFIG_FILE, 'preprocessor_config.json', 'model.safetensors']), [], load, null),
+    loadModel: load
+  }
+}
+
+/** cacheDir()/onnx/<kind>-<hash of the folder and its files' sizes and mtimes>.onnx: a changed folder gets a new file. */
+function cachedOnnxPath(kind: string, dir: string, files: string[]): string {
+  const h = crypto.createHash('sha256').update(fs.realpathSync(dir))
+  for (const f of files) {
+    const st = fs.statSync(path.join(dir, f))
+    h.update(`\0${f}\0${st.size}\0${st.mtimeMs}`)
+  }
+  return path.join(cacheDir(), 'onnx', `${kind}-${h.digest('hex').slice(0, 16)}.onnx`)
+}
+
+function fromOnnx(file: string): ResolvedModel {
+  return { source: 'onnx', description: file, meta: readOnnxMeta(file), onnxFile: async () => file, loadModel: null }
+}
+
+/** Resolves a model reference; throws an Error naming it when it is none of the four kinds. */
+export function resolveModel(ref: string): ResolvedModel {
+  let st: fs.Stats | null = null
+  try {
+    st = fs.statSync(ref)
+  } catch {
+    st = null
+  }
+  if (st?.isFile()) {
+    if (ref.toLowerCase().endsWith('.onnx')) return fromOnnx(ref)
+    throw new Error(`${ref}: a model must be a run id, a .onnx file, a checkpoint folder or a Hugging Face AST folder`)
+  }
+  if (st?.isDirectory()) {
+    if (isHfAstFolder(ref)) return fromHfAst(ref)
+    if (isCheckpointFolder(ref)) return fromCheckpoint(ref)
+    throw new Error(`${ref}: this folder is neither a checkpoint (${WEIGHTS_FILE} + ${CONFIG_FILE}) nor a Hugging Face AST folder (config.json + preprocessor_config.json + model.safetensors)`)
+  }
+  let dir: string
+  try {
+    dir = runDir(ref)
+  } catch {
+    throw new Error(`${ref}: no such file, folder or run`)
+  }
+  if (!fs.existsSync(path.join(dir, 'run.json'))) throw new Error(`${ref}: no such file, folder or run (looked in ${path.dirname(dir)})`)
+  return fromRun(ref)
+}

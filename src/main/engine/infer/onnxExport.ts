@@ -1,0 +1,187 @@
+// ONNX export of any TagModel (opset 17, symbolic batch axis), built from model.config and the
+// reference-named weights, plus the metadata a .onnx file needs to be used on its own: labels,
+// feature settings with normalisation, thresholds and the model config.
+import fs from 'node:fs'
+import type * as tf from '@tensorflow/tfjs-core'
+import type { ModelConfig } from '../models/config'
+import type { TagModel } from '../models/types'
+import { writeFileAtomic } from '../fsutil'
+import { astGrid } from '../models/config'
+import { frameOutput, linearResampleMatrix } from '../models/frameHead'
+import { htsatGeometry } from '../models/htsat/config'
+import { buildAstFrameHead, buildAstGraph } from './onnxAst'
+import { buildHtsatGraph } from './onnxHtsat'
+import { createGraphBuilder, decodeMetadata, encodeModel, tensorInfo, type GraphBuilder, type WeightSource } from './onnxGraph'
+
+/** What the features fed to the graph are: Kaldi fbank (the AUDIO area's astFbank), padded or cut, normalised. */
+export interface OnnxFeatureConfig {
+  kind: 'kaldi-fbank'
+  sampleRate: number
+  melBins: number
+  /** Frames per window (the input's T). */
+  targetLength: number
+  /** Seconds between fbank frames. */
+  frameShiftS: number
+  /** (x - mean) / (2 · std) before the model, or null when the model normalises itself. */
+  norm: { mean: number; std: number } | null
+}
+
+export interface OnnxModelMeta {
+  labels: string[]
+  features: OnnxFeatureConfig
+  /** Per-class decision thresholds, when the run optimised some. */
+  thresholds: number[] | null
+  modelKind: ModelConfig['kind']
+  model: ModelConfig
+  /** `frame_logits` [batch, frames, C] at frameRate steps per second, for models that have it. */
+  frameOutput: { frames: number; frameRate: number } | null
+  embeddingDim: number
+}
+
+export interface ExportOptions {
+  thresholds?: number[] | null
+}
+
+/** The Kaldi fbank hop every Tagbench model is trained on (AUDIO's fbank: 10 ms). */
+const FRAME_SHIFT_S = 0.01
+
+export function featureConfigOf(config: ModelConfig): OnnxFeatureConfig {
+  return {
+    kind: 'kaldi-fbank',
+    sampleRate: config.sampleRate,
+    melBins: config.melBins,
+    targetLength: config.targetLength,
+    frameShiftS: FRAME_SHIFT_S,
+    norm: 'norm' in config ? { mean: config.norm.mean, std: config.norm.std } : null
+  }
+}
+
+function embeddingDimOf(config: ModelConfig): number {
+  // HTS-AT's embedding is its last stage's width; AST's is its token width.
+  return config.kind === 'htsat' ? htsatGeometry(config).numFeatures : config.embedDim
+}
+
+/** The metadata an export of a model with this config carries. */
+export function metaOf(config: ModelConfig, thresholds: number[] | null): OnnxModelMeta {
+  return {
+    labels: config.labels,
+    features: featureConfigOf(config),
+    thresholds,
+    modelKind: config.kind,
+    model: config,
+    frameOutput: frameOutput(config),
+    embeddingDim: embeddingDimOf(config)
+  }
+}
+
+/** Host copies of the model's weights with shape checks, disposing the tensor handles it was given. */
+function hostWeights(named: Map<string, tf.Tensor>): WeightSource {
+  const host = new Map<string, { shape: number[]; data: Float32Array }>()
+  for (const [name, t] of named) {
+    host.set(name, { shape: t.shape, data: t.dataSync() as Float32Array })
+    t.dispose()
+  }
+  return (name, shape) => {
+    const t = host.get(name)
+    if (!t) throw new Error(`ONNX export: the model has no weight ${name}`)
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+      throw new Error(`ONNX export: weight ${name} has shape [${t.shape}], the config implies [${shape}]`)
+    return t.data
+  }
+}
+
+interface GraphOutputs {
+  logits: string
+  embedding: string
+  frameLogits?: { name: string; frames: number }
+}
+
+function buildModel(g: GraphBuilder, input: string, config: ModelConfig, w: WeightSource): GraphOutputs {
+  switch (config.kind) {
+    case 'ast': {
+      const out = buildAstGraph(g, input, config, w)
+      const fo = frameOutput(config)
+      if (!fo) return { logits: out.logits, embedding: out.embedding }
+      const { tDim } = astGrid(config)
+      const resample = fo.frames === tDim ? null : linearResampleMatrix(fo.frames, tDim)
+      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: buildAstFrameHead(g, out.tokens, config, w, fo.frames, resample), frames: fo.frames } }
+    }
+    case 'htsat': {
+      const out = buildHtsatGraph(g, input, config, w, config.frameHead ? frameOutput(config)!.frames : null)
+      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: out.frameLogits, frames: frameOutput(config)!.frames } }
+    }
+    default:
+      throw new Error(`ONNX export: model kind ${(config as { kind: string }).kind} is not supported`)
+  }
+}
+
+/** Encodes the model as an ONNX ModelProto (bytes) with its metadata. */
+export function encodeOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, opts: ExportOptions = {}): { bytes: Uint8Array; meta: OnnxModelMeta } {
+  const config = model.config
+  const thresholds = opts.thresholds ?? null
+  if (thresholds && thresholds.length !== config.numClasses)
+    throw new Error(`ONNX export: ${thresholds.length} thresholds for ${config.numClasses} classes`)
+  const g = createGraphBuilder()
+  const out = buildModel(g, 'fbank', config, hostWeights(model.namedWeights()))
+  const C = config.numClasses
+  const outputs = [
+    tensorInfo(g.output('logits', out.logits), ['batch', C]),
+    tensorInfo(g.output('embedding', out.embedding), ['batch', embeddingDimOf(config)])
+  ]
+  if (out.frameLogits) outputs.push(tensorInfo(g.output('frame_logits', out.frameLogits.name), ['batch', out.frameLogits.frames, C]))
+  const graph = g.graph(`tagbench_${config.kind}`, [tensorInfo('fbank', ['batch', config.targetLength, config.melBins])], outputs)
+  const meta = metaOf(config, thresholds)
+  if (Boolean(out.frameLogits) !== Boolean(meta.frameOutput) || (out.frameLogits && out.frameLogits.frames !== meta.frameOutput?.frames))
+    throw new Error(`ONNX export: the ${config.kind} graph's frame output disagrees with its config (${JSON.stringify(meta.frameOutput)})`)
+  return { bytes: encodeModel(graph, metadataProps(meta), process.env.npm_package_version ?? '0.1.0'), meta }
+}
+
+/** Writes model.onnx atomically; returns its path, size and metadata. */
+export async function exportOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, outFile: string, opts: ExportOptions = {}): Promise<{ path: string; bytes: number; meta: OnnxModelMeta }> {
+  const { bytes, meta } = encodeOnnx(model, opts)
+  await writeFileAtomic(outFile, bytes)
+  return { path: outFile, bytes: bytes.length, meta }
+}
+
+// ---------- metadata ----------
+
+function metadataProps(meta: OnnxModelMeta): Record<string, string> {
+  const props: Record<string, string> = {
+    'tagbench.format': '1',
+    labels: JSON.stringify(meta.labels),
+    norm: JSON.stringify(meta.features.norm),
+    features: JSON.stringify(meta.features),
+    model_kind: meta.modelKind,
+    model_config: JSON.stringify(meta.model),
+    embedding_dim: String(meta.embeddingDim)
+  }
+  if (meta.thresholds) props.thresholds = JSON.stringify(meta.thresholds)
+  if (meta.frameOutput) props.frame_output = JSON.stringify(meta.frameOutput)
+  return props
+}
+
+/** Reads what exportOnnx wrote into a .onnx file's metadata_props; throws naming the file when it is not a Tagbench export. */
+export function readOnnxMeta(file: string): OnnxModelMeta {
+  let props: Record<string, string>
+  try {
+    props = decodeMetadata(fs.readFileSync(file))
+  } catch (err) {
+    throw new Error(`${file} is not a readable ONNX model: ${(err as Error).message}`)
+  }
+  if (props['tagbench.format'] !== '1')
+    throw new Error(`${file} has no Tagbench metadata (labels, features): export it with \`tagbench export\``)
+  try {
+    const model = JSON.parse(props.model_config) as ModelConfig
+    return {
+      labels: JSON.parse(props.labels),
+      features: JSON.parse(props.features),
+      thresholds: props.thresholds ? JSON.parse(props.thresholds) : null,
+      modelKind: props.model_kind as ModelConfig['kind'],
+      model,
+      frameOutput: props.frame_output ? JSON.parse(props.frame_output) : null,
+      embeddingDim: Number(props.embedding_dim)
+    }
+  } catch (err) {
+    throw new Error(`${file}: unreadable Tagbench metadata: ${(err as Error).message}`)
+  }
+}
