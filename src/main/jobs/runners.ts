@@ -17,5 +17,7 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   selftest: async () => (await import('./selftest')).selftest,
   // The backend and ONNX Runtime as a job process sees them: the app process never loads tfjs-node-gpu
   // or ORT's CUDA provider itself (they must not share a process).
-  probe: async () => (await import('../engine/appInfo')).probeCompute
+  probe: async () => (await import('../engine/appInfo')).probeCompute,
+  // Imports a dataset folder (DATA's importDataset) and announces the new record.
+  import: async () => (await import('./import')).importRunner
 }

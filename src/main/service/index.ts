@@ -4,6 +4,7 @@
 import type { ApiEvent, ApiMethod, AppInfo, ParamsOf, ResultOf } from '../../shared/api'
 import type { JobManager } from '../jobs/manager'
 import { handlers as appHandlers } from './app'
+import { handlers as datasetHandlers } from './datasets'
 
 export interface ServiceContext {
   transport: AppInfo['transport']
@@ -14,7 +15,7 @@ export interface ServiceContext {
 export type Handler<M extends ApiMethod> = (params: ParamsOf<M>, ctx: ServiceContext) => Promise<ResultOf<M>> | ResultOf<M>
 export type HandlerTable = { [M in ApiMethod]?: Handler<M> }
 
-const TABLES: HandlerTable[] = [appHandlers]
+const TABLES: HandlerTable[] = [appHandlers, datasetHandlers]
 
 export interface Service {
   handle(method: string, params: unknown): Promise<unknown>

@@ -6,9 +6,14 @@ export const router = createRouter({
   routes: [
     { path: '/', redirect: '/datasets' },
     { path: '/datasets', component: () => import('./pages/DatasetsPage.vue'), meta: { title: 'Datasets' } },
+    { path: '/datasets/:id', component: () => import('./pages/DatasetPage.vue'), meta: { title: 'Dataset' } },
     { path: '/experiments', component: () => import('./pages/ExperimentsPage.vue'), meta: { title: 'Experiments' } },
     { path: '/runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },
     { path: '/tag', component: () => import('./pages/TagPage.vue'), meta: { title: 'Tag' } },
     { path: '/settings', component: () => import('./pages/SettingsPage.vue'), meta: { title: 'Settings' } }
   ]
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${String(to.meta.title)} · Tagbench` : 'Tagbench'
 })

@@ -1,0 +1,104 @@
+// A newcomer's first steps: import a folder of tones through the server folder picker, check what
+// the import found, browse and play a clip, and cut a subset.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openApp, type E2eApp } from './helpers'
+import { writeToneDataset } from './audio'
+
+let app: E2eApp
+let folder: string
+beforeAll(async () => {
+  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-tones-')), 8, 1)
+  app = await openApp()
+})
+afterAll(async () => {
+  await app?.close()
+  fs.rmSync(folder, { recursive: true, force: true })
+})
+
+describe('datasets', () => {
+  it('imports a folder chosen on the server and shows its classes, files and clips', async () => {
+    const { page } = app
+    await page.getByRole('link', { name: 'Datasets', exact: true }).click()
+    await page.getByTestId('datasets-empty').waitFor()
+
+    // The server-side picker: type the path, go there, choose it.
+    await page.getByTestId('choose-folder').click()
+    await page.getByTestId('picker-path').fill(folder)
+    await page.getByTestId('picker-path').press('Enter')
+    await expect.poll(() => page.getByTestId('picker-entries').innerText()).toMatch(/high[\s\S]*low[\s\S]*mid/)
+    await app.shot('datasets-picker')
+    await page.getByTestId('picker-choose-folder').click()
+
+    await expect.poll(() => page.getByTestId('detected-layout').innerText()).toBe('Detected layout: folders')
+    expect(await page.getByTestId('layout-select').inputValue()).toBe('folders')
+    await page.getByTestId('import-name').fill('tones')
+    await page.getByTestId('import-start').click()
+
+    const row = page.getByTestId('dataset-table').locator('tbody tr', { hasText: 'tones' })
+    await row.waitFor({ timeout: 60_000 })
+    const cells = await row.locator('td').allInnerTexts()
+    expect(cells.slice(0, 4)).toEqual(['tones', 'folders', '24', '3'])
+    // Every clip lands in a split, and the three add up.
+    const [train, val, test] = cells[4].split('/').map((s) => Number(s.trim().replace(/\D.*$/, '')))
+    expect(train + val + test).toBe(24)
+    expect(train).toBeGreaterThan(val)
+    await app.shot('datasets')
+
+    await row.getByRole('link', { name: 'tones' }).click()
+    await page.getByTestId('dataset-name').filter({ hasText: 'tones' }).waitFor()
+    expect(await page.getByTestId('fact-clips').innerText()).toBe('24')
+    expect(await page.getByTestId('fact-classes').innerText()).toBe('3')
+    // The class chart is drawn (ECharts renders into a canvas) and its toggle switches to log scale.
+    await page.getByTestId('class-chart').locator('canvas').first().waitFor()
+    expect(await page.getByTestId('duration-chart').locator('canvas').count()).toBeGreaterThan(0)
+    await page.getByTestId('class-log').check()
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('tagbench.ui.v1.datasets.classChartLog'))).toBe('true')
+    await page.getByTestId('class-log').uncheck()
+    expect(await page.getByTestId('problems').innerText()).toContain('None: every file and row was read.')
+
+    // The file browser: filter by class and split, then open a clip.
+    expect(await page.getByTestId('file-count').innerText()).toBe('24 files')
+    await page.getByTestId('filter-class').selectOption('mid')
+    expect(await page.getByTestId('file-count').innerText()).toBe('8 files')
+    await page.getByTestId('filter-split').selectOption('train')
+    const nTrainMid = Number((await page.getByTestId('file-count').innerText()).split(' ')[0])
+    expect(nTrainMid).toBeGreaterThan(0)
+    expect(nTrainMid).toBeLessThan(8)
+    await page.getByTestId('file-browser').locator('tbody button').first().click()
+    const clip = page.getByTestId('clip-view')
+    await clip.waitFor()
+    expect(await clip.innerText()).toMatch(/mid\/mid_\d\d\.wav/)
+    // 1 s at 16 kHz: 98 frames of 128 mel bins, and a playable WAV.
+    expect(await page.getByTestId('clip-mel').locator('canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([98, 128])
+    const duration = await page.getByTestId('clip-audio').evaluate(async (a: HTMLAudioElement) => {
+      if (a.readyState < 1) await new Promise((r) => a.addEventListener('loadedmetadata', r, { once: true }))
+      return a.duration
+    })
+    expect(duration).toBeCloseTo(1, 2)
+    await app.shot('dataset')
+
+    // The filters survive a reload.
+    await page.reload()
+    await page.getByTestId('file-count').waitFor()
+    expect(await page.getByTestId('filter-class').inputValue()).toBe('mid')
+    await page.getByTestId('filter-class').selectOption('')
+    await page.getByTestId('filter-split').selectOption('')
+  })
+
+  it('makes a subset of two classes', async () => {
+    const { page } = app
+    await page.getByTestId('subset-open').click()
+    const dialog = page.getByRole('dialog', { name: 'Make a subset' })
+    await dialog.getByLabel('low').check()
+    await dialog.getByLabel('high').check()
+    await dialog.getByTestId('subset-name').fill('tones-lh')
+    await dialog.getByTestId('subset-create').click()
+    await page.getByTestId('dataset-name').filter({ hasText: 'tones-lh' }).waitFor()
+    expect(await page.getByTestId('fact-clips').innerText()).toBe('16')
+    expect(await page.getByTestId('fact-classes').innerText()).toBe('2')
+    expect(app.consoleErrors).toEqual([])
+  })
+})
