@@ -14,6 +14,7 @@ import { layerNorm } from './layers/layerNorm'
 import { gelu } from './layers/gelu'
 import { selfAttention, type AttentionWeights } from './layers/attention'
 import { dropout, dropPath } from './layers/dropout'
+import { frameHeadApply, frameHeadFrames, frameHeadWeights } from './frameHead'
 
 export interface AstModel extends TagModel {
   readonly config: AstConfig
@@ -117,7 +118,9 @@ export function createAst(config: AstConfig, seed: number): AstModel {
   })
   // timm: drop-path rate rises linearly from 0 (first block) to dropPath (last block).
   const dpr = blocks.map((_, i) => (c.depth > 1 ? (c.dropPath * i) / (c.depth - 1) : c.dropPath))
-  const headNames = params.list().filter((p) => p.name.startsWith('mlp_head.'))
+  // Frame head (frameHead.ts) on the patch tokens when asked for; its own init stream keeps the rest of the init unchanged.
+  const frameHead = c.frameHead ? frameHeadWeights(params, D, c.numClasses, makeRng(seed ^ 0xf4a3e)) : null
+  const headNames = params.list().filter((p) => p.name.startsWith('mlp_head.') || p.name.startsWith('frame_head.'))
 
   /** Patch embedding, tokens and blocks: [B·(N+2), D] before the final norm. */
   function trunk(x: tf.Tensor3D, training: boolean): tf.Tensor2D {
@@ -156,7 +159,10 @@ export function createAst(config: AstConfig, seed: number): AstModel {
         const two = layerNorm(tf.reshape(tf.slice(h, [0, 0, 0], [B, 2, D]), [B * 2, D]), ...ln('v.norm'), c.blockEps)
         const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
         const logits = linear(layerNorm(embedding, ...ln('mlp_head.0'), c.headEps), ...lin('mlp_head.1'))
-        return { logits, embedding }
+        if (!frameHead) return { logits, embedding }
+        const patchRows = tf.reshape(tf.slice(h, [0, 2, 0], [B, patches, D]), [B * patches, D]) as tf.Tensor2D
+        const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
+        return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
       }) as ModelOutput
     },
     encode(x, training) {

@@ -2,12 +2,15 @@
 import type { ModelConfig } from './config'
 import type { TagModel } from './types'
 import { createAst } from './ast'
+import { createHtsat } from './htsat/model'
 
 /** A freshly initialised model (seeded) for the config; load weights into it through an importer or checkpoint. */
 export function createModel(config: ModelConfig, seed: number): TagModel {
   switch (config.kind) {
     case 'ast':
       return createAst(config, seed)
+    case 'htsat':
+      return createHtsat(config, seed)
     default:
       throw new Error(`unknown model kind ${(config as { kind: string }).kind}`)
   }
