@@ -67,7 +67,8 @@ export interface ApiMethods {
   'experiment.list': { params: void; result: ExperimentSummary[] }
 
   'tag.run': { params: TagRequest; result: { jobId: string } }
-  'tag.result': { params: { jobId: string }; result: TagFileResult[] }
+  /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
+  'tag.result': { params: { jobId: string }; result: { results: TagFileResult[]; labels: string[]; model: string; note: string } }
 }
 
 export type ApiMethod = keyof ApiMethods
