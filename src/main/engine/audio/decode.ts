@@ -76,7 +76,8 @@ function onIntegerGrid(channels: Float32Array[], posScale: number, negScale: num
  * 1/32768 below), whereas torchaudio, libsndfile and AST's pipeline use 1/2^(b-1). For 8- and 16-bit data
  * the integers are recoverable exactly, so find which scaling the samples sit on and rescale to 1/2^(b-1).
  * Data on no such grid (μ-law, ADPCM: already on the 16-bit grid or something else) is left untouched.
- * Above 16 bits the scalings differ by less than float32 resolution.
+ * Above 16 bits the grids cannot be told apart in float32, and the scalings differ by at most one float32
+ * rounding step (≤ 6e-8), far below anything the features can see.
  */
 function restoreIntegerScale(channels: Float32Array[], bits: number): void {
   if (!(bits >= 2 && bits <= 16)) return
@@ -115,6 +116,12 @@ export async function decodeAudioFile(file: string): Promise<DecodedAudio> {
     throw new Error(`${file} could not be decoded: ${msg}`)
   }
   const length = result.channelData[0]?.length ?? 0
+  // FLAC's STREAMINFO states the exact length; a cut-off or damaged stream decodes to less (or nothing).
+  if (format?.container === 'FLAC' && format.duration && format.sampleRate) {
+    const decodedS = length / format.sampleRate
+    if (decodedS < format.duration - 0.001)
+      throw new Error(`${file} is truncated or damaged: its header declares ${format.duration.toFixed(3)} s, only ${decodedS.toFixed(3)} s could be decoded`)
+  }
   if (result.channelData.length === 0 || length === 0) throw new Error(`${file} holds no audio samples (only a header, or a damaged stream)`)
   const sampleRate = result.sampleRate
   if (!(Number.isInteger(sampleRate) && sampleRate > 0)) throw new Error(`${file} has an invalid sample rate (${sampleRate})`)
@@ -126,10 +133,6 @@ export async function decodeAudioFile(file: string): Promise<DecodedAudio> {
     }
   }
   if (isIntegerPcm(format)) restoreIntegerScale(channels, format.bitsPerSample!)
-  // FLAC's STREAMINFO states the exact length; a cut-off or damaged stream decodes to less.
-  if (format?.container === 'FLAC' && format.duration && length / sampleRate < format.duration - 0.001) {
-    throw new Error(`${file} is truncated or damaged: its header declares ${format.duration.toFixed(3)} s, only ${(length / sampleRate).toFixed(3)} s could be decoded`)
-  }
   return { sampleRate, channels }
 }
 
@@ -165,7 +168,9 @@ export async function probeAudio(file: string): Promise<AudioProbe> {
     const { format } = await parseFile(file, { duration: false, skipCovers: true })
     const known = PROBED_CONTAINERS.has(format.container ?? '') || /^M4A|^MP4|isom/i.test(format.container ?? '')
     if (known && format.sampleRate && format.numberOfChannels && format.duration && format.duration > 0) {
-      return { durationS: format.duration, sampleRate: format.sampleRate, channels: format.numberOfChannels }
+      // Opus always decodes at 48 kHz; its header's rate is only the original input's.
+      const sampleRate = format.codec === 'Opus' ? 48000 : format.sampleRate
+      return { durationS: format.duration, sampleRate, channels: format.numberOfChannels }
     }
   } catch {
     // Unreadable header: decoding below reports why.
