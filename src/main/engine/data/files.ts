@@ -23,8 +23,8 @@ export function escapeReason(name: string): string | null {
 }
 
 const stripExt = (p: string): string => {
-  const ext = path.posix.extname(p)
-  return ext && AUDIO_EXTENSIONS.has(ext.toLowerCase()) ? p.slice(0, -ext.length) : p
+  const dot = p.lastIndexOf('.')
+  return dot > p.lastIndexOf('/') + 1 && AUDIO_EXTENSIONS.has(p.slice(dot).toLowerCase()) ? p.slice(0, dot) : p
 }
 
 /** The audio files found under a root, looked up by relative path with or without extension. */

@@ -14,6 +14,7 @@ import { audioBaseDirs } from './layouts/csv'
 import { findStrongTables, readStrongLabels } from './layouts/strong'
 import type { ScanContext } from './layouts/types'
 import { probeFiles } from './probe'
+import { yieldToLoop } from './breathe'
 import { completeSplits } from './split'
 import { computeStats } from './stats'
 import { newDatasetId, saveDataset, uniqueName } from './store'
@@ -72,7 +73,9 @@ export async function importDataset(req: DatasetImportRequest, opts: ImportOptio
 
   const classIndex = new Map(scan.classNames.map((c, i) => [c, i]))
   const items = clips.map((c) => ({ classes: c.labels.map((l) => classIndex.get(l)!), group: c.group, split: c.split }))
+  await yieldToLoop()
   const notes = [...scan.notes, ...completeSplits(items)]
+  await yieldToLoop()
   const files: DatasetFile[] = clips.map((c, i) => {
     const p = probed.ok.get(c.path)!
     const f: DatasetFile = { path: c.path, labels: c.labels, split: items[i].split!, durationS: p.durationS, sampleRate: p.sampleRate }
@@ -81,6 +84,7 @@ export async function importDataset(req: DatasetImportRequest, opts: ImportOptio
   })
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const stats = computeStats(files, scan.classNames, events, frameRate)
+  await yieldToLoop()
   const record: DatasetRecord = {
     id: newDatasetId(name),
     name,

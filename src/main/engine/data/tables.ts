@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import { parse } from 'csv-parse'
 import type { ImportProblem } from '../../../shared/types'
+import { makeBreather } from './breathe'
 
 // Line endings are given explicitly: csv-parse otherwise guesses them from the first line, and a file
 // whose header ends in CRLF but whose rows end in LF (seen in real exports) would read as one long row.
@@ -42,6 +43,7 @@ export async function readCsv(file: string, where: string, problems: ImportProbl
     })
   )
   const rows: CsvRow[] = []
+  const breathe = makeBreather()
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (opts.signal?.aborted) {
@@ -49,6 +51,7 @@ export async function readCsv(file: string, where: string, problems: ImportProbl
         opts.signal.throwIfAborted()
       }
       rows.push({ line: rec.info.lines, cells: rec.record })
+      await breathe()
     }
   } catch (err) {
     if (opts.signal?.aborted) throw err

@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ImportProblem } from '../../../shared/types'
+import { makeBreather } from './breathe'
 import { isAudioName } from './files'
 
 export interface WalkResult {
@@ -32,6 +33,7 @@ export async function walkAudio(root: string, opts: WalkOptions = {}): Promise<W
   const audioPerDir = new Map<string, number>()
   const visited = new Set<string>([await fs.promises.realpath(root)])
   const stack: { abs: string; rel: string; depth: number }[] = [{ abs: root, rel: '', depth: 0 }]
+  const breathe = makeBreather()
   while (stack.length > 0) {
     opts.signal?.throwIfAborted()
     const dir = stack.pop()!
@@ -44,6 +46,7 @@ export async function walkAudio(root: string, opts: WalkOptions = {}): Promise<W
     }
     let audioHere = 0
     for (const entry of entries) {
+      await breathe()
       if (entry.name.startsWith('.')) continue
       const abs = path.join(dir.abs, entry.name)
       const rel = dir.rel ? `${dir.rel}/${entry.name}` : entry.name

@@ -2,6 +2,7 @@
 // clips. Each bad row becomes a problem and is skipped; the others go on.
 import path from 'node:path'
 import type { SplitName } from '../../../../shared/types'
+import { makeBreather } from '../breathe'
 import { escapeReason } from '../files'
 import { readCsv, splitLabels } from '../tables'
 import type { ScanContext, ScannedClip } from './types'
@@ -32,7 +33,9 @@ export async function readClipTable(file: string, ctx: ScanContext, opts: ClipTa
   const iSplit = opts.fixedSplit ? -1 : col('split')
   if (iName < 0 || iLabels < 0) throw new Error(`${file} has no "fname" and "labels" columns (header: ${header.join(',') || 'empty'})`)
   const clips: ScannedClip[] = []
+  const breathe = makeBreather()
   for (const { line, cells } of rows) {
+    await breathe()
     const at = `${where}:${line}`
     if (cells.length !== header.length) {
       ctx.problems.push({ where: at, kind: 'malformed-row', message: `Expected ${header.length} columns, found ${cells.length}; row skipped` })

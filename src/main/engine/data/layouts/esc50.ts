@@ -3,6 +3,7 @@
 // (see foldSplit in ../split), by default fold 5.
 import fs from 'node:fs'
 import path from 'node:path'
+import { makeBreather } from '../breathe'
 import { escapeReason } from '../files'
 import { foldSplit, DEFAULT_TEST_FOLD, ESC50_FOLDS } from '../split'
 import { readCsv } from '../tables'
@@ -19,7 +20,9 @@ export async function scanEsc50(ctx: ScanContext): Promise<LayoutScan> {
   const byTarget = new Map<number, string>()
   const seen = new Set<string>()
   const clips: ScannedClip[] = []
+  const breathe = makeBreather()
   for (const { line, cells } of rows) {
+    await breathe()
     const at = `${ESC50_META}:${line}`
     if (cells.length !== header.length) {
       ctx.problems.push({ where: at, kind: 'malformed-row', message: `Expected ${header.length} columns, found ${cells.length}; row skipped` })

@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { StrongEvent } from '../../../../shared/types'
+import { makeBreather } from '../breathe'
 import { escapeReason } from '../files'
 import { readCsv, readCsvHeader } from '../tables'
 import type { ScanContext } from './types'
@@ -28,10 +29,21 @@ export async function readStrongLabels(ctx: ScanContext, tables: string[], clips
   const known = new Set(classNames)
   const events: StrongEvent[] = []
   const seen = new Set<string>()
+  const breathe = makeBreather()
   for (const table of tables) {
-    const { header, rows } = await readCsv(path.join(ctx.root, table), table, ctx.problems, { header: true, signal: ctx.signal })
+    let parsed: Awaited<ReturnType<typeof readCsv>>
+    try {
+      parsed = await readCsv(path.join(ctx.root, table), table, ctx.problems, { header: true, signal: ctx.signal })
+    } catch (err) {
+      // Strong labels are extra: a table that cannot be read leaves the clips as they are.
+      ctx.signal?.throwIfAborted()
+      ctx.problems.push({ where: table, kind: 'other', message: `${(err as Error).message}; strong labels from it skipped` })
+      continue
+    }
+    const { header, rows } = parsed
     const [iName, iOn, iOff, iLabel] = STRONG_COLUMNS.map((c) => header.indexOf(c))
     for (const { line, cells } of rows) {
+      await breathe()
       const at = `${table}:${line}`
       if (cells.length !== header.length) {
         ctx.problems.push({ where: at, kind: 'malformed-row', message: `Expected ${header.length} columns, found ${cells.length}; event skipped` })
