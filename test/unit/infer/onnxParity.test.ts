@@ -68,10 +68,15 @@ describe.each(CASES)('ONNX export of %s', (name, makeConfig) => {
     const { targetLength: T, melBins: F } = config
     const rng = makeRng(5)
     const x = Float32Array.from({ length: 3 * T * F }, () => rng.normal())
-    const ref = tf.tidy(() => {
-      const o = model.apply(tf.tensor3d(x, [3, T, F]), false)
-      return { logits: o.logits.dataSync().slice(), embedding: o.embedding.dataSync().slice(), frames: o.frameLogits?.dataSync().slice() ?? null, frameShape: o.frameLogits?.shape ?? null }
-    })
+    const input = tf.tensor3d(x, [3, T, F])
+    const o = model.apply(input, false)
+    const ref = {
+      logits: o.logits.dataSync() as Float32Array,
+      embedding: o.embedding.dataSync() as Float32Array,
+      frames: (o.frameLogits?.dataSync() as Float32Array | undefined) ?? null,
+      frameShape: o.frameLogits?.shape ?? null
+    }
+    tf.dispose([input, o.logits, o.embedding, ...(o.frameLogits ? [o.frameLogits] : [])])
     model.dispose()
 
     const session = await ort.InferenceSession.create(file)

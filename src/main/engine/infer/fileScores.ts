@@ -10,8 +10,9 @@ export interface FileScoresSpec {
   labels: string[]
   embeddingDim: number
   aggregate: Aggregate
-  /** Window starts in fbank frames, and seconds per fbank frame. */
+  /** Window starts in fbank frames, the file's fbank frames, and seconds per fbank frame. */
   starts: number[]
+  featureFrames: number
   frameShiftS: number
   durationS: number
   /** Frame output of the model: its rate, and frames per window; null without one. */
@@ -38,9 +39,10 @@ export function createFileScores(spec: FileScoresSpec): FileScores {
   const emb = new Float64Array(D)
   let received = 0
 
-  // The file's frame grid: window w's output frame j lands on frame round(startS·rate) + j.
+  // The file's frame grid: window w's output frame j lands on frame round(startS·rate) + j; frames
+  // past the file's last fbank frame (padding of a short file) are dropped.
   const fo = spec.frameOutput
-  const totalFrames = fo ? Math.max(1, Math.round(spec.durationS * fo.frameRate)) : 0
+  const totalFrames = fo ? Math.max(1, Math.ceil(spec.featureFrames * spec.frameShiftS * fo.frameRate - 1e-9)) : 0
   const frameAcc = fo ? new Float32Array(totalFrames * C).fill(spec.aggregate === 'max' ? -Infinity : 0) : null
   const frameCount = fo ? new Uint16Array(totalFrames) : null
 

@@ -2,10 +2,7 @@
 // recursively for audio extensions (sorted, so output order is stable), symlinked folders followed once.
 import fs from 'node:fs'
 import path from 'node:path'
-
-export const AUDIO_EXTENSIONS = new Set(['.wav', '.flac', '.mp3', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.webm', '.qoa'])
-
-export const isAudioFile = (file: string): boolean => AUDIO_EXTENSIONS.has(path.extname(file).toLowerCase())
+import { AUDIO_EXTENSIONS, isAudioName } from '../data/files'
 
 /**
  * Files to tag, in order and without repeats, and the paths that could not be used (missing, unreadable, a folder
@@ -43,7 +40,7 @@ export function expandAudioPaths(paths: string[]): { files: string[]; errors: { 
         }
       }
       if (isDir) found += walk(full)
-      else if (isFile && isAudioFile(full)) {
+      else if (isFile && isAudioName(e.name)) {
         add(full)
         found++
       }

@@ -145,7 +145,8 @@ export async function exportOnnx(model: Pick<TagModel, 'config' | 'namedWeights'
 
 // ---------- metadata ----------
 
-function metadataProps(meta: OnnxModelMeta): Record<string, string> {
+/** The metadata_props that describe a model to readOnnxMeta (and to anyone reading the file). */
+export function metadataProps(meta: OnnxModelMeta): Record<string, string> {
   const props: Record<string, string> = {
     'tagbench.format': '1',
     labels: JSON.stringify(meta.labels),

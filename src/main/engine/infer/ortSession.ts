@@ -71,9 +71,9 @@ async function create(file: string, opts: SessionOptions): Promise<ModelSession>
   }
   const want = opts.provider ?? 'auto'
   const report = ortReport()
-  const cudaInstalled = report.providers.includes('cuda')
-  let cudaNote = want === 'cpu' ? 'CPU asked for' : report.reason
-  if (want === 'cuda' || (want === 'auto' && cudaInstalled)) {
+  let cudaNote = want === 'cpu' ? 'CPU asked for' : want === 'cuda' ? `CUDA asked for, but: ${report.reason}` : report.reason
+  // Only try CUDA where its provider library is installed: elsewhere the attempt just fails noisily.
+  if (want !== 'cpu' && report.providers.includes('cuda')) {
     try {
       const session = await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda'] })
       return { session, provider: 'cuda', note: 'ONNX Runtime on CUDA', outputNames: session.outputNames }

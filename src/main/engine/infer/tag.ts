@@ -182,7 +182,7 @@ async function tagWithRunner(
       continue
     }
     const starts = windowStarts(feats.frames, T, hopFrames)
-    open.set(i, createFileScores({ labels: meta.labels, embeddingDim: D, aggregate, starts, frameShiftS, durationS: feats.durationS, frameOutput: fo ? { frameRate: fo.frameRate, framesPerWindow: fo.frames } : null }))
+    open.set(i, createFileScores({ labels: meta.labels, embeddingDim: D, aggregate, starts, featureFrames: feats.frames, frameShiftS, durationS: feats.durationS, frameOutput: fo ? { frameRate: fo.frameRate, framesPerWindow: fo.frames } : null }))
     for (let w = 0; w < starts.length; w++) {
       fillWindow(feats.data, feats.frames, F, starts[w], T, meta.features.norm, batch, slots.length * T * F)
       slots.push({ index: i, window: w })

@@ -1,13 +1,17 @@
 // Long recordings are tagged as a sequence of model-sized windows: targetLength fbank frames each,
-// starting every hop frames; the last one runs past the end and is zero-padded (in the log-mel
-// domain, before normalising, as the AST dataloader pads short clips).
+// starting every hop frames, the last one ending on the last frame (so no window of a long file holds
+// padding). A file shorter than one window is zero-padded (in the log-mel domain, before
+// normalising, as the AST dataloader pads short clips).
 import { normalize, padOrCut } from '../audio/features'
 
-/** Start frame of every window: 0, hop, 2·hop, … until a window reaches the last frame. */
+/** Start frame of every window: 0, hop, 2·hop, … while a window ends before the last frame, then frames - targetLength. */
 export function windowStarts(frames: number, targetLength: number, hopFrames: number): number[] {
   if (hopFrames < 1) throw new Error(`window hop must be at least one frame (got ${hopFrames})`)
-  const n = frames <= targetLength ? 1 : Math.ceil((frames - targetLength) / hopFrames) + 1
-  return Array.from({ length: n }, (_, i) => i * hopFrames)
+  if (frames <= targetLength) return [0]
+  const starts: number[] = []
+  for (let s = 0; s + targetLength < frames; s += hopFrames) starts.push(s)
+  starts.push(frames - targetLength)
+  return starts
 }
 
 /**

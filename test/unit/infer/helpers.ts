@@ -1,0 +1,68 @@
+// Test-only helpers for tagging: WAV files from samples, and a tiny hand-built "energy detector"
+// ONNX model whose outputs are known functions of the input, so windowing, stitching and event
+// times can be checked against the audio itself.
+import fs from 'node:fs'
+import path from 'node:path'
+import { makeAstConfig } from '../../../src/main/engine/models/config'
+import { createGraphBuilder, encodeModel, tensorInfo } from '../../../src/main/engine/infer/onnxGraph'
+import { metadataProps, type OnnxModelMeta } from '../../../src/main/engine/infer/onnxExport'
+
+/** 16-bit mono PCM WAV of the samples (header by hand: test fixtures only). */
+export function writeWavSamples(file: string, samples: Float32Array, sampleRate = 16000): void {
+  const data = samples.length * 2
+  const buf = Buffer.alloc(44 + data)
+  buf.write('RIFF', 0, 'ascii')
+  buf.writeUInt32LE(36 + data, 4)
+  buf.write('WAVEfmt ', 8, 'ascii')
+  buf.writeUInt32LE(16, 16)
+  buf.writeUInt16LE(1, 20)
+  buf.writeUInt16LE(1, 22)
+  buf.writeUInt32LE(sampleRate, 24)
+  buf.writeUInt32LE(sampleRate * 2, 28)
+  buf.writeUInt16LE(2, 32)
+  buf.writeUInt16LE(16, 34)
+  buf.write('data', 36, 'ascii')
+  buf.writeUInt32LE(data, 40)
+  samples.forEach((v, i) => buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32767))), 44 + 2 * i))
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, buf)
+}
+
+/** Silence with a 440 Hz tone (amplitude 0.3) between onS and offS. */
+export function toneBurst(totalS: number, onS: number, offS: number, sampleRate = 16000): Float32Array {
+  return Float32Array.from({ length: Math.round(totalS * sampleRate) }, (_, i) => {
+    const t = i / sampleRate
+    return t >= onS && t < offS ? 0.3 * Math.sin(2 * Math.PI * 440 * t) : 0
+  })
+}
+
+/**
+ * An ONNX model over fbank [B, T, F] (unnormalised log-mel) with labels ['loud', 'quiet']: per frame,
+ * e = mean over mel bins; frame_logits = [e - level, level - e] at 100 frames/s; logits = their max
+ * over time; embedding = the mean fbank frame [F]. Digital silence is log(eps) ≈ -15.9 in every bin.
+ */
+export function writeEnergyModel(file: string, opts: { melBins: number; targetLength: number; level: number }): OnnxModelMeta {
+  const { melBins: F, targetLength: T, level } = opts
+  const g = createGraphBuilder()
+  const e = g.op('ReduceMean', ['fbank'], { axes: [2], keepdims: 1 })
+  const frames = g.op('Add', [g.op('Mul', [e, g.weight('sign', [2], Float32Array.of(1, -1))]), g.weight('offset', [2], Float32Array.of(-level, level))])
+  const logits = g.op('ReduceMax', [frames], { axes: [1], keepdims: 0 })
+  const embedding = g.op('ReduceMean', ['fbank'], { axes: [1], keepdims: 0 })
+  const outputs = [
+    tensorInfo(g.output('logits', logits), ['batch', 2]),
+    tensorInfo(g.output('embedding', embedding), ['batch', F]),
+    tensorInfo(g.output('frame_logits', frames), ['batch', T, 2])
+  ]
+  const config = makeAstConfig({ labels: ['loud', 'quiet'], melBins: F, targetLength: T, embedDim: 16, heads: 1, depth: 1 })
+  const meta: OnnxModelMeta = {
+    labels: ['loud', 'quiet'],
+    features: { kind: 'kaldi-fbank', sampleRate: 16000, melBins: F, targetLength: T, frameShiftS: 0.01, norm: null },
+    thresholds: [0.5, 0.5],
+    modelKind: 'ast',
+    model: config,
+    frameOutput: { frames: T, frameRate: 100 },
+    embeddingDim: F
+  }
+  fs.writeFileSync(file, encodeModel(g.graph('energy', [tensorInfo('fbank', ['batch', T, F])], outputs), metadataProps(meta), 'test'))
+  return meta
+}
