@@ -1,0 +1,158 @@
+// From what a user asks for (a few fields, maybe a preset) to a complete RunConfigInput: every optional
+// field filled in from the dataset, the pretrained checkpoint and Tagbench's defaults, and checked.
+// The complete config is what the run store writes once into the run's config.json; the trainer, the
+// UI and the exporter all read that one file, so nothing downstream has defaults of its own.
+import type { DatasetRecord, ModelKind, RunConfigInput } from '../../../shared/types'
+import type { ModelConfig } from '../models/config'
+import { presetBase } from '../runs/presets'
+
+/** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
+export const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
+  model: 'ast',
+  size: 'tiny',
+  pretrained: { kind: 'none' },
+  fstride: 16,
+  tstride: 16,
+  frozen: false,
+  specAugment: true,
+  mixup: 0,
+  loss: 'bce',
+  optimizer: 'adam',
+  lr: 1e-4,
+  // AST's recipe: Adam, weight decay 5e-7, betas (0.95, 0.999) (see optimizerConfig).
+  weightDecay: 5e-7,
+  warmupSteps: 100,
+  schedule: 'cosine',
+  epochs: 10,
+  batchSize: 8,
+  seed: 0
+}
+
+/** What completion needs to know about the dataset. */
+export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> & { files: { durationS: number | null }[] }
+
+/** Kaldi frames of a clip (25 ms window, 10 ms hop, snip_edges): 998 for 10 s, 398 for 4 s. */
+export function framesForDuration(durationS: number, sampleRate = 16000): number {
+  const samples = Math.round(durationS * sampleRate)
+  return samples < 400 ? 0 : 1 + Math.floor((samples - 400) / 160)
+}
+
+/**
+ * Frames per clip when the user names none: the 95th-percentile clip (a few long outliers are cut,
+ * not padded for), rounded up to a multiple of 16 (whole patches), between 16 and 1024.
+ */
+export function defaultTargetLength(durations: (number | null)[]): number {
+  const known = durations.filter((d): d is number => d !== null && d > 0).sort((a, b) => a - b)
+  if (known.length === 0) return 1024
+  const p95 = known[Math.min(known.length - 1, Math.floor(0.95 * (known.length - 1) + 0.5))]
+  return Math.min(1024, Math.max(16, Math.ceil(framesForDuration(p95) / 16) * 16))
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(`Run config: ${message}`)
+}
+
+const isPosInt = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1
+const isNonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0
+
+/**
+ * Fill every field of a run config. Precedence: the caller's fields, then the preset's (when
+ * `partial.preset` names one), then the pretrained checkpoint's feature settings, then defaults
+ * derived from the dataset, then RUN_DEFAULTS. `pretrained` is the model config of the checkpoint
+ * the run starts from (a Hugging Face AST folder or an earlier run), null when there is none.
+ */
+export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: string }, dataset: DatasetFacts, pretrained: ModelConfig | null): RunConfigInput {
+  const preset = partial.preset ? presetBase(partial.preset) : {}
+  const given = { ...preset, ...stripUndefined(partial) }
+  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel ? 'bce' : 'ce', ...given } as RunConfigInput
+  const model: ModelKind = c.model
+  check(model === 'ast' || model === 'htsat', `unknown model '${String(model)}' (ast or htsat)`)
+  check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
+
+  // Features: a pretrained model fixes the mel bins its weights were trained on.
+  const defaultMel = model === 'htsat' ? 64 : 128
+  if (pretrained) {
+    check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
+    check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
+  }
+  c.melBins = given.melBins ?? pretrained?.melBins ?? defaultMel
+  c.targetLength = given.targetLength ?? defaultTargetLength(dataset.files.map((f) => f.durationS))
+  if (model === 'htsat') c.targetLength = Math.min(c.targetLength, 1024)
+  check(isPosInt(c.melBins) && c.melBins >= 16, `melBins must be an integer ≥ 16, got ${c.melBins}`)
+  check(isPosInt(c.targetLength) && c.targetLength >= 16, `targetLength must be an integer ≥ 16 frames, got ${c.targetLength}`)
+
+  // Model shape.
+  if (model === 'ast') {
+    c.depth = given.depth ?? (pretrained?.kind === 'ast' ? pretrained.depth : 12)
+    check(isPosInt(c.depth), `depth must be a positive integer, got ${c.depth}`)
+    if (pretrained?.kind === 'ast') check(c.depth! <= pretrained.depth, `the pretrained checkpoint has ${pretrained.depth} blocks; cannot build ${c.depth}`)
+    for (const k of ['fstride', 'tstride'] as const) check(isPosInt(c[k]) && c[k] <= 16, `${k} must be an integer from 1 to 16, got ${c[k]}`)
+  }
+  c.dropout = given.dropout ?? 0
+  c.dropPath = given.dropPath ?? (model === 'htsat' ? 0.1 : 0)
+  c.frameHead = given.frameHead ?? false
+  if (c.frameHead) check(dataset.hasStrongLabels, `a frame head needs strong labels (onsets/offsets), and dataset ${dataset.name} has none`)
+
+  // Augmentation: AST's masks are 24 of 128 mel bins and 96 of 512 frames (3/16 of each axis).
+  c.freqm = c.specAugment ? (given.freqm ?? Math.round((3 * c.melBins) / 16)) : 0
+  c.timem = c.specAugment ? (given.timem ?? Math.round((3 * c.targetLength) / 16)) : 0
+  check(typeof c.mixup === 'number' && c.mixup >= 0 && c.mixup <= 1, `mixup is a probability from 0 to 1, got ${c.mixup}`)
+
+  // Loss.
+  check(['bce', 'focal', 'weighted-bce', 'ce'].includes(c.loss), `unknown loss '${String(c.loss)}'`)
+  if (c.loss === 'focal') {
+    c.focalGamma = given.focalGamma ?? 2
+    c.focalAlpha = given.focalAlpha ?? 0.25
+  }
+  c.labelSmoothing = given.labelSmoothing ?? 0
+  check(c.labelSmoothing >= 0 && c.labelSmoothing < 1, `labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`)
+  c.balancedSampling = given.balancedSampling ?? false
+
+  // Optimisation.
+  check(c.optimizer === 'adam' || c.optimizer === 'adamw', `unknown optimizer '${String(c.optimizer)}' (adam or adamw)`)
+  check(typeof c.lr === 'number' && c.lr > 0, `lr must be positive, got ${c.lr}`)
+  check(typeof c.weightDecay === 'number' && c.weightDecay >= 0, `weightDecay must be ≥ 0, got ${c.weightDecay}`)
+  check(isNonNegInt(c.warmupSteps), `warmupSteps must be a whole number ≥ 0, got ${c.warmupSteps}`)
+  check(['cosine', 'step', 'constant'].includes(c.schedule), `unknown schedule '${String(c.schedule)}'`)
+  if (c.schedule === 'step') {
+    c.stepStart = given.stepStart ?? 5
+    c.stepGamma = given.stepGamma ?? 0.85
+  }
+  check(isPosInt(c.epochs), `epochs must be a positive integer, got ${c.epochs}`)
+  check(isPosInt(c.batchSize), `batchSize must be a positive integer, got ${c.batchSize}`)
+  c.gradAccum = given.gradAccum ?? 1
+  check(isPosInt(c.gradAccum), `gradAccum must be a positive integer, got ${c.gradAccum}`)
+  // 0 switches clipping, early stopping and mid-epoch checkpoints off.
+  c.clipNorm = given.clipNorm ?? 0
+  c.earlyStopPatience = given.earlyStopPatience ?? 0
+  c.checkpointEverySteps = given.checkpointEverySteps ?? 0
+  check(c.clipNorm >= 0, `clipNorm must be ≥ 0 (0 = off), got ${c.clipNorm}`)
+  check(isNonNegInt(c.earlyStopPatience), `earlyStopPatience must be a whole number ≥ 0 (0 = off), got ${c.earlyStopPatience}`)
+  check(isNonNegInt(c.checkpointEverySteps), `checkpointEverySteps must be a whole number ≥ 0 (0 = off), got ${c.checkpointEverySteps}`)
+  check(Number.isInteger(c.seed), `seed must be an integer, got ${c.seed}`)
+
+  // Data.
+  if (dataset.folds && dataset.folds.length > 0) {
+    c.fold = given.fold ?? dataset.folds[dataset.folds.length - 1]
+    check(dataset.folds.includes(c.fold), `fold ${c.fold} is not one of the dataset's folds (${dataset.folds.join(', ')})`)
+  } else check(given.fold === undefined, `dataset ${dataset.name} has no folds, but fold ${given.fold} was asked for`)
+
+  const p = c.pretrained
+  check(!!p && ['none', 'imagenet', 'audioset', 'run'].includes(p.kind), `unknown pretraining ${JSON.stringify(p)}`)
+  if (p.kind === 'imagenet' || p.kind === 'audioset') check(typeof p.path === 'string' && p.path.trim() !== '', `pretraining '${p.kind}' needs a path (a weights file or a Hugging Face folder)`)
+  if (p.kind === 'run') check(typeof p.runId === 'string' && p.runId !== '', `pretraining 'run' needs the id of an earlier run`)
+  if (p.kind !== 'none') check(model === 'ast', `pretrained starts are implemented for AST only`)
+  c.name = given.name ?? defaultRunName(c)
+  return c
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** "ast-tiny s16 scratch" style names, so runs of an experiment are told apart in a list. */
+export function defaultRunName(c: RunConfigInput): string {
+  const start = c.pretrained.kind === 'none' ? 'scratch' : c.pretrained.kind === 'run' ? `from ${c.pretrained.runId}` : c.pretrained.kind
+  const stride = c.model === 'ast' ? ` s${c.fstride === c.tstride ? c.fstride : `${c.fstride}x${c.tstride}`}` : ''
+  return `${c.model}-${c.size}${c.depth !== undefined && c.depth !== 12 ? `-d${c.depth}` : ''}${stride} ${start}${c.frozen ? ' frozen' : ''}`
+}

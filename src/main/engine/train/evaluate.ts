@@ -1,0 +1,111 @@
+// Scoring a split with a model, and the numbers an epoch or the final test reports: EVAL's clip
+// metrics (mAP, per-class AP, macro AUC, d′, micro/macro F1, top-1 accuracy for single-label data) and,
+// for models with a frame output, frame F1 and event F1.
+import * as tf from '@tensorflow/tfjs-core'
+import type { DatasetRecord, MetricEntry } from '../../../shared/types'
+import { clipMetrics, type Numbers } from '../eval/metrics'
+import { binariseFrames, eventCounts, eventF1, frameF1, framesToEvents } from '../eval/sed'
+import type { TagModel } from '../models/types'
+import { clipLoss, frameLoss, type LossOptions } from './losses'
+import { buildBatch, type Batch, type ClipSet, type FeatureSource, type InputSpec } from './data'
+
+export interface SplitPredictions {
+  /** Probabilities [n, classes]: sigmoid, or softmax for the CE loss. */
+  scores: Float32Array
+  targets: Float32Array
+  n: number
+  /** Mean loss over the split. */
+  loss: number | null
+  frames?: { scores: Float32Array; targets: Float32Array; mask: Float32Array; count: number; rate: number }
+}
+
+/** Clip probabilities from logits, matching the loss the model was trained with. */
+export function probabilities(logits: tf.Tensor2D, loss: LossOptions): tf.Tensor2D {
+  return loss.kind === 'ce' ? tf.softmax(logits) : tf.sigmoid(logits)
+}
+
+/** The training loss of one batch: the clip loss, plus the masked frame loss when frame targets are given. */
+export function batchLoss(out: ReturnType<TagModel['apply']>, batch: Batch, classes: number, loss: LossOptions, frames: InputSpec['frames']): tf.Scalar {
+  return tf.tidy(() => {
+    const y = tf.tensor2d(batch.y, [batch.size, classes])
+    let l = clipLoss(out.logits, y, loss)
+    if (frames && out.frameLogits && batch.frameY && batch.frameMask) {
+      const fy = tf.tensor3d(batch.frameY, [batch.size, frames.count, classes])
+      const mask = tf.tensor2d(batch.frameMask, [batch.size, frames.count])
+      // Frame targets are 0/1 per class and frame: always a sigmoid loss, even for a CE clip loss.
+      const frameOpts: LossOptions = loss.kind === 'ce' ? { kind: 'bce' } : loss
+      l = tf.add(l, frameLoss(out.frameLogits, fy, frameOpts, mask))
+    }
+    return l as tf.Scalar
+  })
+}
+
+/** Scores every clip of `set` in batches (no augmentation), with the mean loss. */
+export async function predictSplit(
+  model: TagModel,
+  set: ClipSet,
+  source: FeatureSource,
+  spec: InputSpec,
+  record: DatasetRecord,
+  loss: LossOptions,
+  batchSize: number,
+  signal?: AbortSignal
+): Promise<SplitPredictions> {
+  const C = record.classNames.length
+  const scores = new Float32Array(set.n * C)
+  const fr = spec.frames
+  const frames = fr ? { scores: new Float32Array(set.n * fr.count * C), targets: new Float32Array(set.n * fr.count * C), mask: new Float32Array(set.n * fr.count), count: fr.count, rate: fr.rate } : undefined
+  let lossSum = 0
+  for (let from = 0; from < set.n; from += batchSize) {
+    if (signal?.aborted) throw new Error('Training cancelled')
+    const indices = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, k) => from + k)
+    const batch = await buildBatch(set, indices, source, spec, record, null)
+    const { p, l, fp } = tf.tidy(() => {
+      const x = tf.tensor3d(batch.x, [batch.size, spec.targetLength, spec.settings.melBins])
+      const out = model.apply(x, false)
+      return {
+        p: probabilities(out.logits, loss),
+        l: batchLoss(out, batch, C, loss, spec.frameLoss ? fr : null),
+        fp: fr && out.frameLogits ? tf.sigmoid(out.frameLogits) : undefined
+      }
+    })
+    scores.set(await p.data(), from * C)
+    lossSum += (await l.data())[0] * batch.size
+    if (frames && fp) {
+      frames.scores.set(await fp.data(), from * fr!.count * C)
+      frames.targets.set(batch.frameY!, from * fr!.count * C)
+      frames.mask.set(batch.frameMask!, from * fr!.count)
+    }
+    tf.dispose([p, l, ...(fp ? [fp] : [])])
+  }
+  return { scores, targets: Float32Array.from(set.targets), n: set.n, loss: set.n > 0 ? lossSum / set.n : null, ...(frames ? { frames } : {}) }
+}
+
+export type SplitMetrics = Pick<MetricEntry, 'mAP' | 'auc' | 'dprime' | 'microF1' | 'macroF1' | 'accuracy' | 'ap' | 'frameF1' | 'eventF1'>
+
+/** Frame F1 over real (unmasked) frames and event F1 (sed_eval collars) at the given thresholds. */
+function frameMetrics(f: NonNullable<SplitPredictions['frames']>, n: number, C: number, thresholds: number | Numbers): { frameF1: number; eventF1: number } {
+  const bins: number[] = []
+  const refs: number[] = []
+  const counts = []
+  for (let i = 0; i < n; i++) {
+    let real = 0
+    while (real < f.count && f.mask[i * f.count + real] > 0) real++
+    const scores = f.scores.subarray(i * f.count * C, (i * f.count + real) * C)
+    const targets = f.targets.subarray(i * f.count * C, (i * f.count + real) * C)
+    const bin = binariseFrames(scores, real, C, { thresholds })
+    for (const v of bin) bins.push(v)
+    for (const v of targets) refs.push(v)
+    counts.push(eventCounts(framesToEvents(targets, real, C, f.rate), framesToEvents(bin, real, C, f.rate)))
+  }
+  return { frameF1: frameF1(bins, refs), eventF1: eventF1(counts) }
+}
+
+/** The metrics of a split's predictions at the given thresholds (default 0.5). */
+export function splitMetrics(pred: SplitPredictions, nClasses: number, thresholds: number | Numbers = 0.5): SplitMetrics {
+  const m = clipMetrics(pred.scores, pred.targets, pred.n, nClasses, thresholds)
+  const out: SplitMetrics = { mAP: m.mAP, auc: m.auc, dprime: m.dprime, microF1: m.microF1, macroF1: m.macroF1, ap: m.ap }
+  if (m.accuracy !== undefined) out.accuracy = m.accuracy
+  if (pred.frames) Object.assign(out, frameMetrics(pred.frames, pred.n, nClasses, thresholds))
+  return out
+}

@@ -1,0 +1,95 @@
+// The model a run trains: built from scratch, from an ImageNet DeiT file, from a Hugging Face AST
+// folder (AudioSet) or from an earlier run's best checkpoint, always with a new head for this
+// dataset's classes and the run's patch grid (MODELS' importers regrid the position embedding).
+import path from 'node:path'
+import type { Pretraining, RunConfigInput } from '../../../shared/types'
+import { makeAstConfig, type ModelConfig } from '../models/config'
+import { makeHtsatConfig } from '../models/htsat/config'
+import { createModel } from '../models/index'
+import { loadCheckpoint, readCheckpointConfig, CONFIG_FILE } from '../models/checkpoint'
+import { astFromDeit } from '../models/import/deit'
+import { loadHfAst, readHfAstConfig } from '../models/import/hfAst'
+import type { AstFinetuneOptions } from '../models/import/astWeights'
+import type { TagModel } from '../models/types'
+import { checkpointDir } from '../runs/store'
+import fs from 'node:fs'
+
+export type FeatureNorm = { mean: number; std: number }
+
+/** The best checkpoint of an earlier run, checked to exist. */
+function runCheckpoint(runId: string): string {
+  const dir = checkpointDir(runId, 'best')
+  if (!fs.existsSync(path.join(dir, CONFIG_FILE))) throw new Error(`Run ${runId} has no best checkpoint (${dir}); it must finish at least one epoch before a run can start from it`)
+  return dir
+}
+
+/** The model config of the checkpoint a run starts from, or null for scratch and ImageNet starts (no feature settings of their own). */
+export function pretrainedModelConfig(p: Pretraining): ModelConfig | null {
+  switch (p.kind) {
+    case 'audioset':
+      return readHfAstConfig(p.path)
+    case 'run':
+      return readCheckpointConfig(runCheckpoint(p.runId))
+    default:
+      return null
+  }
+}
+
+/** The input normalisation of a model, or null when the model normalises itself (HTS-AT's bn0). */
+export function inputNorm(config: ModelConfig): FeatureNorm | null {
+  return 'norm' in config ? { mean: config.norm.mean, std: config.norm.std } : null
+}
+
+/** Whether the run needs mean/std computed from its training split (its start brings none). */
+export function needsNormStats(cfg: RunConfigInput): boolean {
+  return cfg.model === 'ast' && (cfg.pretrained.kind === 'none' || cfg.pretrained.kind === 'imagenet')
+}
+
+/** The model config of a run built from scratch (or around ImageNet weights). */
+export function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): ModelConfig {
+  const common = {
+    size: cfg.size,
+    melBins: cfg.melBins,
+    targetLength: cfg.targetLength,
+    labels: classNames,
+    frozen: cfg.frozen,
+    dropout: cfg.dropout ?? 0,
+    dropPath: cfg.dropPath ?? 0,
+    ...(cfg.frameHead ? { frameHead: { frameRate } } : {})
+  }
+  if (cfg.model === 'htsat') return makeHtsatConfig(common)
+  if (!norm) throw new Error('An AST run needs feature statistics (mean, std)')
+  return makeAstConfig({ ...common, depth: cfg.depth, fstride: cfg.fstride, tstride: cfg.tstride, norm })
+}
+
+/**
+ * A new model for a run. `norm` is the training split's statistics for starts that bring none;
+ * `frameRate` is the frame head's output rate when cfg.frameHead is set.
+ */
+export function buildModel(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): TagModel {
+  const p = cfg.pretrained
+  if (p.kind === 'none') return createModel(scratchModelConfig(cfg, classNames, norm, frameRate), cfg.seed)
+  if (cfg.frameHead) throw new Error('A frame head on a pretrained start is not supported yet; train it from scratch or without the frame head')
+  const finetune: AstFinetuneOptions = {
+    labels: classNames,
+    targetLength: cfg.targetLength,
+    fstride: cfg.fstride,
+    tstride: cfg.tstride,
+    depth: cfg.depth,
+    frozen: cfg.frozen,
+    dropout: cfg.dropout ?? 0,
+    dropPath: cfg.dropPath ?? 0,
+    seed: cfg.seed
+  }
+  switch (p.kind) {
+    case 'imagenet': {
+      const config = scratchModelConfig(cfg, classNames, norm, frameRate)
+      if (config.kind !== 'ast') throw new Error('ImageNet starts are for AST')
+      return astFromDeit(p.path, config, cfg.seed)
+    }
+    case 'audioset':
+      return loadHfAst(p.path, finetune).model
+    case 'run':
+      return loadCheckpoint(runCheckpoint(p.runId), finetune)
+  }
+}

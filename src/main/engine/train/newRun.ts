@@ -1,0 +1,40 @@
+// Creating a run: the dataset found by id or name, the config completed against it and against the
+// pretrained checkpoint, and the run folder made by the store with that complete config. Cheap (JSON
+// reads only), so the app process can do it before handing the training to a job process.
+import type { RunConfigInput } from '../../../shared/types'
+import { loadDataset } from '../data/record'
+import { createRun } from '../runs/store'
+import { presetBase } from '../runs/presets'
+import { completeRunConfig } from './config'
+import { clipSets } from './data'
+import { pretrainedModelConfig } from './model'
+
+export interface NewRun {
+  runId: string
+  config: RunConfigInput
+}
+
+/** The complete config a partial one becomes for its dataset (nothing is written). */
+export function resolveRunConfig(partial: Partial<RunConfigInput> & { dataset: string }): RunConfigInput {
+  if (!partial.dataset) throw new Error('Run config: no dataset given')
+  const record = loadDataset(partial.dataset)
+  const start = partial.pretrained ?? (partial.preset ? presetBase(partial.preset).pretrained : undefined) ?? { kind: 'none' }
+  const pretrained = pretrainedModelConfig(start)
+  // The run refers to the dataset by id: a later dataset with the same name is another dataset.
+  return completeRunConfig({ ...partial, dataset: record.id }, record, pretrained)
+}
+
+export function createTrainingRun(partial: Partial<RunConfigInput> & { dataset: string }, opts: { experiment?: string } = {}): NewRun {
+  const config = resolveRunConfig(partial)
+  const record = loadDataset(config.dataset)
+  const valClips = clipSets(record, config.fold).val.n
+  const runId = createRun(config, {
+    name: config.name,
+    datasetName: record.name,
+    datasetFingerprint: record.fingerprint,
+    classNames: record.classNames,
+    valClips,
+    ...(opts.experiment ? { experiment: opts.experiment } : {})
+  })
+  return { runId, config }
+}
