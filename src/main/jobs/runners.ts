@@ -18,6 +18,8 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   // The backend and ONNX Runtime as a job process sees them: the app process never loads tfjs-node-gpu
   // or ORT's CUDA provider itself (they must not share a process).
   probe: async () => (await import('../engine/appInfo')).probeCompute,
+  // Trains or resumes one run (TRAIN's trainRun/resumeRun); a kill leaves it resumable.
+  train: async () => (await import('./train')).trainRunner,
   // Imports a dataset folder (DATA's importDataset) and announces the new record.
   import: async () => (await import('./import')).importRunner
 }
