@@ -20,27 +20,58 @@ export interface ClipMetrics {
   accuracy?: number
 }
 
-/** Operating points at each distinct score, highest first (sklearn `_binary_clf_curve`). */
-function binaryClfCurve(scores: Numbers, targets: Numbers): { fps: number[]; tps: number[]; thresholds: number[] } {
+export interface ClfCurve {
+  /** False and true positives when predicting every clip scoring >= thresholds[k]. */
+  fps: Float64Array
+  tps: Float64Array
+  /** The distinct scores, highest first. */
+  thresholds: Float64Array
+}
+
+/**
+ * Operating points at each distinct score, highest first (sklearn `_binary_clf_curve`). Positives and
+ * negatives are sorted apart with the native numeric sort and merged, which is many times faster than
+ * sorting indices with a comparator; ties across the two lists fall into one operating point.
+ */
+export function binaryClfCurve(scores: Numbers, targets: Numbers): ClfCurve {
   const n = scores.length
   if (targets.length !== n) throw new Error(`metrics: ${n} scores but ${targets.length} targets`)
-  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) throw new Error('metrics: scores contain NaN (did training diverge?)')
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a])
-  const fps: number[] = []
-  const tps: number[] = []
-  const thresholds: number[] = []
-  let tp = 0
-  for (let k = 0; k < n; k++) {
-    const i = order[k]
-    if (targets[i] > 0.5) tp++
-    // A threshold closes after the last of a run of tied scores.
-    if (k === n - 1 || scores[order[k + 1]] !== scores[i]) {
-      tps.push(tp)
-      fps.push(k + 1 - tp)
-      thresholds.push(scores[i])
-    }
+  let nPos = 0
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i])) throw new Error('metrics: scores contain NaN (did training diverge?)')
+    if (targets[i] > 0.5) nPos++
   }
-  return { fps, tps, thresholds }
+  const pos = new Float64Array(nPos)
+  const neg = new Float64Array(n - nPos)
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (targets[i] > 0.5) pos[a++] = scores[i]
+    else neg[b++] = scores[i]
+  }
+  pos.sort()
+  neg.sort()
+  const fps = new Float64Array(n)
+  const tps = new Float64Array(n)
+  const thresholds = new Float64Array(n)
+  let i = pos.length - 1
+  let j = neg.length - 1
+  let tp = 0
+  let fp = 0
+  let k = 0
+  while (i >= 0 || j >= 0) {
+    const v = i < 0 ? neg[j] : j < 0 ? pos[i] : Math.max(pos[i], neg[j])
+    while (i >= 0 && pos[i] === v) {
+      tp++
+      i--
+    }
+    while (j >= 0 && neg[j] === v) {
+      fp++
+      j--
+    }
+    tps[k] = tp
+    fps[k] = fp
+    thresholds[k++] = v
+  }
+  return { fps: fps.subarray(0, k), tps: tps.subarray(0, k), thresholds: thresholds.subarray(0, k) }
 }
 
 /** sklearn `precision_recall_curve` (1.2): recall decreasing, last point (precision 1, recall 0). */
@@ -56,24 +87,26 @@ export function precisionRecallCurve(scores: Numbers, targets: Numbers): { preci
   }
   precision.push(1)
   recall.push(0)
-  return { precision, recall, thresholds: thresholds.slice().reverse() }
+  return { precision, recall, thresholds: Array.from(thresholds).reverse() }
 }
 
-/**
- * sklearn `average_precision_score` for one class: the step-wise sum of precision × recall increments,
- * without interpolation; tied scores form one operating point. null when the class has no positive.
- */
-export function averagePrecision(scores: Numbers, targets: Numbers): number | null {
-  if (!hasPositive(targets)) return null
-  const { precision, recall } = precisionRecallCurve(scores, targets)
+/** AP from a curve: Σ (R_k − R_{k−1}) · P_k over operating points, highest threshold first. */
+function apFromCurve({ fps, tps }: ClfCurve): number | null {
+  const P = tps.length ? tps[tps.length - 1] : 0
+  if (P === 0) return null
+  // sklearn sums the reversed curve; the terms are the same, summed from the low-recall end.
   let ap = 0
-  for (let k = 0; k < recall.length - 1; k++) ap -= (recall[k + 1] - recall[k]) * precision[k]
+  let prevR = 0
+  for (let k = 0; k < tps.length; k++) {
+    const r = tps[k] / P
+    ap += (r - prevR) * (tps[k] / (tps[k] + fps[k]))
+    prevR = r
+  }
   return ap
 }
 
-/** sklearn `roc_auc_score` for one class (trapezoids through tied scores); null when only one label value occurs. */
-export function rocAuc(scores: Numbers, targets: Numbers): number | null {
-  const { fps, tps } = binaryClfCurve(scores, targets)
+/** AUC from a curve: trapezoids through (FPR, TPR) from (0, 0). */
+function aucFromCurve({ fps, tps }: ClfCurve): number | null {
   const P = tps.length ? tps[tps.length - 1] : 0
   const N = fps.length ? fps[fps.length - 1] : 0
   if (P === 0 || N === 0) return null
@@ -90,14 +123,23 @@ export function rocAuc(scores: Numbers, targets: Numbers): number | null {
   return area
 }
 
+/**
+ * sklearn `average_precision_score` for one class: the step-wise sum of precision × recall increments,
+ * without interpolation; tied scores form one operating point. null when the class has no positive
+ * (a class whose clips are all positive gets 1).
+ */
+export function averagePrecision(scores: Numbers, targets: Numbers): number | null {
+  return apFromCurve(binaryClfCurve(scores, targets))
+}
+
+/** sklearn `roc_auc_score` for one class (trapezoids through tied scores); null when only one label value occurs. */
+export function rocAuc(scores: Numbers, targets: Numbers): number | null {
+  return aucFromCurve(binaryClfCurve(scores, targets))
+}
+
 /** d' from a mean AUC, as AST reports it: sqrt(2) · Φ⁻¹(auc). Infinite for auc 0 or 1. */
 export function dprime(auc: number): number {
   return normPpf(auc) * Math.SQRT2
-}
-
-function hasPositive(targets: Numbers): boolean {
-  for (let i = 0; i < targets.length; i++) if (targets[i] > 0.5) return true
-  return false
 }
 
 function checkShape(what: string, a: Numbers, nClips: number, nClasses: number): void {
@@ -202,10 +244,9 @@ export function clipMetrics(scores: Numbers, targets: Numbers, nClips: number, n
   const ap: (number | null)[] = []
   const aucs: (number | null)[] = []
   for (let c = 0; c < nClasses; c++) {
-    const s = column(scores, nClips, nClasses, c)
-    const t = column(targets, nClips, nClasses, c)
-    ap.push(averagePrecision(s, t))
-    aucs.push(rocAuc(s, t))
+    const curve = binaryClfCurve(column(scores, nClips, nClasses, c), column(targets, nClips, nClasses, c))
+    ap.push(apFromCurve(curve))
+    aucs.push(aucFromCurve(curve))
   }
   const auc = mean(aucs)
   const d = auc === null ? null : dprime(auc)

@@ -4,7 +4,7 @@
 // Everything is plain Float64 JavaScript: the problem is tiny (clips × classes) and runs full-batch.
 import type { ThresholdComparison, ThresholdMethodResult } from '../../../shared/types'
 import type { Numbers } from './metrics'
-import { column, f1Scores } from './metrics'
+import { binaryClfCurve, column, f1Scores } from './metrics'
 
 export function defaultThresholds(nClasses: number, value = 0.5): number[] {
   return new Array<number>(nClasses).fill(value)
@@ -16,23 +16,17 @@ export function defaultThresholds(nClasses: number, value = 0.5): number[] {
  * Ties in F1 keep the higher threshold (fewer positives). null when the class has no positive.
  */
 export function bestF1Threshold(scores: Numbers, targets: Numbers): { threshold: number; f1: number } | null {
-  const n = scores.length
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a])
-  let positives = 0
-  for (let i = 0; i < n; i++) if (targets[i] > 0.5) positives++
+  const { fps, tps, thresholds } = binaryClfCurve(scores, targets)
+  const K = tps.length
+  const positives = K ? tps[K - 1] : 0
   if (positives === 0) return null
   let best = { threshold: Infinity, f1: -1 }
-  let tp = 0
-  for (let k = 0; k < n; k++) {
-    if (targets[order[k]] > 0.5) tp++
-    const here = scores[order[k]]
-    if (k < n - 1 && scores[order[k + 1]] === here) continue
-    // Predicting the top k+1 clips positive: any t in [next lower score, here) does it.
-    const fp = k + 1 - tp
-    const f1 = (2 * tp) / (2 * tp + fp + (positives - tp))
+  for (let k = 0; k < K; k++) {
+    // Predicting every clip scoring >= thresholds[k] positive: any t in [thresholds[k + 1], thresholds[k]) does it.
+    const f1 = (2 * tps[k]) / (2 * tps[k] + fps[k] + (positives - tps[k]))
     if (f1 > best.f1) {
-      const lower = k < n - 1 ? scores[order[k + 1]] : here - 1e-6
-      best = { threshold: (here + lower) / 2, f1 }
+      const lower = k < K - 1 ? thresholds[k + 1] : thresholds[k] - 1e-6
+      best = { threshold: (thresholds[k] + lower) / 2, f1 }
     }
   }
   return best
@@ -84,18 +78,18 @@ const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.e
  * checked against finite differences.
  */
 export function sglLossAndGrad(x: Numbers, y: Numbers, nClips: number, nClasses: number, t: Numbers, sigma: Numbers, soft: boolean): SglLossGrad {
-  const n = nClips * nClasses
-  const b = new Float64Array(n)
+  // Pass 1: binarised (or soft) outputs and the three sums.
   let tp = 0
   let pp = 0
   let pos = 0
-  for (let k = 0; k < n; k++) {
-    const c = k % nClasses
-    const u = x[k] - t[c]
-    b[k] = soft ? sigmoid(sigma[c] * u) : u > 0 ? 1 : 0
-    tp += y[k] * b[k]
-    pp += b[k]
-    pos += y[k]
+  for (let i = 0, k = 0; i < nClips; i++) {
+    for (let c = 0; c < nClasses; c++, k++) {
+      const u = x[k] - t[c]
+      const b = soft ? sigmoid(sigma[c] * u) : u > 0 ? 1 : 0
+      tp += y[k] * b
+      pp += b
+      pos += y[k]
+    }
   }
   const P = tp / (pp + F1_EPS)
   const R = tp / (pos + F1_EPS)
@@ -106,16 +100,20 @@ export function sglLossAndGrad(x: Numbers, y: Numbers, nClips: number, nClasses:
   const dF1dR = (2 * P * (P + F1_EPS)) / (D * D)
   const dF1dTP = dF1dP / (pp + F1_EPS) + dF1dR / (pos + F1_EPS)
   const dF1dPP = (-dF1dP * tp) / ((pp + F1_EPS) * (pp + F1_EPS))
+  // Pass 2: surrogate derivative of each output, ∂B/∂u = σ·s(σu)·s(−σu) and ∂B/∂σ = u·s(σu)·s(−σu).
   const gradT = new Float64Array(nClasses)
   const gradSigma = new Float64Array(nClasses)
-  for (let k = 0; k < n; k++) {
-    const c = k % nClasses
-    const u = x[k] - t[c]
-    const s = sigmoid(sigma[c] * u)
-    const ss = s * (1 - s) // s(σu)·s(−σu)
-    const dLdB = -(dF1dTP * y[k] + dF1dPP)
-    gradT[c] -= dLdB * sigma[c] * ss // ∂u/∂t = −1
-    gradSigma[c] += dLdB * u * ss
+  for (let i = 0, k = 0; i < nClips; i++) {
+    for (let c = 0; c < nClasses; c++, k++) {
+      const u = x[k] - t[c]
+      const z = sigma[c] * u
+      // s(z)·s(−z) < 5e-18 beyond |z| = 40: below double rounding of the sums, so skip the exp.
+      if (z > 40 || z < -40) continue
+      const s = sigmoid(z)
+      const g = -(dF1dTP * y[k] + dF1dPP) * s * (1 - s)
+      gradT[c] -= g * sigma[c] // ∂u/∂t = −1
+      gradSigma[c] += g * u
+    }
   }
   return { loss: -f1, gradT, gradSigma }
 }
@@ -141,6 +139,9 @@ export function sglThresh(scores: Numbers, targets: Numbers, nClips: number, nCl
   if (scores.length !== nClips * nClasses || targets.length !== nClips * nClasses) {
     throw new Error(`sglThresh: expected ${nClips} × ${nClasses} scores and targets, got ${scores.length} and ${targets.length}`)
   }
+  // Monomorphic Float64 inputs keep the two passes per epoch fast for AudioSet-sized sets.
+  const x = Float64Array.from(scores)
+  const y = Float64Array.from(targets)
   // One parameter vector [t..., σ...] so a single Adam state covers both.
   const params = new Float64Array(2 * nClasses)
   params.fill(opts.tInit ?? 0.3, 0, nClasses)
@@ -152,7 +153,7 @@ export function sglThresh(scores: Numbers, targets: Numbers, nClips: number, nCl
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t = params.subarray(0, nClasses)
     const sigma = params.subarray(nClasses)
-    const r = sglLossAndGrad(scores, targets, nClips, nClasses, t, sigma, false)
+    const r = sglLossAndGrad(x, y, nClips, nClasses, t, sigma, false)
     losses.push(r.loss)
     grad.set(r.gradT, 0)
     grad.set(r.gradSigma, nClasses)
