@@ -2,8 +2,9 @@
 // TagModel that trains on tfjs-wasm: bn0 over mel bins → reshape_wav2img → 4×4 patch embedding →
 // Swin stages (shifted windows, relative position bias, patch merging) → LayerNorm → token-semantic
 // conv → per-step logits [B, T', C]. Clip logits are their time mean, so BCE-with-logits on `logits`
-// equals the reference's clip BCE on sigmoid(mean). SpecAugment and mixup are not in the model: the
-// data pipeline applies them before it. Weights carry the reference state_dict names; the
+// equals the reference's clip BCE on sigmoid(mean). The input is the raw (padded) log-mel fbank, as in
+// the reference: bn0 is the model's own feature normalisation, so HtsatConfig has no global mean/std.
+// SpecAugment and mixup are not in the model: the data pipeline applies them before it. Weights carry the reference state_dict names; the
 // reference's unused `head` Linear and its index/mask buffers are not kept.
 import * as tf from '@tensorflow/tfjs-core'
 import { makeRng, type Rng } from '../../rng'
