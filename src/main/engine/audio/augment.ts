@@ -7,15 +7,16 @@ import type { Rng } from '../rng'
 export type MaskRange = [number, number]
 
 /**
- * torchaudio's mask_along_axis: width v ~ U[0, param), start v0 ~ U[0, size - v), then [⌊v0⌋, ⌊v0⌋ + ⌊v⌋).
+ * torchaudio's mask_along_axis: width v ~ U[0, param), start v0 ~ U[0, size - v), then the indices in
+ * [trunc(v0), trunc(v0) + trunc(v)) (torch's .long() truncates; v0 < 0 when param > size).
  * No draws at all when param < 1, as torchaudio returns early.
  */
 function maskRange(size: number, param: number, rng: Rng): MaskRange {
   if (param < 1) return [0, 0]
   const value = rng.next() * param
   const minValue = rng.next() * (size - value)
-  const start = Math.floor(minValue)
-  const end = start + Math.floor(value)
+  const start = Math.trunc(minValue)
+  const end = start + Math.trunc(value)
   return [Math.max(0, Math.min(start, size)), Math.max(0, Math.min(end, size))]
 }
 

@@ -26,6 +26,8 @@ export interface ExtractOptions {
   signal?: AbortSignal
   /** Worker threads; default one per core. 0 computes in this thread. */
   threads?: number
+  /** The worker script, for a bundle that emits cacheWorker.ts elsewhere; default: beside this module. */
+  workerEntry?: URL
 }
 
 export interface ExtractResult {
@@ -43,17 +45,17 @@ interface Job {
 }
 
 /** The worker entry beside this module: a tsx bootstrap for the .ts source (dev, CLI, tests), or a built .js. */
-const workerUrl = (): URL =>
+const defaultWorkerEntry = (): URL =>
   import.meta.url.endsWith('.ts') ? new URL('./cacheWorkerEntry.mjs', import.meta.url) : new URL('./cacheWorker.js', import.meta.url)
 
 const cancelled = (): Error => new Error('Feature extraction cancelled')
 
 /** Start a worker and wait for its 'ready'; rejects with the reason it could not start. */
-function startWorker(): Promise<Worker> {
+function spawnWorker(entry: URL): Promise<Worker> {
   return new Promise((resolve, reject) => {
     let worker: Worker
     try {
-      worker = new Worker(workerUrl())
+      worker = new Worker(entry)
     } catch (err) {
       reject(err)
       return
@@ -81,9 +83,11 @@ async function runOnWorkers(
   jobs: Job[],
   count: number,
   settings: FeatureSettings,
+  entry: URL,
   onResult: (job: Job, result: { frames: number; melBins: number } | { message: string }) => void,
   signal?: AbortSignal
 ): Promise<void> {
+  const startWorker = () => spawnWorker(entry)
   const first = await startWorker()
   const workers = new Set<Worker>()
   let next = 0
@@ -191,7 +195,7 @@ export async function extractFeatures(files: string[], settings: FeatureSettings
   let workers = Math.min(opts.threads ?? os.availableParallelism(), misses.length)
   if (workers > 0) {
     try {
-      await runOnWorkers(misses, workers, settings, record, opts.signal)
+      await runOnWorkers(misses, workers, settings, opts.workerEntry ?? defaultWorkerEntry(), record, opts.signal)
     } catch (err) {
       if (opts.signal?.aborted) throw cancelled()
       opts.onLog?.(`Feature workers could not start (${(err as Error).message}); extracting in this thread instead`)
