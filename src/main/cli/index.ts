@@ -7,6 +7,8 @@ import { registerServe } from './commands/serve'
 import { registerMetrics } from './commands/metrics'
 import { registerThresholds } from './commands/thresholds'
 import { registerFeatures } from './commands/features'
+import { registerTag } from './commands/tag'
+import { registerExport } from './commands/export'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -15,7 +17,9 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerServe,
   registerMetrics,
   registerThresholds,
-  registerFeatures
+  registerFeatures,
+  registerTag,
+  registerExport
 ]
 
 export function buildProgram(): Command {

@@ -11,6 +11,7 @@ import { CONFIG_FILE, WEIGHTS_FILE, loadCheckpoint, readCheckpointConfig } from 
 import { loadHfAst, readHfAstConfig } from '../models/import/hfAst'
 import { checkpointDir, loadRun, runDir } from '../runs/store'
 import { cacheDir } from '../paths'
+import { initBackend } from '../backend'
 import { exportOnnx, metaOf, readOnnxMeta, type OnnxModelMeta } from './onnxExport'
 
 export type ModelSource = 'run' | 'checkpoint' | 'hf-ast' | 'onnx'
@@ -37,6 +38,12 @@ export function pickThresholds(comparison: ThresholdComparison | null): number[]
   return best.thresholds
 }
 
+/** Models hold tfjs variables: make sure a backend is chosen before one is built. */
+const withBackend = (load: () => TagModel) => async (): Promise<TagModel> => {
+  await initBackend()
+  return load()
+}
+
 const isHfAstFolder = (dir: string) => fs.existsSync(path.join(dir, 'preprocessor_config.json')) && fs.existsSync(path.join(dir, CONFIG_FILE))
 const isCheckpointFolder = (dir: string) => fs.existsSync(path.join(dir, WEIGHTS_FILE)) && fs.existsSync(path.join(dir, CONFIG_FILE)) && !isHfAstFolder(dir)
 const mtime = (file: string) => fs.statSync(file).mtimeMs
@@ -61,7 +68,7 @@ function fromRun(id: string): ResolvedModel {
   if (!fs.existsSync(path.join(ckpt, CONFIG_FILE))) throw new Error(`Run ${id} has no checkpoint yet (${path.join(dir, 'ckpt')} holds neither best nor last)`)
   const thresholds = pickThresholds(loadRun(id).thresholds)
   const config = readCheckpointConfig(ckpt)
-  const load = async () => loadCheckpoint(ckpt)
+  const load = withBackend(() => loadCheckpoint(ckpt))
   return {
     source: 'run',
     description: `run ${id} (${path.relative(dir, ckpt)})`,
@@ -73,7 +80,7 @@ function fromRun(id: string): ResolvedModel {
 
 function fromCheckpoint(dir: string): ResolvedModel {
   const config = readCheckpointConfig(dir)
-  const load = async () => loadCheckpoint(dir)
+  const load = withBackend(() => loadCheckpoint(dir))
   return {
     source: 'checkpoint',
     description: `checkpoint ${dir}`,
@@ -85,7 +92,7 @@ function fromCheckpoint(dir: string): ResolvedModel {
 
 function fromHfAst(dir: string): ResolvedModel {
   const config = readHfAstConfig(dir)
-  const load = async () => loadHfAst(dir).model
+  const load = withBackend(() => loadHfAst(dir).model)
   return {
     source: 'hf-ast',
     description: `Hugging Face AST ${dir}`,
@@ -134,4 +141,23 @@ export function resolveModel(ref: string): ResolvedModel {
   }
   if (!fs.existsSync(path.join(dir, 'run.json'))) throw new Error(`${ref}: no such file, folder or run (looked in ${path.dirname(dir)})`)
   return fromRun(ref)
+}
+
+/**
+ * Exports a run (best checkpoint, with its thresholds), a checkpoint folder or a Hugging Face AST
+ * folder to outFile; without outFile, to the cached export tagging uses (a run's export/model.onnx).
+ */
+export async function exportModelRef(ref: string, outFile?: string): Promise<{ path: string; bytes: number; meta: OnnxModelMeta; source: ModelSource }> {
+  const resolved = resolveModel(ref)
+  if (!resolved.loadModel) throw new Error(`${ref} is already an ONNX file`)
+  if (!outFile) {
+    const file = await resolved.onnxFile()
+    return { path: file, bytes: fs.statSync(file).size, meta: resolved.meta, source: resolved.source }
+  }
+  const model = await resolved.loadModel()
+  try {
+    return { ...(await exportOnnx(model, outFile, { thresholds: resolved.meta.thresholds })), source: resolved.source }
+  } finally {
+    model.dispose()
+  }
 }

@@ -6,7 +6,6 @@
 import type { TagFileResult } from '../../../shared/types'
 import { loadMono } from '../audio/decode'
 import { astFbank } from '../audio/fbank'
-import { initBackend } from '../backend'
 import type { TagModel } from '../models/types'
 import { progressTracker, type ProgressSink } from '../progress'
 import { DEFAULT_EVENT_OPTIONS, type EventOptions } from './events'
@@ -89,7 +88,6 @@ async function pickRunner(resolved: ResolvedModel, opts: TagOptions): Promise<{ 
   if (engine !== 'tfjs' && ort.ok) return { runner: await ortRunner(await resolved.onnxFile(), f.targetLength, f.melBins, opts), model: null }
   if (engine === 'ort') throw new Error(`ONNX Runtime was asked for but ${ort.reason}`)
   if (!resolved.loadModel) throw new Error(`${resolved.description}: a .onnx file needs ONNX Runtime, and ${engine === 'tfjs' ? 'tfjs was asked for' : ort.reason}`)
-  await initBackend()
   const model = await resolved.loadModel()
   return { runner: tfjsRunner(model, engine === 'tfjs' ? 'tfjs was asked for' : `ONNX Runtime is unavailable (${ort.reason})`), model }
 }
