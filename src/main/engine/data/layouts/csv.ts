@@ -42,5 +42,5 @@ export async function scanCsv(ctx: ScanContext): Promise<LayoutScan> {
     seen: new Set()
   })
   const classNames = vocabulary ?? [...new Set(clips.flatMap((c) => c.labels))].sort()
-  return { layout: 'csv', classNames, clips, problems: ctx.problems, notes, folds: null }
+  return { layout: 'csv', classNames, clips, notes, folds: null }
 }

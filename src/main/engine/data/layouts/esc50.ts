@@ -60,7 +60,7 @@ export async function scanEsc50(ctx: ScanContext): Promise<LayoutScan> {
   }
   const classNames = [...byTarget].sort((a, b) => a[0] - b[0]).map(([, c]) => c)
   const notes = [`Split by folds: test = fold ${DEFAULT_TEST_FOLD}, val = fold ${foldSplitVal(DEFAULT_TEST_FOLD)}, train = the other three. Pick another test fold for cross-validation.`]
-  return { layout: 'esc50', classNames, clips, problems: ctx.problems, notes, folds: [...ESC50_FOLDS] }
+  return { layout: 'esc50', classNames, clips, notes, folds: [...ESC50_FOLDS] }
 }
 
 const foldSplitVal = (testFold: number): number => ESC50_FOLDS.find((f) => foldSplit(f, testFold) === 'val')!

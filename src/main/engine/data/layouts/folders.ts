@@ -1,8 +1,7 @@
 // Folders-per-class: <root>/<class>/<file> (deeper sub-folders count for their top folder), one label
 // per clip. Also the basis of the Speech Commands layout.
-import type { ScanContext, ScannedClip } from './types'
-import type { LayoutScan } from './types'
 import type { WalkResult } from '../walk'
+import type { LayoutScan, ScanContext, ScannedClip } from './types'
 
 /** Clips labelled by their top folder; audio directly in the root and empty class folders are problems. */
 export function clipsByFolder(ctx: ScanContext, walk: Pick<WalkResult, 'emptyTopDirs'>): { clips: ScannedClip[]; classNames: string[] } {
@@ -22,5 +21,5 @@ export function clipsByFolder(ctx: ScanContext, walk: Pick<WalkResult, 'emptyTop
 
 export function scanFolders(ctx: ScanContext, walk: Pick<WalkResult, 'emptyTopDirs'>): LayoutScan {
   const { clips, classNames } = clipsByFolder(ctx, walk)
-  return { layout: 'folders', classNames, clips, problems: ctx.problems, notes: ['One class per top-level folder.'], folds: null }
+  return { layout: 'folders', classNames, clips, notes: ['One class per top-level folder.'], folds: null }
 }

@@ -33,5 +33,5 @@ export async function scanFsd50k(ctx: ScanContext): Promise<LayoutScan> {
     clips.push(...(await readClipTable(file, ctx, { baseDirs: [audioDir], vocabulary: known, fixedSplit, seen })))
   }
   notes.push('Official FSD50K splits: dev.csv train/val, eval.csv as test.')
-  return { layout: 'fsd50k', classNames: vocabulary, clips, problems: ctx.problems, notes, folds: null }
+  return { layout: 'fsd50k', classNames: vocabulary, clips, notes, folds: null }
 }

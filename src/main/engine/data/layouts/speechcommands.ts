@@ -62,5 +62,5 @@ export async function scanSpeechCommands(ctx: ScanContext, walk: Pick<WalkResult
     clip.split ??= 'train'
     clip.group = speakerOf(clip.path)
   }
-  return { layout: 'speechcommands', classNames, clips, problems: ctx.problems, notes, folds: null }
+  return { layout: 'speechcommands', classNames, clips, notes, folds: null }
 }

@@ -1,5 +1,5 @@
-// What every layout reader hands to the importer: the clips it found (not yet probed), the class list,
-// the problems met on the way and plain notes about choices it made.
+// What every layout reader hands to the importer: the clips it found (not yet probed), the class list
+// and plain notes about choices it made. Problems go into the ScanContext's list as they are met.
 import type { DatasetLayout, ImportProblem, SplitName } from '../../../../shared/types'
 import type { FileIndex } from '../files'
 
@@ -18,7 +18,6 @@ export interface LayoutScan {
   layout: DatasetLayout
   classNames: string[]
   clips: ScannedClip[]
-  problems: ImportProblem[]
   notes: string[]
   folds: number[] | null
 }
