@@ -21,5 +21,7 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   // Trains or resumes one run (TRAIN's trainRun/resumeRun); a kill leaves it resumable.
   train: async () => (await import('./train')).trainRunner,
   // Imports a dataset folder (DATA's importDataset) and announces the new record.
-  import: async () => (await import('./import')).importRunner
+  import: async () => (await import('./import')).importRunner,
+  // Tags audio files with a run, an .onnx file or a Hugging Face AST folder (INFER's tagFiles).
+  tag: async () => (await import('./tag')).tagRunner
 }

@@ -3,7 +3,7 @@
 // A preview decodes one clip in the app process: it is capped in length so that it stays quick.
 import fs from 'node:fs'
 import path from 'node:path'
-import { WaveFile } from 'wavefile'
+import wavefile from 'wavefile'
 import type { ClipPreview, DatasetRecord, StrongEvent } from '../../shared/api'
 import { loadMono } from '../engine/audio/decode'
 import { astFbank } from '../engine/audio/fbank'
@@ -39,7 +39,7 @@ export function peaksOf(wave: Float32Array, buckets = PEAK_BUCKETS): number[] {
 export function wavBase64(wave: Float32Array, sampleRate: number): string {
   const pcm = new Int16Array(wave.length)
   for (let i = 0; i < wave.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(wave[i] * 32767)))
-  const wav = new WaveFile()
+  const wav = new wavefile.WaveFile()
   wav.fromScratch(1, sampleRate, '16', pcm)
   return Buffer.from(wav.toBuffer()).toString('base64')
 }

@@ -5,6 +5,7 @@ import type { ApiEvent, ApiMethod, AppInfo, ParamsOf, ResultOf } from '../../sha
 import type { JobManager } from '../jobs/manager'
 import { handlers as appHandlers } from './app'
 import { handlers as datasetHandlers } from './datasets'
+import { handlers as tagHandlers } from './tag'
 
 export interface ServiceContext {
   transport: AppInfo['transport']
@@ -15,7 +16,7 @@ export interface ServiceContext {
 export type Handler<M extends ApiMethod> = (params: ParamsOf<M>, ctx: ServiceContext) => Promise<ResultOf<M>> | ResultOf<M>
 export type HandlerTable = { [M in ApiMethod]?: Handler<M> }
 
-const TABLES: HandlerTable[] = [appHandlers, datasetHandlers]
+const TABLES: HandlerTable[] = [appHandlers, datasetHandlers, tagHandlers]
 
 export interface Service {
   handle(method: string, params: unknown): Promise<unknown>

@@ -1,0 +1,15 @@
+// The 'tag' job: runs INFER's tagFiles over the chosen files in its own process (ORT or tfjs, the
+// model loaded once), with progress and cancel. The result stays with the job for 'tag.result'.
+import type { ResultOf, TagRequest } from '../../shared/api'
+import { tagFiles } from '../engine/infer/tag'
+import type { RunnerContext } from './runners'
+
+export async function tagRunner(params: TagRequest, ctx: RunnerContext): Promise<ResultOf<'tag.result'>> {
+  const out = await tagFiles(
+    params.model,
+    params.paths,
+    { topK: params.topK, hopS: params.hopS, aggregate: params.aggregate },
+    { onProgress: ctx.onProgress, signal: ctx.signal }
+  )
+  return { results: out.results, labels: out.labels, model: out.model, note: out.note }
+}

@@ -1,0 +1,23 @@
+// Tagging requests: start a tagging job, and fetch a finished job's results.
+import path from 'node:path'
+import type { ResultOf } from '../../shared/api'
+import type { HandlerTable } from './index'
+
+export const handlers: HandlerTable = {
+  'tag.run': (req, ctx) => {
+    const model = req.model?.trim()
+    if (!model) throw new Error('Choose a model to tag with: a run, an .onnx file or a Hugging Face AST folder')
+    const paths = (req.paths ?? []).map((p) => p.trim()).filter(Boolean)
+    if (paths.length === 0) throw new Error('Choose audio files or folders to tag')
+    const what = paths.length === 1 ? path.basename(paths[0]) : `${paths.length} paths`
+    const { jobId } = ctx.jobs.start({ kind: 'tag', runner: 'tag', params: { ...req, model, paths }, label: `Tagging ${what} with ${path.basename(model)}` })
+    return { jobId }
+  },
+  'tag.result': ({ jobId }, ctx) => {
+    const job = ctx.jobs.get(jobId)
+    if (!job) throw new Error(`No tagging job ${jobId} (results are kept until the app restarts)`)
+    if (job.state === 'running' || job.state === 'queued') throw new Error(`${job.label} is still running`)
+    if (job.state !== 'done') throw new Error(job.message ?? `${job.label}: ${job.state}`)
+    return ctx.jobs.result(jobId) as ResultOf<'tag.result'>
+  }
+}
