@@ -189,6 +189,17 @@ describe('checkpoints', () => {
     expect(read(id, 'best')).toBe('best')
     expect(fs.readdirSync(ckpt).sort()).toEqual(['best', 'last'])
   })
+
+  it('the next save after such a crash recovers first, then swaps', async () => {
+    const id = createRun(config, meta)
+    const ckpt = path.join(runDir(id), 'ckpt')
+    fs.mkdirSync(path.join(ckpt, '.last-old-999999'), { recursive: true })
+    fs.writeFileSync(path.join(ckpt, '.last-old-999999', 'model.safetensors'), 'previous')
+    await writeCheckpoint(id, 'best', write('new best'))
+    expect(read(id, 'last')).toBe('previous')
+    expect(read(id, 'best')).toBe('new best')
+    expect(fs.readdirSync(ckpt).sort()).toEqual(['best', 'last'])
+  })
 })
 
 describe('predictions and thresholds', () => {

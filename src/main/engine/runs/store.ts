@@ -365,14 +365,14 @@ export function checkpointDir(id: string, slot: CheckpointSlot): string {
  * Write a checkpoint into `ckpt/.<slot>-tmp-<pid>` with `write(dir)` (e.g. MODELS' saveCheckpoint), then
  * swap it in: rename the old one to `.<slot>-old-<pid>`, rename the new one into place, delete the old.
  * A crash at any point leaves either the old or the new checkpoint in place, or the old one under its
- * -old- name, which recoverCheckpoints puts back.
+ * -old- name, which recoverCheckpoints puts back (it runs first here, and should run before a resume).
  */
 export async function writeCheckpoint(id: string, slot: CheckpointSlot, write: (dir: string) => unknown): Promise<string> {
   const ckpt = path.join(runDir(id), 'ckpt')
   const target = path.join(ckpt, slot)
   const tmp = path.join(ckpt, `.${slot}-tmp-${process.pid}`)
   const old = path.join(ckpt, `.${slot}-old-${process.pid}`)
-  fs.rmSync(tmp, { recursive: true, force: true })
+  recoverCheckpoints(id)
   fs.mkdirSync(tmp, { recursive: true })
   try {
     await write(tmp)
