@@ -1,0 +1,45 @@
+// Feature extraction speed: AST/Kaldi fbank (128 mel) of 10 s clips at 16 kHz, from the waveform, on one
+// thread (decoding and disk excluded). REFERENCE.md's anchor: torchaudio's kaldi fbank, 1 thread, ~141
+// clips/s (bench/reference_features.py measures it here).
+//   node bin/run-ts.mjs bench/features.ts [--clips 200] [--mel 128]
+import { pathToFileURL } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { astFbank } from '../src/main/engine/audio/fbank'
+import { makeRng } from '../src/main/engine/rng'
+
+export interface FeaturesBenchOptions {
+  /** Timed clips, after a few untimed warm-up clips. Default 200. */
+  clips?: number
+  melBins?: number
+  /** Clip length in seconds. Default 10. */
+  clipSeconds?: number
+}
+
+/** Clips per second of astFbank on one thread; `seconds` is the timed wall-clock total. */
+export async function benchFeatures(opts: FeaturesBenchOptions = {}): Promise<{ clips_per_s: number; clips: number; seconds: number }> {
+  const clips = opts.clips ?? 200
+  const melBins = opts.melBins ?? 128
+  const n = Math.round((opts.clipSeconds ?? 10) * 16000)
+  // A few seeded waveforms (tones + noise) so no single buffer stays hot in cache unrealistically.
+  const rng = makeRng(1)
+  const waves = Array.from({ length: 4 }, (_, k) => {
+    const w = new Float32Array(n)
+    for (let i = 0; i < n; i++) w[i] = 0.3 * Math.sin((2 * Math.PI * (220 * (k + 1)) * i) / 16000) + 0.05 * rng.normal()
+    return w
+  })
+  for (let i = 0; i < 5; i++) astFbank(waves[i % waves.length], melBins)
+  const t0 = performance.now()
+  let sink = 0
+  for (let i = 0; i < clips; i++) sink += astFbank(waves[i % waves.length], melBins).data[0]
+  const seconds = (performance.now() - t0) / 1000
+  if (!Number.isFinite(sink)) throw new Error('fbank produced a non-finite value')
+  return { clips_per_s: clips / seconds, clips, seconds }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`)
+    return i > 0 ? Number(process.argv[i + 1]) : undefined
+  }
+  console.log(JSON.stringify(await benchFeatures({ clips: arg('clips'), melBins: arg('mel') }), null, 2))
+}
