@@ -1,0 +1,110 @@
+// `tagbench export` and `tagbench tag` in-process, on MODELS' tiny Hugging Face AST fixture (odd
+// layer_norm_eps 0.25, strides 16/12, 48 mel × 100 frames): the export carries the folder's feature
+// settings, tagging caches one ONNX per folder under cacheDir(), and CSV/JSON/.npy outputs agree.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Command } from 'commander'
+import { parse } from 'csv-parse/sync'
+import { initBackend } from '../../../src/main/engine/backend'
+import { readNpy } from '../../../src/main/engine/npy'
+import { registerExport } from '../../../src/main/cli/commands/export'
+import { registerTag } from '../../../src/main/cli/commands/tag'
+import { readOnnxMeta } from '../../../src/main/engine/infer/onnxExport'
+import { pickThresholds } from '../../../src/main/engine/infer/modelRef'
+import { closeSessions } from '../../../src/main/engine/infer/ortSession'
+import { toneBurst, writeWavSamples } from './helpers'
+
+const HF = path.resolve(__dirname, '../../fixtures/models/ast/hf_ast')
+let dir: string
+const saved = process.env.TAGBENCH_DATA_DIR
+
+beforeAll(async () => {
+  await initBackend('wasm')
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-infer-cli-'))
+  process.env.TAGBENCH_DATA_DIR = path.join(dir, 'data')
+  writeWavSamples(path.join(dir, 'audio', 'a.wav'), toneBurst(2.5, 0.5, 2)) // 248 frames: 4 windows of 100
+  writeWavSamples(path.join(dir, 'audio', 'b.wav'), toneBurst(0.6, 0, 0.6))
+  fs.writeFileSync(path.join(dir, 'audio', 'c.wav'), 'not audio at all')
+})
+afterAll(async () => {
+  await closeSessions()
+  if (saved === undefined) delete process.env.TAGBENCH_DATA_DIR
+  else process.env.TAGBENCH_DATA_DIR = saved
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+async function run(...args: string[]): Promise<string> {
+  const program = new Command().exitOverride()
+  registerExport(program)
+  registerTag(program)
+  let out = ''
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk)
+    return true
+  })
+  try {
+    await program.parseAsync(['node', 'tagbench', ...args])
+  } finally {
+    spy.mockRestore()
+  }
+  return out
+}
+
+describe('tagbench export / tag', () => {
+  it('exports a Hugging Face AST folder with its own feature settings', async () => {
+    const file = path.join(dir, 'hf.onnx')
+    const json = JSON.parse(await run('export', HF, '--out', file, '--json'))
+    expect(json).toMatchObject({ path: file, source: 'hf-ast', modelKind: 'ast', thresholds: false, frameOutput: null })
+    const meta = readOnnxMeta(file)
+    expect(meta.features).toEqual({ kind: 'kaldi-fbank', sampleRate: 16000, melBins: 48, targetLength: 100, frameShiftS: 0.01, norm: { mean: -5.5, std: 4.25 } })
+    expect(meta.model).toMatchObject({ blockEps: 0.25, headEps: 0.25, fstride: 16, tstride: 12 })
+    await expect(run('export', file, '--out', path.join(dir, 'again.onnx'))).rejects.toThrow(/already an ONNX file/)
+  })
+
+  it('tags with the folder (cached export), the exported file and tfjs alike; CSV, JSON and .npy agree', async () => {
+    const audio = path.join(dir, 'audio')
+    const csvFile = path.join(dir, 'out.csv')
+    const npy = path.join(dir, 'emb.npy')
+    const text = await run('tag', HF, audio, '--top-k', '2', '--csv', csvFile, '--embeddings', npy)
+    expect(text).toMatch(/Tagged 2 files, 1 failed/)
+    const cached = fs.readdirSync(path.join(dir, 'data', 'cache', 'onnx'))
+    expect(cached).toHaveLength(1)
+    const rows = parse(fs.readFileSync(csvFile, 'utf8'), { columns: true }) as Record<string, string>[]
+    expect(rows.map((r) => path.basename(r.file))).toEqual(['a.wav', 'b.wav', 'c.wav'])
+    expect(rows[2].error).toContain('c.wav')
+    expect(Number(rows[0].duration_s)).toBeCloseTo(2.5, 6)
+    const emb = readNpy(npy)
+    expect(emb.shape).toEqual([3, 32])
+    expect(Number.isNaN(emb.data[2 * 32])).toBe(true)
+
+    const viaFile = JSON.parse(await run('tag', path.join(dir, 'hf.onnx'), path.join(audio, 'a.wav'), '--top-k', '2', '--json'))
+    const viaTfjs = JSON.parse(await run('tag', HF, path.join(audio, 'a.wav'), '--top-k', '2', '--engine', 'tfjs', '--json'))
+    expect(viaTfjs.engine).toBe('tfjs')
+    for (const other of [viaFile, viaTfjs]) {
+      expect(other.results[0].top.map((t: { label: string }) => t.label)).toEqual([rows[0].top1_label, rows[0].top2_label])
+      expect(other.results[0].top[0].score).toBeCloseTo(Number(rows[0].top1_score), 4)
+    }
+    // Same folder again: the cached export is reused, not rewritten.
+    const before = fs.statSync(path.join(dir, 'data', 'cache', 'onnx', cached[0])).mtimeMs
+    await run('tag', HF, path.join(audio, 'b.wav'), '--json')
+    expect(fs.statSync(path.join(dir, 'data', 'cache', 'onnx', cached[0])).mtimeMs).toBe(before)
+  })
+
+  it('refuses bad options with a message naming them', async () => {
+    await expect(run('tag', HF, dir, '--aggregate', 'median')).rejects.toThrow(/--aggregate must be one of max, mean/)
+    await expect(run('tag', HF, dir, '--top-k', '0')).rejects.toThrow(/--top-k/)
+  })
+})
+
+describe('pickThresholds', () => {
+  it('takes the method with the best micro-F1, SGL-Thresh first on ties, none without a comparison', () => {
+    const m = (method: 'default' | 'search' | 'sgl', microF1: number) => ({ method, thresholds: [microF1], microF1, macroF1: 0 })
+    expect(pickThresholds(null)).toBeNull()
+    expect(pickThresholds({ classNames: ['x'], methods: [m('default', 0.4), m('search', 0.7), m('sgl', 0.6)] })).toEqual([0.7])
+    const tie = { classNames: ['x'], methods: [m('search', 0.6), m('sgl', 0.6)] }
+    tie.methods[1].thresholds = [0.33]
+    expect(pickThresholds(tie)).toEqual([0.33])
+  })
+})
