@@ -10,7 +10,7 @@ import { makeAstConfig } from '../../../src/main/engine/models/config'
 import { createModel } from '../../../src/main/engine/models'
 import { hostWeights, loadCheckpoint, readCheckpointExtra, saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
 import { readSafetensors, writeSafetensors } from '../../../src/main/engine/models/safetensors'
-import { astGrid } from '../../../src/main/engine/models/config'
+import { astGrid, type AstConfig } from '../../../src/main/engine/models/config'
 
 beforeAll(async () => {
   await initBackend('wasm')
@@ -58,7 +58,9 @@ describe('checkpoints', () => {
     expect(tuned.config).toMatchObject({ labels: ['p', 'q'], numClasses: 2, targetLength: 100, frozen: true })
     const w = hostWeights(tuned)
     const old = hostWeights(model)
-    expect(w.get('v.pos_embed')!.shape).toEqual([1, 2 + astGrid(tuned.config).fDim * astGrid(tuned.config).tDim, 32])
+    const grid = astGrid(tuned.config as AstConfig)
+    expect(grid).toEqual({ fDim: 3, tDim: 8 })
+    expect(w.get('v.pos_embed')!.shape).toEqual([1, 2 + 3 * 8, 32])
     expect(Array.from(w.get('v.blocks.0.mlp.fc1.weight')!.data)).toEqual(Array.from(old.get('v.blocks.0.mlp.fc1.weight')!.data))
     expect(w.get('mlp_head.1.weight')!.shape).toEqual([2, 32])
     // Frozen: only the head trains.

@@ -6,7 +6,8 @@ import { initBackend } from '../../../src/main/engine/backend'
 import { linear, matMul } from '../../../src/main/engine/models/layers/linear'
 import { layerNorm } from '../../../src/main/engine/models/layers/layerNorm'
 import { gelu } from '../../../src/main/engine/models/layers/gelu'
-import { attentionCore } from '../../../src/main/engine/models/layers/attention'
+import { attentionCore, selfAttention } from '../../../src/main/engine/models/layers/attention'
+import { concatAxis1, sliceAxis1, takeAxis1, unstack0 } from '../../../src/main/engine/models/layers/pieces'
 import { makeRng } from '../../../src/main/engine/rng'
 
 beforeAll(async () => {
@@ -109,6 +110,47 @@ describe('fast layers match autodiff', () => {
         plain,
         [randn([2, 6, 3]), randn([2, 6, 3]), randn([2, 6, 3]), randn([2, 6, 6])],
         [2, 6, 3]
+      )
+    })
+  }
+
+  it('wasm-safe pieces equal tf.unstack / tf.slice / tf.concat, with gradients', () => {
+    const x = randn([4, 3, 5])
+    const parts = unstack0(x)
+    const ref = tf.unstack(x)
+    parts.forEach((p, i) => {
+      expect(p.shape).toEqual([3, 5])
+      expect(Array.from(p.dataSync())).toEqual(Array.from(ref[i].dataSync()))
+    })
+    expect(Array.from(sliceAxis1(x as tf.Tensor3D, 1, 2).dataSync())).toEqual(Array.from(tf.slice(x, [0, 1, 0], [-1, 2, -1]).dataSync()))
+    compare((t) => takeAxis1(t as tf.Tensor3D, 1, 2), (t) => tf.slice(t, [0, 1, 0], [-1, 2, -1]), [randn([2, 4, 3])], [2, 2, 3])
+    compare(
+      (a, b, c) => concatAxis1([a, b, c] as tf.Tensor3D[]),
+      (a, b, c) => tf.concat([a, b, c], 1),
+      [randn([2, 1, 3]), randn([2, 1, 3]), randn([2, 4, 3])],
+      [2, 6, 3]
+    )
+    tf.dispose([x, ...parts, ...ref])
+  })
+
+  for (const perGroup of [true, false]) {
+    it(`fused multi-head self-attention (${perGroup ? 'per-group' : 'batched'}) matches timm's formula`, () => {
+      const [B, N, D, H] = [2, 5, 12, 3]
+      const plain = (x: tf.Tensor, qkvW: tf.Tensor, qkvB: tf.Tensor, projW: tf.Tensor, projB: tf.Tensor) => {
+        // timm: qkv(x).reshape(B, N, 3, H, d).permute(2, 0, 3, 1, 4); softmax(q·kᵀ·scale)·v
+        const qkv = tf.transpose(tf.reshape(tf.add(tf.matMul(x as tf.Tensor2D, qkvW as tf.Tensor2D), qkvB), [B, N, 3, H, D / H]), [2, 0, 3, 1, 4])
+        const [q, k, v] = tf.unstack(qkv).map((t) => tf.reshape(t, [B * H, N, D / H]) as tf.Tensor3D)
+        const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), (D / H) ** -0.5))
+        const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(p as tf.Tensor3D, v), [B, H, N, D / H]), [0, 2, 1, 3]), [B * N, D])
+        return tf.add(tf.matMul(o as tf.Tensor2D, projW as tf.Tensor2D), projB)
+      }
+      compare(
+        (x, qkvW, qkvB, projW, projB) =>
+          selfAttention(x as tf.Tensor2D, B, N, H, { qkvW: qkvW as tf.Tensor2D, qkvB: qkvB as tf.Tensor1D, projW: projW as tf.Tensor2D, projB: projB as tf.Tensor1D }, perGroup),
+        plain,
+        [randn([B * N, D]), randn([D, 3 * D], 0.5), randn([3 * D]), randn([D, D], 0.5), randn([D])],
+        [B * N, D],
+        1e-4
       )
     })
   }

@@ -14,6 +14,7 @@ import { layerNorm } from './layers/layerNorm'
 import { gelu } from './layers/gelu'
 import { selfAttention, type AttentionWeights } from './layers/attention'
 import { dropout, dropPath } from './layers/dropout'
+import { concatAxis1, takeAxis1 } from './layers/pieces'
 import { frameHeadApply, frameHeadFrames, frameHeadWeights } from './frameHead'
 
 export interface AstModel extends TagModel {
@@ -131,10 +132,10 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     const kk = AST_PATCH * AST_PATCH
     const cols = tf.reshape(tf.gather(tf.reshape(x, [B, T * F]), indices, 1), [B * patches, kk]) as tf.Tensor2D
     const [pw, pb] = lin('v.patch_embed.proj')
-    const emb = tf.reshape(linear(cols, pw, pb, false), [B, patches, D])
-    const cls = tf.broadcastTo(params.get('v.cls_token'), [B, 1, D])
-    const dist = tf.broadcastTo(params.get('v.dist_token'), [B, 1, D])
-    const seq = tf.add(tf.concat([cls, dist, emb], 1), params.get('v.pos_embed'))
+    const emb = tf.reshape(linear(cols, pw, pb, false), [B, patches, D]) as tf.Tensor3D
+    const cls = tf.broadcastTo(params.get('v.cls_token'), [B, 1, D]) as tf.Tensor3D
+    const dist = tf.broadcastTo(params.get('v.dist_token'), [B, 1, D]) as tf.Tensor3D
+    const seq = tf.add(concatAxis1([cls, dist, emb]), params.get('v.pos_embed'))
     let h = tf.reshape(dropout(seq, drop, dropRng), [B * tokens, D]) as tf.Tensor2D
     blocks.forEach((w, i) => {
       const dp = training ? dpr[i] : 0
@@ -154,13 +155,13 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     apply(x, training) {
       return tf.tidy(() => {
         const B = x.shape[0]
-        const h = tf.reshape(trunk(x, training), [B, tokens, D])
+        const h = tf.reshape(trunk(x, training), [B, tokens, D]) as tf.Tensor3D
         // The final norm is per token and only cls and dist are pooled: normalise just those two.
-        const two = layerNorm(tf.reshape(tf.slice(h, [0, 0, 0], [B, 2, D]), [B * 2, D]), ...ln('v.norm'), c.blockEps)
+        const two = layerNorm(tf.reshape(takeAxis1(h, 0, 2), [B * 2, D]), ...ln('v.norm'), c.blockEps)
         const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
         const logits = linear(layerNorm(embedding, ...ln('mlp_head.0'), c.headEps), ...lin('mlp_head.1'))
         if (!frameHead) return { logits, embedding }
-        const patchRows = tf.reshape(tf.slice(h, [0, 2, 0], [B, patches, D]), [B * patches, D]) as tf.Tensor2D
+        const patchRows = tf.reshape(takeAxis1(h, 2, patches), [B * patches, D]) as tf.Tensor2D
         const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
         return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
       }) as ModelOutput
