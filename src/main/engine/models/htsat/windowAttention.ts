@@ -75,10 +75,13 @@ export function makeWindowConstants(win: number): WindowConstants {
   }
 }
 
-/** Repeat [G, N, N] `reps` times along the first axis; gradient = sum over the repeats (tfjs's Tile gradient loops over slices). */
+/**
+ * Repeat [G, N, N] `reps` times along the first axis. One concat: wasm's Tile kernel is about 10×
+ * slower than Concat here, and tfjs's Tile gradient loops over slices; this gradient is one sum.
+ */
 const repeatGroups = (reps: number) =>
   customOp(([x]) => ({
-    value: tf.tile(x, [reps, 1, 1]),
+    value: tf.concat(new Array<tf.Tensor>(reps).fill(x), 0),
     gradFunc: (dy) => [tf.sum(tf.reshape(dy, [reps, ...x.shape]), 0)]
   }))
 
@@ -91,8 +94,9 @@ export function windowBias(relBias: tf.Tensor2D, heads: number, win: number, bat
   const perHead = tf.reshape(tf.transpose(relBias), [1, heads, n, n])
   const perWindow = mask ? tf.add(perHead, mask) : perHead // [nW | 1, H, N, N]
   const groups = perWindow.shape[0]
-  const flat = tf.reshape(perWindow, [groups * heads, n, n])
-  return repeatGroups((batch * windows) / groups)(flat) as tf.Tensor3D
+  const flat = tf.reshape(perWindow, [groups * heads, n, n]) as tf.Tensor3D
+  const reps = (batch * windows) / groups
+  return reps === 1 ? flat : (repeatGroups(reps)(flat) as tf.Tensor3D)
 }
 
 /**
@@ -146,7 +150,15 @@ function mergeHeads(t: tf.Tensor3D, groups: number, tokens: number, heads: numbe
  * step: Swin has many tiny groups, where a loop of 2-D products would cost more than it saves.
  */
 export function windowAttention(x: tf.Tensor2D, groups: number, tokens: number, heads: number, w: AttentionWeights, bias: tf.Tensor3D): tf.Tensor2D {
-  const [q, k, v] = tf.split(linear(x, w.qkvW, w.qkvB), 3, 1) as tf.Tensor2D[]
+  // Column slices are strided copies on wasm: slice whichever is smaller, the [C, 3C] weight (early
+  // stages, many tokens) or the [G·N, 3C] projection (late stages, few tokens, wide weights).
+  const [rows, width] = x.shape
+  let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D
+  if (rows > width) {
+    const ws = tf.split(w.qkvW, 3, 1) as tf.Tensor2D[]
+    const bs = tf.split(w.qkvB, 3) as tf.Tensor1D[]
+    ;[q, k, v] = [0, 1, 2].map((i) => linear(x, ws[i], bs[i]))
+  } else [q, k, v] = tf.split(linear(x, w.qkvW, w.qkvB), 3, 1) as tf.Tensor2D[]
   const scale = (x.shape[1] / heads) ** -0.5
   const split = (t: tf.Tensor2D) => splitHeads(t, groups, tokens, heads)
   const o = attentionCore(split(q), split(k), split(v), { scale, perGroup: false }, bias)
