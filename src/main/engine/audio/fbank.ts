@@ -75,9 +75,11 @@ interface Plan {
   melStart: Int32Array
   melWeights: Float64Array[]
   fft: FFT
-  frame: Float64Array
+  /** Interleaved complex FFT input: one frame in the real lane, the next in the imaginary lane. */
+  input: Float64Array
   spectrum: Float64Array
-  power: Float64Array
+  powerA: Float64Array
+  powerB: Float64Array
 }
 
 const plans = new Map<string, Plan>()
@@ -186,15 +188,17 @@ function getPlan(opts: FbankOptions): Plan {
     melStart: start,
     melWeights: weights,
     fft: new FFT(fftSize),
-    frame: new Float64Array(fftSize),
+    input: new Float64Array(2 * fftSize),
     spectrum: new Float64Array(2 * fftSize),
-    power: new Float64Array(fftSize / 2 + 1)
+    powerA: new Float64Array(fftSize / 2 + 1),
+    powerB: new Float64Array(fftSize / 2 + 1)
   }
   plans.set(key, plan)
   return plan
 }
 
-export function frameCount(numSamples: number, windowSize: number, windowShift: number, snipEdges: boolean): number {
+function frameCount(numSamples: number, windowSize: number, windowShift: number, snipEdges: boolean): number {
+  if (numSamples === 0) return 0
   if (snipEdges) return numSamples < windowSize ? 0 : 1 + Math.floor((numSamples - windowSize) / windowShift)
   return Math.floor((numSamples + Math.floor(windowShift / 2)) / windowShift)
 }
@@ -209,59 +213,84 @@ function reflectIndex(i: number, n: number): number {
 }
 
 /**
+ * Frame f, DC-removed, pre-emphasised and windowed, into lane `lane` (0 real, 1 imaginary) of the
+ * interleaved complex FFT input. Slots past the window stay zero: the FFT's zero padding.
+ */
+function prepareFrame(p: Plan, wave: Float32Array | Float64Array, f: number, offset: number, lane: number): void {
+  const { windowSize: ws, windowShift: shift, window, input } = p
+  const { preemphasisCoefficient: pre, removeDcOffset, snipEdges } = p.opts
+  const n = wave.length
+  const begin = snipEdges ? f * shift : f * shift - (Math.floor(ws / 2) - Math.floor(shift / 2))
+  let sum = 0
+  if (begin >= 0 && begin + ws <= n) {
+    for (let j = 0; j < ws; j++) {
+      const v = wave[begin + j] - offset
+      input[2 * j + lane] = v
+      sum += v
+    }
+  } else {
+    for (let j = 0; j < ws; j++) {
+      const v = wave[reflectIndex(begin + j, n)] - offset
+      input[2 * j + lane] = v
+      sum += v
+    }
+  }
+  // DC removal, then pre-emphasis (x[j] - c·x[j-1], with x[-1] = x[0]) and the window, in one backward
+  // pass so that x[j-1] is still the un-emphasised sample.
+  const mean = removeDcOffset ? sum / ws : 0
+  for (let j = ws - 1; j > 0; j--) input[2 * j + lane] = (input[2 * j + lane] - mean - pre * (input[2 * j - 2 + lane] - mean)) * window[j]
+  input[lane] = (input[lane] - mean) * (1 - pre) * window[0]
+}
+
+/** Sparse mel filters over `power`, then the log with torchaudio's float32-epsilon floor, into row `row`. */
+function melRow(p: Plan, power: Float64Array, out: Float32Array, row: number): void {
+  const { melStart, melWeights } = p
+  const useLog = p.opts.useLogFbank
+  const melBins = melWeights.length
+  for (let m = 0; m < melBins; m++) {
+    const w = melWeights[m]
+    const s = melStart[m]
+    let e = 0
+    for (let k = 0; k < w.length; k++) e += w[k] * power[s + k]
+    out[row * melBins + m] = useLog ? Math.log(e > FLOAT32_EPS ? e : FLOAT32_EPS) : e
+  }
+}
+
+/**
  * torchaudio.compliance.kaldi.fbank(wave, ...) for a mono waveform, with dither 0 and use_energy False.
  * `offset` is subtracted from every sample first (AST removes the clip mean this way without a copy).
+ * Frames go through the FFT two at a time, one as the real and one as the imaginary part of a complex
+ * input (cheaper than two real FFTs); the two spectra separate by conjugate symmetry.
  */
 export function kaldiFbank(wave: Float32Array | Float64Array, opts: FbankOptions = {}, offset = 0): Fbank {
   const p = getPlan(opts)
-  const { windowSize: ws, windowShift: shift, fftSize, window, melStart, melWeights, frame, spectrum, power } = p
-  const { preemphasisCoefficient: pre, removeDcOffset, snipEdges, usePower, useLogFbank } = p.opts
-  const melBins = melWeights.length
-  const n = wave.length
-  const frames = n === 0 ? 0 : frameCount(n, ws, shift, snipEdges)
+  const { windowSize: ws, fftSize, input, spectrum, powerA, powerB } = p
+  const usePower = p.opts.usePower
+  const melBins = p.melWeights.length
+  const frames = frameCount(wave.length, ws, p.windowShift, p.opts.snipEdges)
   const out = new Float32Array(frames * melBins)
-  const pad = Math.floor(ws / 2) - Math.floor(shift / 2)
   const half = fftSize / 2
 
-  for (let f = 0; f < frames; f++) {
-    // 1. Copy the frame (frame[ws..fftSize) stays zero: the FFT's zero padding).
-    let sum = 0
-    const begin = snipEdges ? f * shift : f * shift - pad
-    if (snipEdges || (begin >= 0 && begin + ws <= n)) {
-      for (let j = 0; j < ws; j++) {
-        const v = wave[begin + j] - offset
-        frame[j] = v
-        sum += v
-      }
-    } else {
-      for (let j = 0; j < ws; j++) {
-        const v = wave[reflectIndex(begin + j, n)] - offset
-        frame[j] = v
-        sum += v
-      }
-    }
-    // 2. DC removal, then pre-emphasis (x[j] - c·x[j-1], with x[-1] = x[0]) and the window, in one
-    //    backward pass so x[j-1] is still the un-emphasised sample.
-    const mean = removeDcOffset ? sum / ws : 0
-    for (let j = ws - 1; j > 0; j--) frame[j] = (frame[j] - mean - pre * (frame[j - 1] - mean)) * window[j]
-    frame[0] = (frame[0] - mean) * (1 - pre) * window[0]
-    // 3. Power (or magnitude) spectrum of bins 0..N/2.
-    p.fft.realTransform(spectrum, frame)
+  for (let f = 0; f < frames; f += 2) {
+    const pair = f + 1 < frames
+    prepareFrame(p, wave, f, offset, 0)
+    if (pair) prepareFrame(p, wave, f + 1, offset, 1)
+    else for (let j = 0; j < ws; j++) input[2 * j + 1] = 0
+    p.fft.transform(spectrum, input)
+    // Z = A + iB with A, B real-input spectra: A[k] = (Z[k] + conj Z[N-k]) / 2, B[k] = (Z[k] - conj Z[N-k]) / 2i.
     for (let k = 0; k <= half; k++) {
-      const re = spectrum[2 * k]
-      const im = spectrum[2 * k + 1]
-      const pw = re * re + im * im
-      power[k] = usePower ? pw : Math.sqrt(pw)
+      const j = (fftSize - k) & (fftSize - 1)
+      const zr = spectrum[2 * k]
+      const zi = spectrum[2 * k + 1]
+      const wr = spectrum[2 * j]
+      const wi = spectrum[2 * j + 1]
+      const pa = 0.25 * ((zr + wr) * (zr + wr) + (zi - wi) * (zi - wi))
+      const pb = 0.25 * ((zi + wi) * (zi + wi) + (zr - wr) * (zr - wr))
+      powerA[k] = usePower ? pa : Math.sqrt(pa)
+      powerB[k] = usePower ? pb : Math.sqrt(pb)
     }
-    // 4. Sparse mel filters, then the log with torchaudio's float32-epsilon floor.
-    const row = f * melBins
-    for (let m = 0; m < melBins; m++) {
-      const w = melWeights[m]
-      const s = melStart[m]
-      let e = 0
-      for (let k = 0; k < w.length; k++) e += w[k] * power[s + k]
-      out[row + m] = useLogFbank ? Math.log(e > FLOAT32_EPS ? e : FLOAT32_EPS) : e
-    }
+    melRow(p, powerA, out, f)
+    if (pair) melRow(p, powerB, out, f + 1)
   }
   return { data: out, frames, melBins }
 }
