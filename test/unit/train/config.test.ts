@@ -1,0 +1,69 @@
+// Completing a run config: defaults from the dataset, the preset and the pretrained checkpoint, and
+// clear refusals of values that cannot work.
+import { describe, expect, it } from 'vitest'
+import { completeRunConfig, defaultTargetLength, framesForDuration, type DatasetFacts } from '../../../src/main/engine/train/config'
+import { makeAstConfig } from '../../../src/main/engine/models/config'
+
+const facts = (over: Partial<DatasetFacts> = {}): DatasetFacts => ({
+  name: 'd',
+  multiLabel: true,
+  folds: null,
+  hasStrongLabels: false,
+  files: Array.from({ length: 20 }, () => ({ durationS: 4 })),
+  ...over
+})
+
+describe('targetLength from clip durations', () => {
+  it("counts Kaldi frames as AST's reference does", () => {
+    expect([10, 5, 1, 4].map((s) => framesForDuration(s))).toEqual([998, 498, 98, 398])
+  })
+
+  it('takes the 95th-percentile clip, rounded up to whole patches', () => {
+    expect(defaultTargetLength([4, 4, 4])).toBe(400)
+    expect(defaultTargetLength([10])).toBe(1008)
+    // One long outlier among 40 clips is cut, not padded for.
+    expect(defaultTargetLength([...new Array(39).fill(1), 30])).toBe(112)
+    expect(defaultTargetLength([null, null])).toBe(1024)
+    expect(defaultTargetLength([60])).toBe(1024)
+  })
+})
+
+describe('completeRunConfig', () => {
+  it('fills every field: CE for single-label data, BCE for multi-label, AST mask sizes', () => {
+    const single = completeRunConfig({ dataset: 'd' }, facts({ multiLabel: false }), null)
+    expect(single).toMatchObject({ loss: 'ce', model: 'ast', size: 'tiny', depth: 12, melBins: 128, targetLength: 400, freqm: 24, timem: 75, gradAccum: 1, clipNorm: 0, earlyStopPatience: 0 })
+    expect(single.name).toBe('ast-tiny s16 scratch')
+    expect(completeRunConfig({ dataset: 'd' }, facts(), null).loss).toBe('bce')
+    expect(completeRunConfig({ dataset: 'd', specAugment: false }, facts(), null)).toMatchObject({ freqm: 0, timem: 0 })
+    expect(completeRunConfig({ dataset: 'd', schedule: 'step' }, facts(), null)).toMatchObject({ stepStart: 5, stepGamma: 0.85 })
+  })
+
+  it('applies a preset under the fields given explicitly', () => {
+    const c = completeRunConfig({ dataset: 'd', preset: 'quick', epochs: 2 }, facts(), null)
+    expect(c).toMatchObject({ depth: 4, fstride: 16, targetLength: 400, optimizer: 'adamw', lr: 5e-4, epochs: 2, preset: 'quick' })
+    expect(() => completeRunConfig({ dataset: 'd', preset: 'nope' }, facts(), null)).toThrow(/Unknown preset 'nope'/)
+  })
+
+  it('takes mel bins and depth from a pretrained checkpoint and refuses a mismatch', () => {
+    const pre = makeAstConfig({ depth: 4, melBins: 64, targetLength: 200, numClasses: 5 })
+    const c = completeRunConfig({ dataset: 'd', pretrained: { kind: 'audioset', path: '/x' } }, facts(), pre)
+    expect(c).toMatchObject({ melBins: 64, depth: 4 })
+    expect(() => completeRunConfig({ dataset: 'd', melBins: 128, pretrained: { kind: 'audioset', path: '/x' } }, facts(), pre)).toThrow(/expects 64 mel bins/)
+    expect(() => completeRunConfig({ dataset: 'd', depth: 6, pretrained: { kind: 'audioset', path: '/x' } }, facts(), pre)).toThrow(/has 4 blocks/)
+    expect(() => completeRunConfig({ dataset: 'd', pretrained: { kind: 'imagenet', path: '' } }, facts(), null)).toThrow(/needs a path/)
+  })
+
+  it('defaults the test fold of a dataset with folds and refuses one without', () => {
+    expect(completeRunConfig({ dataset: 'd' }, facts({ folds: [1, 2, 3, 4, 5] }), null).fold).toBe(5)
+    expect(() => completeRunConfig({ dataset: 'd', fold: 7 }, facts({ folds: [1, 2, 3, 4, 5] }), null)).toThrow(/fold 7/)
+    expect(() => completeRunConfig({ dataset: 'd', fold: 1 }, facts(), null)).toThrow(/has no folds/)
+  })
+
+  it('names the field of a bad value', () => {
+    expect(() => completeRunConfig({ dataset: 'd', lr: 0 }, facts(), null)).toThrow(/lr must be positive/)
+    expect(() => completeRunConfig({ dataset: 'd', batchSize: 1.5 }, facts(), null)).toThrow(/batchSize/)
+    expect(() => completeRunConfig({ dataset: 'd', fstride: 20 }, facts(), null)).toThrow(/fstride/)
+    expect(() => completeRunConfig({ dataset: 'd', mixup: 2 }, facts(), null)).toThrow(/mixup/)
+    expect(() => completeRunConfig({ dataset: 'd', frameHead: true }, facts(), null)).toThrow(/strong labels/)
+  })
+})
