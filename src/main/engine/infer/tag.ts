@@ -1,7 +1,7 @@
 // Tagging files and folders with a model (run id, .onnx, checkpoint or Hugging Face AST folder).
 // Files stream through: one file's audio and features are held at a time (plus the next one being
-// decoded while the model runs), cut into model-sized windows that fill fixed-size batches, and each
-// file's result is finished as soon as its last window comes back. A file that cannot be read gets
+// decoded), cut into model-sized windows that fill fixed-size batches; while the model runs one batch
+// the next one fills, and each file's result is finished as soon as its last window comes back. A file that cannot be read gets
 // an `error` result and the rest go on.
 import type { TagFileResult } from '../../../shared/types'
 import { loadMono } from '../audio/decode'
@@ -13,7 +13,7 @@ import { createFileScores, type Aggregate, type FileScores } from './fileScores'
 import { expandAudioPaths } from './files'
 import { resolveModel, type ResolvedModel } from './modelRef'
 import type { OnnxModelMeta } from './onnxExport'
-import type { ProviderChoice } from './ortSession'
+import type { ProviderChoice, SessionOutputs } from './ortSession'
 import { ortAvailability, ortRunner, tfjsRunner, type WindowRunner } from './runner'
 import { fillWindow, windowStarts } from './windows'
 
@@ -128,8 +128,11 @@ async function tagWithRunner(
   const progress = progressTracker('tag', files.length, 'files', hooks.onProgress ?? (() => {}))
   let done = 0
 
-  const batch = new Float32Array(batchSize * T * F)
-  const slots: { index: number; window: number }[] = []
+  // Two batch buffers: one fills (decoding the next files) while the model runs the other.
+  const buffers = [new Float32Array(batchSize * T * F), new Float32Array(batchSize * T * F)]
+  let filling = 0
+  let slots: { index: number; window: number }[] = []
+  const flight: { batch: Promise<void> | null } = { batch: null }
   const open = new Map<number, FileScores>()
 
   const finish = (index: number, result: TagFileResult) => {
@@ -142,13 +145,9 @@ async function tagWithRunner(
     if (hooks.signal?.aborted) throw new Error('Tagging cancelled')
   }
 
-  const flush = async () => {
-    if (slots.length === 0) return
-    const n = slots.length
-    hooks.onBatch?.({ windows: n, files: new Set(slots.map((s) => s.index)).size, filesInMemory: open.size })
-    const out = await runner.run(batch, n)
+  const dispatch = (batchSlots: typeof slots, out: SessionOutputs) => {
     const perWindowFrames = fo ? fo.frames * C : 0
-    slots.forEach(({ index, window }, k) => {
+    batchSlots.forEach(({ index, window }, k) => {
       const scores = open.get(index)!
       scores.add(
         window,
@@ -162,7 +161,18 @@ async function tagWithRunner(
         finish(index, scores.result(files[index], { topK, thresholds, events }))
       }
     })
-    slots.length = 0
+  }
+
+  /** Waits for the batch in flight, then sends the filled one and switches buffers. */
+  const flush = async () => {
+    if (flight.batch) await flight.batch
+    flight.batch = null
+    if (slots.length === 0) return
+    const batchSlots = slots
+    slots = []
+    hooks.onBatch?.({ windows: batchSlots.length, files: new Set(batchSlots.map((s) => s.index)).size, filesInMemory: open.size })
+    flight.batch = runner.run(buffers[filling], batchSlots.length).then((out) => dispatch(batchSlots, out))
+    filling = 1 - filling
   }
 
   const load = (i: number): Promise<FileFeatures | Error> | null =>
@@ -170,27 +180,33 @@ async function tagWithRunner(
 
   // Decode the next file while this one's windows run through the model.
   let next = load(0)
-  for (let i = 0; i < files.length; i++) {
-    checkAbort()
-    const feats = await next!
-    next = load(i + 1)
-    if (feats instanceof Error) {
-      const message = feats.message.includes(files[i]) ? feats.message : `${files[i]}: ${feats.message}`
-      finish(i, { file: files[i], error: message, top: [], positive: [] })
-      continue
-    }
-    const starts = windowStarts(feats.frames, T, hopFrames)
-    open.set(i, createFileScores({ labels: meta.labels, embeddingDim: D, aggregate, starts, featureFrames: feats.frames, frameShiftS, durationS: feats.durationS, frameOutput: fo ? { frameRate: fo.frameRate, framesPerWindow: fo.frames } : null }))
-    for (let w = 0; w < starts.length; w++) {
-      fillWindow(feats.data, feats.frames, F, starts[w], T, meta.features.norm, batch, slots.length * T * F)
-      slots.push({ index: i, window: w })
-      if (slots.length === batchSize) {
-        await flush()
-        checkAbort()
+  try {
+    for (let i = 0; i < files.length; i++) {
+      checkAbort()
+      const feats = await next!
+      next = load(i + 1)
+      if (feats instanceof Error) {
+        const message = feats.message.includes(files[i]) ? feats.message : `${files[i]}: ${feats.message}`
+        finish(i, { file: files[i], error: message, top: [], positive: [] })
+        continue
+      }
+      const starts = windowStarts(feats.frames, T, hopFrames)
+      open.set(i, createFileScores({ labels: meta.labels, embeddingDim: D, aggregate, starts, featureFrames: feats.frames, frameShiftS, durationS: feats.durationS, frameOutput: fo ? { frameRate: fo.frameRate, framesPerWindow: fo.frames } : null }))
+      for (let w = 0; w < starts.length; w++) {
+        fillWindow(feats.data, feats.frames, F, starts[w], T, meta.features.norm, buffers[filling], slots.length * T * F)
+        slots.push({ index: i, window: w })
+        if (slots.length === batchSize) {
+          await flush()
+          checkAbort()
+        }
       }
     }
+    await flush()
+    await flush()
+  } finally {
+    // Cancelled or failed: nobody awaits the batch in flight any more.
+    flight.batch?.catch(() => undefined)
   }
-  await flush()
   progress.update(done, files.length, true)
 
   return {
