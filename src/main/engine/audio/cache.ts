@@ -26,7 +26,7 @@ export interface ExtractOptions {
   signal?: AbortSignal
   /** Worker threads; default one per core. 0 computes in this thread. */
   threads?: number
-  /** The worker script, for a bundle that emits cacheWorker.ts elsewhere; default: beside this module. */
+  /** The worker script, for a bundle that emits the built cacheWorker elsewhere; default: beside this module. */
   workerEntry?: URL
 }
 
