@@ -9,6 +9,7 @@ export const router = createRouter({
     { path: '/datasets/:id', component: () => import('./pages/DatasetPage.vue'), meta: { title: 'Dataset' } },
     { path: '/experiments', component: () => import('./pages/ExperimentsPage.vue'), meta: { title: 'Experiments' } },
     { path: '/runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },
+    { path: '/runs/:id', component: () => import('./pages/RunPage.vue'), meta: { title: 'Run' } },
     { path: '/tag', component: () => import('./pages/TagPage.vue'), meta: { title: 'Tag' } },
     { path: '/settings', component: () => import('./pages/SettingsPage.vue'), meta: { title: 'Settings' } }
   ]

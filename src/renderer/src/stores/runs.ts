@@ -9,7 +9,8 @@ import { messageOf } from '../lib/errors'
 import { persisted } from '../lib/persist'
 import type { Smoothing } from '../lib/smoothing'
 
-export type CurveMetric = 'mAP' | 'loss' | 'valLoss' | 'accuracy' | 'auc' | 'lr' | 'samplesPerS'
+export type { CurveMetric } from '../lib/curves'
+import type { CurveMetric } from '../lib/curves'
 
 export interface RunsView {
   selected: string[]

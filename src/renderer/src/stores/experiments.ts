@@ -1,0 +1,66 @@
+// Experiments: the presets, the list of launched experiments, and the form's draft (kept across
+// reloads). Launching turns the draft into one run (run.start) or a grid (experiment.start).
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import type { ExperimentPreset, ExperimentSummary } from '@shared/api'
+import { api } from '../api/client'
+import { messageOf } from '../lib/errors'
+import { configOf, newDraft, parseAxis, parseSeeds, pretrainingOf, type Draft } from '../lib/experimentForm'
+import { persisted } from '../lib/persist'
+import { useAppStore } from './app'
+
+export const useExperimentsStore = defineStore('experiments', () => {
+  const app = useAppStore()
+  const presets = ref<ExperimentPreset[]>([])
+  const list = ref<ExperimentSummary[]>([])
+  const error = ref<string | null>(null)
+  const loaded = ref(false)
+  const draft = persisted<Draft>('experiments.draft', newDraft(null))
+  /** Whether the draft's sizes still are the untouched defaults (so app.info may replace them). */
+  const draftIsDefault = persisted('experiments.draftIsDefault', true)
+
+  async function load(): Promise<void> {
+    try {
+      const [p, l] = await Promise.all([api.invoke('experiment.presets', undefined), api.invoke('experiment.list', undefined)])
+      presets.value = p
+      list.value = l
+      error.value = null
+    } catch (err) {
+      error.value = messageOf(err)
+    } finally {
+      loaded.value = true
+    }
+  }
+
+  function resetDraft(): void {
+    const keep = { dataset: draft.value.dataset }
+    draft.value = { ...newDraft(app.info), ...keep }
+    draftIsDefault.value = true
+  }
+
+  /** One run, or an experiment when the draft has axes or several seeds. Returns what started. */
+  async function launch(): Promise<{ kind: 'run'; id: string } | { kind: 'experiment'; summary: ExperimentSummary }> {
+    const d = draft.value
+    if (!d.dataset) throw new Error('Choose a dataset to train on')
+    const seeds = parseSeeds(d.seeds)
+    const axes = d.axes.filter((a) => a.key).map((a) => parseAxis(a, pretrainingOf(d)))
+    if (axes.length === 0 && seeds.length === 1) {
+      const { runId } = await api.invoke('run.start', configOf(d, seeds[0]))
+      return { kind: 'run', id: runId }
+    }
+    const summary = await api.invoke('experiment.start', {
+      name: d.name.trim() || (axes.length ? `${axes.map((a) => a.key).join(' × ')} on ${d.dataset}` : `seeds ${seeds.join(', ')}`),
+      base: configOf(d, seeds[0]),
+      axes,
+      seeds: seeds.length > 1 ? seeds : undefined
+    })
+    await load()
+    return { kind: 'experiment', summary }
+  }
+
+  api.onEvent((e) => {
+    if (e.type === 'experiment.changed') void load()
+  })
+
+  return { presets, list, error, loaded, draft, draftIsDefault, load, resetDraft, launch }
+})
