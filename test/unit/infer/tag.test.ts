@@ -144,10 +144,11 @@ describe('tagging with a self-contained .onnx (energy detector)', () => {
     expect(log.slice(0, 10)).toEqual(['batch', ...Array.from({ length: 8 }, (_, i) => `result ${i}`), 'batch'])
   })
 
-  it('stops when cancelled, and reports the CUDA fall-back when CUDA is asked for', async () => {
+  it('stops when cancelled, refuses a hop longer than a window, and reports the CUDA fall-back when CUDA is asked for', async () => {
     const ac = new AbortController()
     ac.abort()
     await expect(tagFiles(model, [audio], {}, { signal: ac.signal })).rejects.toThrow(/cancelled/)
+    await expect(tagFiles(model, [audio], { hopS: 1.5 })).rejects.toThrow(/longer than the model's window \(1\.00 s\)/)
     const out = await tagFiles(model, [path.join(audio, 'long.wav')], { provider: 'cuda' })
     if (out.provider !== 'cuda') expect(out.note).toMatch(/CUDA/)
     expect(out.results[0].error).toBeUndefined()

@@ -119,6 +119,8 @@ async function tagWithRunner(
   const batchSize = Math.max(1, opts.batchSize ?? 8)
   const aggregate = opts.aggregate ?? 'max'
   const hopFrames = opts.hopS !== undefined ? Math.max(1, Math.round(opts.hopS / frameShiftS)) : Math.max(1, Math.floor(T / 2))
+  // A hop longer than a window would skip audio between windows.
+  if (hopFrames > T) throw new Error(`The hop (${opts.hopS} s) is longer than the model's window (${(T * frameShiftS).toFixed(2)} s)`)
   const thresholds = meta.thresholds ?? new Array<number>(C).fill(0.5)
   const events = { ...DEFAULT_EVENT_OPTIONS, ...opts.events }
   const fo = meta.frameOutput
