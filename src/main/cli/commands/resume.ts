@@ -1,0 +1,19 @@
+// `tagbench resume <run>`: continue an interrupted, cancelled or failed run from its last checkpoint,
+// in a job process, with the same schedule, optimizer state and data order.
+import type { Command } from 'commander'
+import { checkResumable } from '../../engine/train/trainer'
+import { printResult } from '../output'
+import { outcomeText, runTrainJobs } from './train'
+
+export function registerResume(program: Command): void {
+  program
+    .command('resume <run>')
+    .description('Resume a run from its last checkpoint (after Ctrl-C, a crash or kill -9)')
+    .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
+    .action(async (runId: string, opts: { json?: boolean }) => {
+      checkResumable(runId)
+      const [outcome] = await runTrainJobs([runId], { resume: true, quiet: opts.json })
+      printResult(opts.json, { run: outcome.run, test: outcome.test, best_epoch: outcome.best_epoch }, () => outcomeText(outcome))
+      if (outcome.status !== 'done') process.exitCode = 1
+    })
+}

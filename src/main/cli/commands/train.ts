@@ -1,0 +1,251 @@
+// `tagbench train`: create a run and train it in a job process (as the app does), so that Ctrl-C or a
+// kill -9 of the job leaves a run that `tagbench resume <run>` continues from its last checkpoint.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Command } from 'commander'
+import type { ApiEvent, ModelKind, ModelSize, Pretraining, RunConfigInput } from '../../../shared/api'
+import { importDataset } from '../../engine/data/record'
+import { createJobManager } from '../../jobs/manager'
+import { forkLauncher } from '../../jobs/launcher'
+import { dataDir } from '../../engine/paths'
+import { runDir, loadRun } from '../../engine/runs/store'
+import { createTrainingRun } from '../../engine/train/newRun'
+import { printResult, progressBar } from '../output'
+
+export interface TrainJobOutcome {
+  run: string
+  status: string
+  test: Record<string, number | null> | null
+  best_epoch: number | null
+}
+
+/** The line printed after each epoch when not in --json mode. */
+function epochLine(e: Extract<ApiEvent, { type: 'run.metrics' }>['entries'][number]): string {
+  const parts = [`epoch ${e.epoch}`, `step ${e.step}`]
+  if (e.loss !== undefined) parts.push(`loss ${e.loss.toFixed(4)}`)
+  if (e.mAP != null) parts.push(`val mAP ${e.mAP.toFixed(4)}`)
+  if (e.accuracy !== undefined) parts.push(`val acc ${e.accuracy.toFixed(4)}`)
+  if (e.samplesPerS !== undefined) parts.push(`${e.samplesPerS.toFixed(2)} samples/s`)
+  return parts.join('  ')
+}
+
+/**
+ * Train (or resume) runs in job processes, `parallel` at a time, with a progress bar in a TTY and a
+ * line per epoch on stderr. Ctrl-C asks the jobs to stop (each checkpoints and ends 'cancelled');
+ * a second Ctrl-C kills them. Resolves with each run's outcome; a run that fails does not stop the others.
+ */
+export async function runTrainJobs(runIds: string[], opts: { resume?: boolean; quiet?: boolean; parallel?: number }): Promise<TrainJobOutcome[]> {
+  const bar = progressBar(!opts.quiet && runIds.length === 1)
+  const onEvent = (e: ApiEvent) => {
+    if (e.type === 'job.progress') bar.update(e.job)
+    if (e.type === 'run.metrics' && !opts.quiet)
+      for (const m of e.entries) if (m.kind === 'epoch') process.stderr.write(`${runIds.length > 1 ? `[${e.runId}] ` : ''}${epochLine(m)}\n`)
+  }
+  const jobs = createJobManager(forkLauncher, onEvent)
+  const active = new Set<string>()
+  let interrupts = 0
+  const onSigint = () => {
+    interrupts++
+    process.stderr.write(interrupts === 1 ? '\nStopping after the current step (Ctrl-C again to kill)...\n' : '\nKilling the training jobs.\n')
+    if (interrupts === 1) for (const id of active) jobs.cancel(id)
+    else jobs.shutdown()
+  }
+  process.on('SIGINT', onSigint)
+  const outcomes: TrainJobOutcome[] = []
+  const queue = [...runIds]
+  const worker = async () => {
+    for (let runId = queue.shift(); runId !== undefined; runId = queue.shift()) {
+      if (interrupts > 0) break
+      const { jobId, done } = jobs.start(
+        { kind: 'train', runner: 'train', params: { runId, resume: opts.resume ?? false }, label: `Training ${runId}`, env: { TAGBENCH_DATA_DIR: dataDir() } },
+        { runId }
+      )
+      active.add(jobId)
+      let error: string | null = null
+      try {
+        await done
+      } catch (err) {
+        error = (err as Error).message
+      }
+      active.delete(jobId)
+      const run = loadRun(runId)
+      if (error && !opts.quiet) process.stderr.write(`Run ${runId}: ${error}\n${run.status !== 'done' ? `Resume it with: tagbench resume ${runId}\n` : ''}`)
+      outcomes.push({ run: runId, status: run.status, test: run.test, best_epoch: run.best?.epoch ?? null })
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 1, runIds.length)) }, worker))
+  } finally {
+    bar.stop()
+    process.off('SIGINT', onSigint)
+    jobs.shutdown()
+  }
+  return outcomes
+}
+
+/** "ast-tiny" → { model: 'ast', size: 'tiny' }. */
+export function parseModelChoice(choice: string): { model: ModelKind; size: ModelSize } {
+  const m = /^(ast|htsat)-(tiny|small|base)$/.exec(choice)
+  if (!m) throw new Error(`Unknown model "${choice}" (use ast-tiny, ast-small, ast-base, htsat-tiny, htsat-small or htsat-base)`)
+  return { model: m[1] as ModelKind, size: m[2] as ModelSize }
+}
+
+/** A pretrained start from what the user typed: a Hugging Face AST folder, a DeiT weights file, or a run id. */
+export function parsePretrained(value: string): Pretraining {
+  if (value === 'none' || value === 'scratch') return { kind: 'none' }
+  const p = path.resolve(value)
+  if (fs.existsSync(p)) {
+    if (fs.statSync(p).isDirectory()) {
+      if (fs.existsSync(path.join(p, 'preprocessor_config.json'))) return { kind: 'audioset', path: p }
+      throw new Error(`${p} is a folder without preprocessor_config.json: not a Hugging Face AST checkpoint`)
+    }
+    return { kind: 'imagenet', path: p }
+  }
+  if (fs.existsSync(runDir(value))) return { kind: 'run', runId: value }
+  throw new Error(`--pretrained ${value}: no such file, folder or run`)
+}
+
+const num = (what: string) => (v: string): number => {
+  const n = Number(v)
+  if (!Number.isFinite(n)) throw new Error(`${what} must be a number, got "${v}"`)
+  return n
+}
+
+interface TrainFlags {
+  dataset: string
+  model?: string
+  pretrained?: string
+  preset?: string
+  name?: string
+  fstride?: number
+  tstride?: number
+  depth?: number
+  targetLength?: number
+  melBins?: number
+  epochs?: number
+  batch?: number
+  lr?: number
+  optimizer?: 'adam' | 'adamw'
+  weightDecay?: number
+  warmup?: number
+  schedule?: RunConfigInput['schedule']
+  loss?: RunConfigInput['loss']
+  specAugment?: boolean
+  freqm?: number
+  timem?: number
+  mixup?: number
+  balanced?: boolean
+  frozen?: boolean
+  gradAccum?: number
+  clipNorm?: number
+  patience?: number
+  checkpointEvery?: number
+  fold?: number
+  seed?: number
+  threads?: number
+  json?: boolean
+}
+
+/** The dataset id for --dataset: an imported dataset's name or id, or a folder (imported first). */
+async function datasetArg(value: string, quiet: boolean): Promise<string> {
+  const p = path.resolve(value)
+  if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) return value
+  const bar = progressBar(!quiet)
+  try {
+    const record = await importDataset({ folder: p }, { onProgress: (u) => bar.update(u) })
+    if (!quiet) process.stderr.write(`Imported ${p} as dataset ${record.name} [${record.id}]\n`)
+    return record.id
+  } finally {
+    bar.stop()
+  }
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('Train a model on a dataset in a job process; the run is saved under the data folder and can be resumed (tagbench resume)')
+    .requiredOption('--dataset <name|folder>', 'an imported dataset (name or id), or a folder to import first')
+    .option('--model <model>', 'ast-tiny | ast-small | ast-base | htsat-tiny | htsat-small | htsat-base')
+    .option('--pretrained <file|folder|run>', 'start from ImageNet DeiT weights (file), a Hugging Face AST folder (AudioSet) or an earlier run; the head is new')
+    .option('--preset <id>', 'start from a preset (e.g. quick); flags given override it')
+    .option('--name <name>', 'run name')
+    .option('--fstride <n>', 'patch stride along frequency (16: no overlap, 10: AST overlap)', num('--fstride'))
+    .option('--tstride <n>', 'patch stride along time', num('--tstride'))
+    .option('--depth <n>', 'transformer blocks (AST)', num('--depth'))
+    .option('--target-length <frames>', 'frames per clip after pad/cut (default: from the clip durations)', num('--target-length'))
+    .option('--mel-bins <n>', 'mel bins', num('--mel-bins'))
+    .option('--epochs <n>', 'epochs', num('--epochs'))
+    .option('--batch <n>', 'batch size', num('--batch'))
+    .option('--lr <x>', 'peak learning rate', num('--lr'))
+    .option('--optimizer <name>', 'adam (L2 decay, betas 0.95/0.999) | adamw (decoupled decay)')
+    .option('--weight-decay <x>', 'weight decay', num('--weight-decay'))
+    .option('--warmup <steps>', 'linear warm-up steps', num('--warmup'))
+    .option('--schedule <name>', 'cosine | step (AST: ×0.85 per epoch from epoch 5) | constant')
+    .option('--loss <name>', 'bce | ce | focal | weighted-bce (default: ce for single-label data, else bce)')
+    .option('--no-spec-augment', 'turn SpecAugment off')
+    .option('--freqm <bins>', 'SpecAugment frequency mask width', num('--freqm'))
+    .option('--timem <frames>', 'SpecAugment time mask width', num('--timem'))
+    .option('--mixup <p>', 'probability of waveform mixup per clip', num('--mixup'))
+    .option('--balanced', 'balanced sampling (PSLA label-frequency weights)')
+    .option('--frozen', 'train the head only')
+    .option('--grad-accum <n>', 'micro-batches per optimizer step', num('--grad-accum'))
+    .option('--clip-norm <x>', 'clip gradients to this global norm', num('--clip-norm'))
+    .option('--patience <epochs>', 'early stopping on validation mAP (accuracy for single-label)', num('--patience'))
+    .option('--checkpoint-every <steps>', 'also save ckpt/last every N steps', num('--checkpoint-every'))
+    .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
+    .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
+    .option('--threads <n>', 'feature-extraction threads', num('--threads'))
+    .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
+    .action(async (f: TrainFlags) => {
+      const dataset = await datasetArg(f.dataset, !!f.json)
+      const partial: Partial<RunConfigInput> & { dataset: string } = {
+        dataset,
+        ...(f.model ? parseModelChoice(f.model) : {}),
+        ...(f.pretrained ? { pretrained: parsePretrained(f.pretrained) } : {}),
+        preset: f.preset,
+        name: f.name,
+        fstride: f.fstride,
+        tstride: f.tstride,
+        depth: f.depth,
+        targetLength: f.targetLength,
+        melBins: f.melBins,
+        epochs: f.epochs,
+        batchSize: f.batch,
+        lr: f.lr,
+        optimizer: f.optimizer,
+        weightDecay: f.weightDecay,
+        warmupSteps: f.warmup,
+        schedule: f.schedule,
+        loss: f.loss,
+        // commander's --no-spec-augment gives specAugment: true unless the flag is used.
+        specAugment: f.specAugment === false ? false : undefined,
+        freqm: f.freqm,
+        timem: f.timem,
+        mixup: f.mixup,
+        balancedSampling: f.balanced,
+        frozen: f.frozen,
+        gradAccum: f.gradAccum,
+        clipNorm: f.clipNorm,
+        earlyStopPatience: f.patience,
+        checkpointEverySteps: f.checkpointEvery,
+        fold: f.fold,
+        seed: f.seed,
+        threads: f.threads
+      }
+      const { runId, config } = createTrainingRun(partial)
+      if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)
+      const [outcome] = await runTrainJobs([runId], { quiet: f.json })
+      printResult(f.json, { run: outcome.run, test: outcome.test, best_epoch: outcome.best_epoch }, () => outcomeText(outcome))
+      if (outcome.status !== 'done') process.exitCode = 1
+    })
+}
+
+export function outcomeText(o: TrainJobOutcome): string {
+  if (o.status !== 'done') return `Run ${o.run} ended ${o.status}. Resume it with: tagbench resume ${o.run}`
+  const t = o.test
+  const fmt = (k: string) => (t && t[k] != null ? (t[k] as number).toFixed(4) : '-')
+  return [
+    `Run ${o.run} done; best epoch ${o.best_epoch ?? '-'}`,
+    t ? `Test: mAP ${fmt('mAP')}, AUC ${fmt('auc')}, d' ${fmt('dprime')}, micro-F1 ${fmt('microF1')} (search ${fmt('microF1_search')}, SGL ${fmt('microF1_sgl')})${t.accuracy != null ? `, accuracy ${fmt('accuracy')}` : ''}` : 'No test split.'
+  ].join('\n')
+}
