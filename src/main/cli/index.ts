@@ -9,6 +9,9 @@ import { registerThresholds } from './commands/thresholds'
 import { registerFeatures } from './commands/features'
 import { registerTag } from './commands/tag'
 import { registerExport } from './commands/export'
+import { registerTrain } from './commands/train'
+import { registerResume } from './commands/resume'
+import { registerRuns } from './commands/runs'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -19,6 +22,9 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerThresholds,
   registerFeatures,
   registerTag,
+  registerTrain,
+  registerResume,
+  registerRuns,
   registerExport
 ]
 
