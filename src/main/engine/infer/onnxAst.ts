@@ -3,6 +3,7 @@
 // as MatMul + Softmax on [B, H, N, d], native LayerNormalization, and the erf GELU pattern that ORT
 // fuses (see onnxGraph's selfAttention). The batch axis stays symbolic: every Reshape copies it with a 0.
 import { astGrid, type AstConfig } from '../models/config'
+import { linearResampleMatrix } from '../models/frameHead'
 import { layerNorm, linear, mlp, selfAttention, type GraphBuilder, type WeightSource } from './onnxGraph'
 
 /** The config fields the graph depends on (an AstConfig has them all). */
@@ -20,7 +21,7 @@ export interface AstGraphOutputs {
  * time step → [B, tDim, C], then linear resampling to `frames` steps by a constant [frames, tDim]
  * matrix (MatMul broadcasts it over the batch).
  */
-export function buildAstFrameHead(g: GraphBuilder, tokens: string, s: AstGraphSpec, w: WeightSource, frames: number, resample: Float32Array | null): string {
+export function buildAstFrameHead(g: GraphBuilder, tokens: string, s: AstGraphSpec, w: WeightSource, frames: number): string {
   const D = s.embedDim
   const C = s.numClasses
   const { fDim, tDim } = astGrid(s)
@@ -28,7 +29,8 @@ export function buildAstFrameHead(g: GraphBuilder, tokens: string, s: AstGraphSp
   const grid = g.op('Reshape', [patches, g.ints([0, fDim, tDim, D])])
   const perTime = g.op('ReduceMean', [grid], { axes: [1], keepdims: 0 }, 'frame_head.pool')
   const logits = linear(g, perTime, 'frame_head', w('frame_head.weight', [C, D]), w('frame_head.bias', [C]), C, D)
-  return resample ? g.op('MatMul', [g.weight('frame_head.resample', [frames, tDim], resample), logits], {}, 'frame_head.resampled') : logits
+  if (frames === tDim) return logits
+  return g.op('MatMul', [g.weight('frame_head.resample', [frames, tDim], linearResampleMatrix(frames, tDim)), logits], {}, 'frame_head.resampled')
 }
 
 /** Builds AST from `fbank` [B, T, F] (already normalised) and returns the names of its outputs. */

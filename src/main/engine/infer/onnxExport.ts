@@ -6,9 +6,9 @@ import type * as tf from '@tensorflow/tfjs-core'
 import type { ModelConfig } from '../models/config'
 import type { TagModel } from '../models/types'
 import { writeFileAtomic } from '../fsutil'
-import { astGrid } from '../models/config'
-import { frameOutput, linearResampleMatrix } from '../models/frameHead'
+import { frameOutput } from '../models/frameHead'
 import { htsatGeometry } from '../models/htsat/config'
+import { inputNorm } from '../train/model'
 import { buildAstFrameHead, buildAstGraph } from './onnxAst'
 import { buildHtsatGraph } from './onnxHtsat'
 import { createGraphBuilder, decodeMetadata, encodeModel, tensorInfo, type GraphBuilder, type WeightSource } from './onnxGraph'
@@ -52,7 +52,7 @@ export function featureConfigOf(config: ModelConfig): OnnxFeatureConfig {
     melBins: config.melBins,
     targetLength: config.targetLength,
     frameShiftS: FRAME_SHIFT_S,
-    norm: 'norm' in config ? { mean: config.norm.mean, std: config.norm.std } : null
+    norm: inputNorm(config)
   }
 }
 
@@ -102,9 +102,7 @@ function buildModel(g: GraphBuilder, input: string, config: ModelConfig, w: Weig
       const out = buildAstGraph(g, input, config, w)
       const fo = frameOutput(config)
       if (!fo) return { logits: out.logits, embedding: out.embedding }
-      const { tDim } = astGrid(config)
-      const resample = fo.frames === tDim ? null : linearResampleMatrix(fo.frames, tDim)
-      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: buildAstFrameHead(g, out.tokens, config, w, fo.frames, resample), frames: fo.frames } }
+      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: buildAstFrameHead(g, out.tokens, config, w, fo.frames), frames: fo.frames } }
     }
     case 'htsat': {
       const out = buildHtsatGraph(g, input, config, w, config.frameHead ? frameOutput(config)!.frames : null)
