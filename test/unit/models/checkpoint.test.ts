@@ -74,6 +74,22 @@ describe('checkpoints', () => {
     fs.rmSync(dir, { recursive: true })
   })
 
+  it('add a new frame head on a pretrained trunk', async () => {
+    const dir = tmp()
+    const model = createModel(config, 14)
+    await saveCheckpoint(dir, model)
+    const tuned = loadCheckpoint(dir, { labels: ['p', 'q'], frameHead: { frameRate: 25 } })
+    expect(tuned.config.frameHead).toEqual({ frameRate: 25 })
+    const x = input(64)
+    const out = tuned.apply(x, false)
+    // 64 feature frames at 100 frames/s → 0.64 s → 16 frames at 25 frames/s.
+    expect(out.frameLogits!.shape).toEqual([2, 16, 2])
+    tf.dispose([x, out.logits, out.embedding, out.frameLogits!])
+    model.dispose()
+    tuned.dispose()
+    fs.rmSync(dir, { recursive: true })
+  })
+
   it('name the file and tensor when a checkpoint does not fit its config', async () => {
     const dir = tmp()
     const model = createModel(config, 13)

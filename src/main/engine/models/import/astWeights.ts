@@ -6,12 +6,15 @@ import { createAst, type AstModel } from '../ast'
 import type { WeightMap } from '../types'
 import { adaptPosEmbed, type Grid } from './posGrid'
 
-const isHead = (name: string) => name.startsWith('mlp_head.')
+const isHead = (name: string) => name.startsWith('mlp_head.') || name.startsWith('frame_head.')
+/** A frame head (frameHead.ts) the source has no weights for starts newly initialised. */
+const isFrameHead = (name: string) => name.startsWith('frame_head.')
 
 /**
  * An AST for `config` from reference-named, PyTorch-layout weights whose pos_embed lies on the grid
  * `from`. Blocks beyond config.depth are left out (a shallower model takes the first blocks). With
- * keepHead false the head (mlp_head.*) is newly initialised from `seed`; everything else must be given.
+ * keepHead false the heads (mlp_head.*, frame_head.*) are newly initialised from `seed`; so is a frame
+ * head the weights lack; everything else must be given.
  */
 export function astFromWeights(weights: WeightMap, from: Grid, config: AstConfig, seed: number, source: string, keepHead: boolean): AstModel {
   const use: WeightMap = new Map()
@@ -25,7 +28,7 @@ export function astFromWeights(weights: WeightMap, from: Grid, config: AstConfig
   if (pos) use.set('v.pos_embed', adaptPosEmbed(pos, from, astGrid(config), source))
   const model = createAst(config, seed)
   try {
-    const missing = model.loadWeights(use, source).filter((n) => keepHead || !isHead(n))
+    const missing = model.loadWeights(use, source).filter((n) => !isFrameHead(n) && (keepHead || !isHead(n)))
     if (missing.length > 0) throw new Error(`${source}: no weights for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} (the model has ${config.depth} blocks)`)
   } catch (err) {
     model.dispose()
@@ -47,6 +50,8 @@ export interface AstFinetuneOptions {
   frozen?: boolean
   dropout?: number
   dropPath?: number
+  /** Add a frame head (newly initialised) with this output rate; a checkpoint's own frame head is kept otherwise. */
+  frameHead?: { frameRate: number }
   /** Seed of the new head's initialisation and of dropout. */
   seed?: number
 }
@@ -66,6 +71,9 @@ export function finetuneConfig(base: AstConfig, o: AstFinetuneOptions): AstConfi
     dropout: o.dropout ?? base.dropout,
     dropPath: o.dropPath ?? base.dropPath
   }
+  const frameHead = o.frameHead ?? base.frameHead
+  if (frameHead) config.frameHead = frameHead
+  else delete config.frameHead
   if (config.depth > base.depth) throw new Error(`the checkpoint has ${base.depth} blocks; cannot build ${config.depth}`)
   astGrid(config)
   return config

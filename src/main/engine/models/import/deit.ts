@@ -34,7 +34,11 @@ export function sumChannels(w: HostTensor): HostTensor {
  * `seed`. config.embedDim must match the checkpoint; config.depth may be smaller (first blocks).
  */
 export function astFromDeit(weightsFile: string, config: AstConfig, seed = 0): AstModel {
-  const trunk = readDeitTrunk(weightsFile)
+  return astFromDeitTrunk(readDeitTrunk(weightsFile), weightsFile, config, seed)
+}
+
+/** astFromDeit on a trunk already read with readDeitTrunk (whose depth and width a caller may want first). */
+export function astFromDeitTrunk(trunk: TrunkWeights, weightsFile: string, config: AstConfig, seed = 0): AstModel {
   if (trunk.embedDim !== config.embedDim)
     throw new Error(`${weightsFile}: DeiT width ${trunk.embedDim} does not match the model's ${config.embedDim} (size ${config.size})`)
   if (trunk.depth < config.depth) throw new Error(`${weightsFile}: DeiT has ${trunk.depth} blocks, the model needs ${config.depth}`)
