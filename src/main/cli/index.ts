@@ -12,6 +12,8 @@ import { registerExport } from './commands/export'
 import { registerTrain } from './commands/train'
 import { registerResume } from './commands/resume'
 import { registerRuns } from './commands/runs'
+import { registerEmbed } from './commands/embed'
+import { registerPredict } from './commands/predict'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -25,7 +27,9 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerTrain,
   registerResume,
   registerRuns,
-  registerExport
+  registerExport,
+  registerEmbed,
+  registerPredict
 ]
 
 export function buildProgram(): Command {
