@@ -351,6 +351,20 @@ export interface ExperimentSummary {
   axes: ExperimentAxis[]
   createdAt: string
   status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+  /** One cell per combination of axis values (seeds and folds pooled), from the runs' test results. */
+  results?: ExperimentCell[]
+}
+
+/** The runs of an experiment that share these axis values, pooled over seeds (and ESC-50 folds). */
+export interface ExperimentCell {
+  values: Record<string, unknown>
+  runIds: string[]
+  /** Test accuracy for single-label data, else test mAP. */
+  metric: 'mAP' | 'accuracy'
+  /** Mean and sample standard deviation (n − 1) over the runs that have a test result; std null for fewer than 2. */
+  mean: number | null
+  std: number | null
+  n: number
 }
 
 export interface ExperimentPreset {
