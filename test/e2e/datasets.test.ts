@@ -99,6 +99,13 @@ describe('datasets', () => {
     await page.getByTestId('dataset-name').filter({ hasText: 'tones-lh' }).waitFor()
     expect(await page.getByTestId('fact-clips').innerText()).toBe('16')
     expect(await page.getByTestId('fact-classes').innerText()).toBe('2')
+    // The dark theme follows the OS.
+    await page.emulateMedia({ colorScheme: 'dark' })
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())).toBe('#16181d')
+    await page.getByTestId('file-browser').locator('tbody button').first().click()
+    await page.getByTestId('clip-mel').waitFor()
+    await app.shot('dataset-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
     expect(app.consoleErrors).toEqual([])
   })
 })

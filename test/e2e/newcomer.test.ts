@@ -1,0 +1,161 @@
+// A newcomer's whole path through the app: import a folder of tones through the server folder
+// picker, see its class chart, launch a two-run grid (stride 16 vs 10, one epoch, the smallest AST
+// the form allows), watch both runs finish, overlay their mAP curves, open the better run, and tag a
+// file with it. Every step checks what is on screen, not only that nothing failed.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openApp, type E2eApp } from './helpers'
+import { TONE_CLASSES, writeToneDataset } from './audio'
+
+let app: E2eApp
+let folder: string
+beforeAll(async () => {
+  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-newcomer-')), 8, 1)
+  app = await openApp()
+})
+afterAll(async () => {
+  await app?.close()
+  fs.rmSync(folder, { recursive: true, force: true })
+})
+
+const CLASSES = Object.keys(TONE_CLASSES)
+
+describe('a newcomer, from a folder of audio to a tagged file', () => {
+  it('imports the folder and sees its classes', async () => {
+    const { page } = app
+    await page.getByRole('link', { name: 'Datasets', exact: true }).click()
+    await page.getByTestId('choose-folder').click()
+    await page.getByTestId('picker-path').fill(folder)
+    await page.getByTestId('picker-path').press('Enter')
+    await page.getByTestId('picker-entries').getByText('mid').waitFor()
+    await page.getByTestId('picker-choose-folder').click()
+    await expect.poll(() => page.getByTestId('detected-layout').innerText()).toBe('Detected layout: folders')
+    await page.getByTestId('import-name').fill('tones')
+    await page.getByTestId('import-start').click()
+    await page.getByTestId('dataset-table').getByRole('link', { name: 'tones' }).click({ timeout: 60_000 })
+    await page.getByTestId('class-chart').locator('canvas').waitFor()
+    expect(await page.getByTestId('fact-classes').innerText()).toBe('3')
+  })
+
+  it('launches a two-run grid, stride 16 vs 10, and watches both finish', async () => {
+    const { page } = app
+    await page.getByRole('link', { name: 'Train on it…' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Experiments' }).waitFor()
+    const form = page.getByTestId('experiment-form')
+    await form.waitFor()
+    expect(await page.getByTestId('exp-dataset').locator('option:checked').innerText()).toContain('tones')
+    await page.getByTestId('exp-size').selectOption('tiny')
+    // The smallest model the form allows: one block.
+    const depth = page.getByTestId('exp-depth')
+    expect(await depth.getAttribute('min')).toBe('1')
+    await depth.fill('1')
+    await page.getByTestId('exp-epochs').fill('1')
+    await page.getByTestId('exp-batch').fill('8')
+    await page.getByTestId('exp-seeds').fill('0')
+    // The live readout: 128 mel bins at stride 16 give 8 patch rows; at stride 10, 12.
+    await page.getByTestId('exp-fstride').fill('16')
+    await page.getByTestId('exp-tstride').fill('16')
+    await expect.poll(() => page.getByTestId('estimate').innerText(), { timeout: 20_000 }).toMatch(/Patch grid 8 × \d+/)
+    const tokens16 = Number(await page.getByTestId('estimate-tokens').innerText())
+    await page.getByTestId('exp-fstride').fill('10')
+    await page.getByTestId('exp-tstride').fill('10')
+    await expect.poll(() => page.getByTestId('estimate').innerText()).toMatch(/Patch grid 12 × \d+/)
+    const tokens10 = Number(await page.getByTestId('estimate-tokens').innerText())
+    expect(tokens10).toBeGreaterThan(2 * tokens16)
+
+    await page.getByTestId('add-axis').click()
+    await page.getByTestId('axis-key-0').selectOption('stride')
+    await page.getByTestId('axis-values-0').fill('16, 10')
+    await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch 2 runs')
+    await app.shot('experiments')
+    await page.getByTestId('launch').click()
+
+    const queue = page.getByTestId('queue')
+    await expect.poll(() => queue.getByTestId('queue-run').count(), { timeout: 30_000 }).toBe(2)
+    await app.shot('experiments-queue')
+    // Both runs train to the end (one epoch each).
+    await expect
+      .poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { timeout: 240_000, intervals: [1000] })
+      .toEqual([true, true])
+    expect(await queue.innerText()).toMatch(/s16[\s\S]*s10|s10[\s\S]*s16/)
+  })
+
+  it('overlays the two runs’ mAP curves', async () => {
+    const { page } = app
+    await page.getByRole('link', { name: 'Runs', exact: true }).click()
+    const rows = page.getByTestId('runs-table').getByTestId('run-row')
+    await expect.poll(() => rows.count()).toBe(2)
+    // Only what differs between the two runs is shown as config columns: the strides.
+    const head = await page.getByTestId('runs-table').locator('thead').innerText()
+    expect(head).toMatch(/fstride[\s\S]*tstride/)
+    expect(head).not.toMatch(/\bdepth\b/)
+    for (const text of await rows.allInnerTexts()) {
+      expect(text).toMatch(/\bdone\b/)
+      const best = /(\d\.\d{3}) @1/.exec(text)
+      expect(best, text).not.toBeNull()
+      expect(Number(best![1])).toBeGreaterThanOrEqual(0)
+      expect(Number(best![1])).toBeLessThanOrEqual(1)
+    }
+    await page.getByRole('checkbox', { name: 'Select all shown runs' }).check()
+    await page.getByTestId('curve-metric').selectOption('mAP')
+    const curves = page.getByTestId('curves')
+    await curves.locator('canvas').first().waitFor()
+    // The legend lists both runs; the config diff names the strides.
+    expect(await page.getByTestId('config-diff').innerText()).toMatch(/fstride\s+16\s+10|fstride\s+10\s+16/)
+    // A validation split of a few clips earns a warning.
+    expect(await page.getByTestId('val-warning').first().innerText()).toMatch(/Validation split is small: only \d+ validation clips/)
+    await page.getByTestId('curve-metric').selectOption('loss')
+    await curves.locator('canvas').first().waitFor()
+    await app.shot('runs')
+    // The selection survives a reload.
+    await page.reload()
+    await expect.poll(() => page.getByTestId('runs-table').locator('tbody input[type=checkbox]:checked').count()).toBe(2)
+  })
+
+  it('opens the better run and tags a file with it', async () => {
+    const { page } = app
+    const rows = page.getByTestId('runs-table').getByTestId('run-row')
+    // Sort by best mAP, highest first, and open the top run.
+    await page.getByRole('button', { name: 'Best mAP' }).click()
+    await rows.first().getByRole('link').click()
+    await page.getByTestId('run-name').waitFor()
+    expect(await page.getByTestId('run-status').innerText()).toBe('done')
+    expect(await page.getByTestId('run-backend').innerText()).toMatch(/Ran on .*wasm/i)
+    await page.getByTestId('ap-chart').locator('canvas').waitFor()
+    await page.getByTestId('run-map').locator('canvas').waitFor()
+    await app.shot('run')
+
+    await page.getByTestId('tag-with').click()
+    await page.getByRole('heading', { level: 1, name: 'Tag' }).waitFor()
+    await page.getByTestId('tag-browse').click()
+    await page.getByTestId('picker-path').fill(path.join(folder, 'high'))
+    await page.getByTestId('picker-path').press('Enter')
+    await page.getByTestId('picker-entries').getByText('high_00.wav').click()
+    await page.getByTestId('picker-entries').getByText('high_01.wav').click()
+    await page.getByTestId('picker-choose-files').click()
+    expect(await page.getByTestId('tag-paths').innerText()).toContain('high_00.wav')
+    await page.getByTestId('tag-start').click()
+    const results = page.getByTestId('tag-results')
+    await results.waitFor({ timeout: 120_000 })
+    const text = await results.innerText()
+    expect(text).toContain('high_00.wav')
+    expect(text).toContain('high_01.wav')
+    // Each file lists the model's classes with scores between 0 and 1.
+    for (const c of CLASSES) expect(text).toContain(c)
+    const scores = [...text.matchAll(/\b([01]\.\d{3})\b/g)].map((m) => Number(m[1]))
+    expect(scores.length).toBe(6)
+    for (const s of scores) expect(s >= 0 && s <= 1).toBe(true)
+    await page.getByTestId('clip-mel').locator('canvas').waitFor()
+
+    const download = page.waitForEvent('download')
+    await page.getByTestId('export-csv').click()
+    const file = await (await download).path()
+    const csv = fs.readFileSync(file, 'utf8')
+    expect(csv.split('\n')[0]).toBe('file,duration_s,rank,label,score,positive,error')
+    expect(csv.trim().split('\n')).toHaveLength(1 + 6)
+    await app.shot('tag')
+    expect(app.consoleErrors).toEqual([])
+  })
+})
