@@ -24,6 +24,14 @@ describe('datasets', () => {
     await page.getByRole('link', { name: 'Datasets', exact: true }).click()
     await page.getByTestId('datasets-empty').waitFor()
 
+    // Keyboard: the picker opens from the keyboard and Escape closes it.
+    await page.getByTestId('choose-folder').focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Choose a dataset folder' })
+    await dialog.waitFor()
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+
     // The server-side picker: type the path, go there, choose it.
     await page.getByTestId('choose-folder').click()
     await page.getByTestId('picker-path').fill(folder)
