@@ -15,6 +15,7 @@ import { loadMono } from '../../../src/main/engine/audio/decode'
 import { astFbank } from '../../../src/main/engine/audio/fbank'
 import { normalize, padOrCut } from '../../../src/main/engine/audio/features'
 import { makeAstConfig } from '../../../src/main/engine/models/config'
+import { makeHtsatConfig } from '../../../src/main/engine/models/htsat/config'
 import { createModel } from '../../../src/main/engine/models'
 import { saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
 import { createRun, runDir, saveThresholds, writeCheckpoint } from '../../../src/main/engine/runs/store'
@@ -203,6 +204,27 @@ describe('tagging a run', () => {
     await tagFiles(id, [file])
     expect(fs.statSync(onnx).mtimeMs).toBe(firstMtime)
     model.dispose()
+  })
+
+  it('tags with an HTS-AT checkpoint folder: stitched frames and events, ORT equal to tfjs', async () => {
+    const labels = ['x', 'y']
+    const config = makeHtsatConfig({ size: 'tiny', specSize: 64, melBins: 32, targetLength: 120, embedDim: 12, depths: [2, 2, 2], heads: [2, 4, 8], window: 4, labels, dropPath: 0 })
+    const model = createModel(config, 4)
+    const ckpt = path.join(dir, 'htsat-ckpt')
+    await saveCheckpoint(ckpt, model)
+    model.dispose()
+    const file = path.join(dir, 'htsat-audio', 'clip.wav')
+    writeWavSamples(file, toneBurst(3, 0.5, 2)) // 298 frames: windows at 0, 60, 120, 178
+    const ort = await tagFiles(ckpt, [file], { aggregate: 'mean' })
+    const tfjs = await tagFiles(ckpt, [file], { aggregate: 'mean', engine: 'tfjs' })
+    expect([ort.engine, tfjs.engine]).toEqual(['ort', 'tfjs'])
+    const [a, b] = [ort.results[0], tfjs.results[0]]
+    // 8 steps per 1.2 s window: 6.67 steps/s; the file's 298 frames span ceil(2.98 · 6.67) = 20 steps.
+    expect(a.frames!.frameRate).toBeCloseTo(8 / 1.2, 9)
+    expect(a.frames!.values).toHaveLength(20)
+    a.frames!.values.forEach((row, t) => row.forEach((v, c) => expect(v).toBeCloseTo(b.frames!.values[t][c], 4)))
+    expect(a.events).toEqual(expect.any(Array))
+    expect(a.events!.length).toBe(b.events!.length)
   })
 
   it('names the reference when it is no model', async () => {
