@@ -7,10 +7,12 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       rollupOptions: {
-        // The job process entry is bundled beside the main entry, so utilityProcess can fork it.
+        // Job process and feature-cache worker entries are bundled beside the main entry, so
+        // utilityProcess and worker_threads can start them from out/main.
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          jobWorker: resolve(__dirname, 'src/main/jobs/worker.ts')
+          jobWorker: resolve(__dirname, 'src/main/jobs/worker.ts'),
+          cacheWorker: resolve(__dirname, 'src/main/engine/audio/cacheWorker.ts')
         }
       }
     }

@@ -2,7 +2,9 @@
 // (layout and atomicity in cacheStore.ts). Misses are computed by a pool of worker threads, one per core;
 // if workers cannot start (e.g. a bundle without the worker entry), extraction runs in this thread instead
 // and says so. A file that cannot be decoded is reported with its reason and the rest go on.
+import fs from 'node:fs'
 import os from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { progressTracker, type ProgressSink } from '../progress'
 import { computeFeature, type FeatureSettings } from './extract'
@@ -44,9 +46,15 @@ interface Job {
   entry: string
 }
 
-/** The worker entry beside this module: a tsx bootstrap for the .ts source (dev, CLI, tests), or a built .js. */
-const defaultWorkerEntry = (): URL =>
-  import.meta.url.endsWith('.ts') ? new URL('./cacheWorkerEntry.mjs', import.meta.url) : new URL('./cacheWorker.js', import.meta.url)
+/**
+ * The worker entry: a tsx bootstrap for the .ts source (dev, CLI, tests), or the built cacheWorker.js,
+ * which electron-vite emits at the top of out/main while this module may sit in out/main/chunks.
+ */
+function defaultWorkerEntry(): URL {
+  if (import.meta.url.endsWith('.ts')) return new URL('./cacheWorkerEntry.mjs', import.meta.url)
+  const beside = new URL('./cacheWorker.js', import.meta.url)
+  return fs.existsSync(fileURLToPath(beside)) ? beside : new URL('../cacheWorker.js', import.meta.url)
+}
 
 const cancelled = (): Error => new Error('Feature extraction cancelled')
 
