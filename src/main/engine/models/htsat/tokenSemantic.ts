@@ -4,6 +4,7 @@
 // the 3 neighbouring columns (zero-padded at both ends) with the flattened kernel.
 import * as tf from '@tensorflow/tfjs-core'
 import { linear } from '../layers/linear'
+import { takeAxis1 } from '../layers/pieces'
 
 export interface TokenSemanticOutput {
   /** [B, T', classes] */
@@ -29,7 +30,7 @@ export function tokenSemantic(x: tf.Tensor2D, batch: number, side: number, freqR
     [1, 1],
     [0, 0]
   ])
-  const taps = [0, 1, 2].map((k) => tf.slice(padded, [0, k, 0], [-1, steps, -1]))
+  const taps = [0, 1, 2].map((k) => takeAxis1(padded as tf.Tensor3D, k, steps))
   const cols = tf.reshape(tf.stack(taps, 3), [batch * steps, c * fPrime * 3]) as tf.Tensor2D
   const classes = w.shape[1]
   return {

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { attentionCore, type AttentionWeights } from '../layers/attention'
 import { customOp } from '../layers/customOp'
 import { linear } from '../layers/linear'
+import { sliceAxis1, takeAxis1 } from '../layers/pieces'
 
 /**
  * Relative position index of a win×win window, [N·N] with N = win²: for tokens i, j at (yi, xi),
@@ -118,18 +119,33 @@ export function fromWindows(x: tf.Tensor2D, batch: number, res: number, win: num
   return tf.reshape(t, [batch * res * res, c]) as tf.Tensor2D
 }
 
-/** torch.roll(x, (s, s), dims=(1, 2)) of the maps in x [B·res², C]; s may be negative. */
-export function roll2d(x: tf.Tensor2D, batch: number, res: number, s: number): tf.Tensor2D {
+/** Rotate axis 1 of x [A, L, R] left by k (out[:, i] = x[:, (i + k) mod L]), without a gradient. */
+function rotateAxis1(x: tf.Tensor3D, k: number): tf.Tensor3D {
+  const l = x.shape[1]
+  return tf.tidy(() => tf.concat([sliceAxis1(x, k, l - k), sliceAxis1(x, 0, k)], 1))
+}
+
+/** The roll of both map axes by the same amount, in slices along axis 1 (no wasm Slice kernel). */
+function rollMaps(x: tf.Tensor2D, batch: number, res: number, k: number): tf.Tensor2D {
   const c = x.shape[1]
-  const k = ((s % res) + res) % res
-  if (k === 0) return x
-  const rollAxis = (t: tf.Tensor4D, axis: 1 | 2) => {
-    const head = axis === 1 ? tf.slice(t, [0, res - k, 0, 0], [-1, k, -1, -1]) : tf.slice(t, [0, 0, res - k, 0], [-1, -1, k, -1])
-    const tail = axis === 1 ? tf.slice(t, [0, 0, 0, 0], [-1, res - k, -1, -1]) : tf.slice(t, [0, 0, 0, 0], [-1, -1, res - k, -1])
-    return tf.concat([head, tail], axis)
-  }
-  const maps = tf.reshape(x, [batch, res, res, c]) as tf.Tensor4D
-  return tf.reshape(rollAxis(rollAxis(maps, 1), 2), [batch * res * res, c]) as tf.Tensor2D
+  return tf.tidy(() => {
+    const rows = rotateAxis1(tf.reshape(x, [batch, res, res * c]), k)
+    return tf.reshape(rotateAxis1(tf.reshape(rows, [batch * res, res, c]), k), [batch * res * res, c])
+  })
+}
+
+/** Its gradient is the opposite roll. */
+const rollOp = (batch: number, res: number, k: number) =>
+  customOp(([x]) => ({
+    value: rollMaps(x as tf.Tensor2D, batch, res, k),
+    gradFunc: (dy) => [rollMaps(dy as tf.Tensor2D, batch, res, res - k)]
+  }))
+
+/** torch.roll(x, (s, s), dims=(1, 2)) of the res×res maps in x [B·res², C]; s may be negative. */
+export function roll2d(x: tf.Tensor2D, batch: number, res: number, s: number): tf.Tensor2D {
+  // torch.roll by s moves element i to i + s: a left rotation by -s.
+  const k = (((-s) % res) + res) % res
+  return k === 0 ? x : (rollOp(batch, res, k)(x) as tf.Tensor2D)
 }
 
 /** [G·N, C] rows → [G·H, N, d]. */
@@ -150,15 +166,17 @@ function mergeHeads(t: tf.Tensor3D, groups: number, tokens: number, heads: numbe
  * step: Swin has many tiny groups, where a loop of 2-D products would cost more than it saves.
  */
 export function windowAttention(x: tf.Tensor2D, groups: number, tokens: number, heads: number, w: AttentionWeights, bias: tf.Tensor3D): tf.Tensor2D {
-  // Column slices are strided copies on wasm: slice whichever is smaller, the [C, 3C] weight (early
-  // stages, many tokens) or the [G·N, 3C] projection (late stages, few tokens, wide weights).
+  // Cut q | k | v out of whichever is smaller, the [C, 3C] weight (early stages, many tokens) or the
+  // [G·N, 3C] projection (late stages, few tokens, wide weights), as row runs (pieces.ts).
   const [rows, width] = x.shape
+  const third = (t: tf.Tensor, i: number) => tf.reshape(takeAxis1(tf.reshape(t, [-1, 3, width]), i, 1), [-1, width])
   let q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D
-  if (rows > width) {
-    const ws = tf.split(w.qkvW, 3, 1) as tf.Tensor2D[]
-    const bs = tf.split(w.qkvB, 3) as tf.Tensor1D[]
-    ;[q, k, v] = [0, 1, 2].map((i) => linear(x, ws[i], bs[i]))
-  } else [q, k, v] = tf.split(linear(x, w.qkvW, w.qkvB), 3, 1) as tf.Tensor2D[]
+  // The bias thirds via Slice: wasm's fused product wants a bias allocated rank-1, not a reshaped piece.
+  if (rows > width) [q, k, v] = [0, 1, 2].map((i) => linear(x, third(w.qkvW, i) as tf.Tensor2D, tf.slice(w.qkvB, [i * width], [width])))
+  else {
+    const qkv = linear(x, w.qkvW, w.qkvB)
+    ;[q, k, v] = [0, 1, 2].map((i) => third(qkv, i) as tf.Tensor2D)
+  }
   const scale = (x.shape[1] / heads) ** -0.5
   const split = (t: tf.Tensor2D) => splitHeads(t, groups, tokens, heads)
   const o = attentionCore(split(q), split(k), split(v), { scale, perGroup: false }, bias)
