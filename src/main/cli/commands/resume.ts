@@ -3,7 +3,7 @@
 import type { Command } from 'commander'
 import { checkResumable } from '../../engine/train/trainer'
 import { printResult } from '../output'
-import { outcomeText, runTrainJobs } from './train'
+import { outcomeText, trainOne } from './train'
 
 export function registerResume(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerResume(program: Command): void {
     .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
     .action(async (runId: string, opts: { json?: boolean }) => {
       checkResumable(runId)
-      const [outcome] = await runTrainJobs([runId], { resume: true, quiet: opts.json })
+      const outcome = await trainOne(runId, true, !!opts.json)
       printResult(opts.json, { run: outcome.run, test: outcome.test, best_epoch: outcome.best_epoch }, () => outcomeText(outcome))
       if (outcome.status !== 'done') process.exitCode = 1
     })

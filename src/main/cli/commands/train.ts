@@ -29,35 +29,40 @@ function epochLine(e: Extract<ApiEvent, { type: 'run.metrics' }>['entries'][numb
   return parts.join('  ')
 }
 
+export interface CliTrainer {
+  /** Train (or resume) one run in a job process; resolves with its outcome, also when it failed. */
+  start(runId: string, resume: boolean): Promise<TrainJobOutcome>
+  close(): void
+}
+
 /**
- * Train (or resume) runs in job processes, `parallel` at a time, with a progress bar in a TTY and a
- * line per epoch on stderr. Ctrl-C asks the jobs to stop (each checkpoints and ends 'cancelled');
- * a second Ctrl-C kills them. Resolves with each run's outcome; a run that fails does not stop the others.
+ * Runs training jobs for the CLI: a progress bar in a TTY (one job at a time), a line per epoch on
+ * stderr, and Ctrl-C handling: the first asks the jobs to stop (each checkpoints and ends
+ * 'cancelled') and calls onInterrupt; a second one kills them.
  */
-export async function runTrainJobs(runIds: string[], opts: { resume?: boolean; quiet?: boolean; parallel?: number }): Promise<TrainJobOutcome[]> {
-  const bar = progressBar(!opts.quiet && runIds.length === 1)
+export function cliTrainer(opts: { quiet?: boolean; bar?: boolean; onInterrupt?: () => void }): CliTrainer {
+  const bar = progressBar(!opts.quiet && opts.bar !== false)
+  const active = new Set<string>()
   const onEvent = (e: ApiEvent) => {
-    if (e.type === 'job.progress') bar.update(e.job)
+    if (e.type === 'job.progress' && active.size <= 1) bar.update(e.job)
     if (e.type === 'run.metrics' && !opts.quiet)
-      for (const m of e.entries) if (m.kind === 'epoch') process.stderr.write(`${runIds.length > 1 ? `[${e.runId}] ` : ''}${epochLine(m)}\n`)
+      for (const m of e.entries) if (m.kind === 'epoch') process.stderr.write(`[${e.runId}] ${epochLine(m)}\n`)
   }
   const jobs = createJobManager(forkLauncher, onEvent)
-  const active = new Set<string>()
   let interrupts = 0
   const onSigint = () => {
     interrupts++
     process.stderr.write(interrupts === 1 ? '\nStopping after the current step (Ctrl-C again to kill)...\n' : '\nKilling the training jobs.\n')
-    if (interrupts === 1) for (const id of active) jobs.cancel(id)
-    else jobs.shutdown()
+    if (interrupts === 1) {
+      for (const id of active) jobs.cancel(id)
+      opts.onInterrupt?.()
+    } else jobs.shutdown()
   }
   process.on('SIGINT', onSigint)
-  const outcomes: TrainJobOutcome[] = []
-  const queue = [...runIds]
-  const worker = async () => {
-    for (let runId = queue.shift(); runId !== undefined; runId = queue.shift()) {
-      if (interrupts > 0) break
+  return {
+    async start(runId, resume) {
       const { jobId, done } = jobs.start(
-        { kind: 'train', runner: 'train', params: { runId, resume: opts.resume ?? false }, label: `Training ${runId}`, env: { TAGBENCH_DATA_DIR: dataDir() } },
+        { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${runId}`, env: { TAGBENCH_DATA_DIR: dataDir() } },
         { runId }
       )
       active.add(jobId)
@@ -66,21 +71,29 @@ export async function runTrainJobs(runIds: string[], opts: { resume?: boolean; q
         await done
       } catch (err) {
         error = (err as Error).message
+      } finally {
+        active.delete(jobId)
       }
-      active.delete(jobId)
       const run = loadRun(runId)
       if (error && !opts.quiet) process.stderr.write(`Run ${runId}: ${error}\n${run.status !== 'done' ? `Resume it with: tagbench resume ${runId}\n` : ''}`)
-      outcomes.push({ run: runId, status: run.status, test: run.test, best_epoch: run.best?.epoch ?? null })
+      return { run: runId, status: run.status, test: run.test, best_epoch: run.best?.epoch ?? null }
+    },
+    close() {
+      bar.stop()
+      process.off('SIGINT', onSigint)
+      jobs.shutdown()
     }
   }
+}
+
+/** Train or resume one run with the CLI's job handling. */
+export async function trainOne(runId: string, resume: boolean, quiet: boolean): Promise<TrainJobOutcome> {
+  const trainer = cliTrainer({ quiet })
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 1, runIds.length)) }, worker))
+    return await trainer.start(runId, resume)
   } finally {
-    bar.stop()
-    process.off('SIGINT', onSigint)
-    jobs.shutdown()
+    trainer.close()
   }
-  return outcomes
 }
 
 /** "ast-tiny" → { model: 'ast', size: 'tiny' }. */
@@ -234,7 +247,7 @@ export function registerTrain(program: Command): void {
       }
       const { runId, config } = createTrainingRun(partial)
       if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)
-      const [outcome] = await runTrainJobs([runId], { quiet: f.json })
+      const outcome = await trainOne(runId, false, !!f.json)
       printResult(f.json, { run: outcome.run, test: outcome.test, best_epoch: outcome.best_epoch }, () => outcomeText(outcome))
       if (outcome.status !== 'done') process.exitCode = 1
     })

@@ -1,0 +1,56 @@
+// `tagbench experiment <grid.yaml|grid.json>`: expand a grid into runs and train them in job
+// processes, one after another or N at once, then print the results pooled over seeds (and folds).
+import type { Command } from 'commander'
+import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
+import { createExperiment, readGridFile, runExperiment } from '../../engine/runs/experiment'
+import { PRESETS } from '../../engine/runs/presets'
+import { listRuns } from '../../engine/runs/store'
+import { printResult } from '../output'
+import { cliTrainer } from './train'
+
+const f4 = (x: number | null) => (x == null ? '-' : x.toFixed(4))
+
+function cellLine(c: ExperimentCell): string {
+  const values = Object.entries(c.values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ') || '(single setting)'
+  return `  ${values.padEnd(40)} test ${c.metric} ${f4(c.mean)}${c.std != null ? ` ± ${f4(c.std)}` : ''}  (${c.n}/${c.runIds.length} runs)`
+}
+
+export function registerExperiment(program: Command): void {
+  program
+    .command('experiment <grid>')
+    .description(`Run an experiment grid from a YAML or JSON file (name, dataset, preset, base, axes, seeds, parallel). Presets: ${PRESETS.map((p) => p.id).join(', ')}`)
+    .option('--dataset <name>', 'dataset (overrides the file)')
+    .option('--parallel <n>', 'runs trained at once (default: the file, else 1)')
+    .option('--json', 'print {experiment, status, runs, results} as JSON')
+    .action(async (gridFile: string, opts: { dataset?: string; parallel?: string; json?: boolean }) => {
+      const parallel = opts.parallel === undefined ? undefined : Number(opts.parallel)
+      if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw new Error(`--parallel must be a positive integer, got "${opts.parallel}"`)
+      const spec = readGridFile(gridFile, { dataset: opts.dataset, parallel })
+      const exp = createExperiment(spec)
+      if (!opts.json) process.stderr.write(`Experiment ${exp.id}: ${exp.runIds.length} runs\n`)
+      const abort = new AbortController()
+      const trainer = cliTrainer({ quiet: opts.json, bar: (spec.parallel ?? 1) === 1, onInterrupt: () => abort.abort() })
+      let summary: ExperimentSummary
+      try {
+        summary = await runExperiment(
+          exp.id,
+          async (runId, resume) => {
+            const outcome = await trainer.start(runId, resume)
+            if (outcome.status !== 'done') throw new Error(`run ${runId} ended ${outcome.status}`)
+          },
+          { parallel: spec.parallel, signal: abort.signal }
+        )
+      } finally {
+        trainer.close()
+      }
+      const runs = new Map(listRuns().map((r) => [r.id, r]))
+      const out = {
+        experiment: summary.id,
+        status: summary.status,
+        runs: exp.runs.map(({ runId, values }) => ({ run: runId, values, status: runs.get(runId)?.status ?? 'missing', test: runs.get(runId)?.test ?? null })),
+        results: summary.results ?? []
+      }
+      printResult(opts.json, out, () => [`Experiment ${summary.id} ${summary.status}`, ...(summary.results ?? []).map(cellLine)].join('\n'))
+      if (summary.status !== 'done') process.exitCode = 1
+    })
+}
