@@ -12,6 +12,7 @@ import { registerExport } from './commands/export'
 import { registerTrain } from './commands/train'
 import { registerResume } from './commands/resume'
 import { registerRuns } from './commands/runs'
+import { registerExperiment } from './commands/experiment'
 import { registerEmbed } from './commands/embed'
 import { registerPredict } from './commands/predict'
 
@@ -27,6 +28,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerTrain,
   registerResume,
   registerRuns,
+  registerExperiment,
   registerExport,
   registerEmbed,
   registerPredict
