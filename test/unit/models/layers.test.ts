@@ -6,6 +6,7 @@ import { initBackend } from '../../../src/main/engine/backend'
 import { linear, matMul } from '../../../src/main/engine/models/layers/linear'
 import { layerNorm } from '../../../src/main/engine/models/layers/layerNorm'
 import { gelu } from '../../../src/main/engine/models/layers/gelu'
+import { mlp } from '../../../src/main/engine/models/layers/mlp'
 import { attentionCore, selfAttention } from '../../../src/main/engine/models/layers/attention'
 import { concatAxis1, sliceAxis1, takeAxis1, unstack0 } from '../../../src/main/engine/models/layers/pieces'
 import { makeRng } from '../../../src/main/engine/rng'
@@ -89,6 +90,38 @@ describe('fast layers match autodiff', () => {
     compare((x) => gelu(x), (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1)), [randn([5, 7], 2)], [5, 7])
     // GELU(1) = Φ(1) = 0.8413447460685429
     expect(gelu(tf.tensor1d([1])).dataSync()[0]).toBeCloseTo(0.8413447, 6)
+  })
+
+  for (const masked of [false, true]) {
+    it(`fused MLP fc2(GELU(fc1(x))${masked ? ' · dropout mask' : ''})`, () => {
+      const mask = masked ? tf.tensor2d(Float32Array.from({ length: 6 * 16 }, (_, i) => (i % 3 === 0 ? 0 : 1.5)), [6, 16]) : null
+      compare(
+        (x, w1, b1, w2, b2) => mlp(x as tf.Tensor2D, { fc1W: w1 as tf.Tensor2D, fc1B: b1 as tf.Tensor1D, fc2W: w2 as tf.Tensor2D, fc2B: b2 as tf.Tensor1D }, mask),
+        (x, w1, b1, w2, b2) => {
+          const h = tf.add(tf.matMul(x as tf.Tensor2D, w1 as tf.Tensor2D), b1)
+          let g = tf.mul(tf.mul(h, 0.5), tf.add(tf.erf(tf.div(h, Math.SQRT2)), 1))
+          if (mask) g = tf.mul(g, mask)
+          return tf.add(tf.matMul(g as tf.Tensor2D, w2 as tf.Tensor2D), b2)
+        },
+        [randn([6, 4]), randn([4, 16]), randn([16]), randn([16, 4]), randn([4])],
+        [6, 4],
+        1e-4
+      )
+      mask?.dispose()
+    })
+  }
+
+  it('attention recomputes large probability maps in the backward pass with the same result', () => {
+    // 1 × 2050² probabilities exceed the keep limit (4M values); the batched path keeps them.
+    const [B, N, D, H] = [1, 2050, 4, 1]
+    const w = { qkvW: randn([D, 3 * D], 0.5) as tf.Tensor2D, qkvB: randn([3 * D]) as tf.Tensor1D, projW: randn([D, D], 0.5) as tf.Tensor2D, projB: randn([D]) as tf.Tensor1D }
+    compare(
+      (x, qkvW) => selfAttention(x as tf.Tensor2D, B, N, H, { ...w, qkvW: qkvW as tf.Tensor2D }, true),
+      (x, qkvW) => selfAttention(x as tf.Tensor2D, B, N, H, { ...w, qkvW: qkvW as tf.Tensor2D }, false),
+      [randn([B * N, D]), w.qkvW],
+      [B * N, D],
+      1e-4
+    )
   })
 
   for (const perGroup of [true, false]) {

@@ -11,20 +11,19 @@ import { createParamStore, type ParamStore } from './layers/params'
 import { ones, truncNormal, zeros } from './layers/init'
 import { linear } from './layers/linear'
 import { layerNorm } from './layers/layerNorm'
-import { gelu } from './layers/gelu'
+import { mlp, type MlpWeights } from './layers/mlp'
 import { selfAttention, type AttentionWeights } from './layers/attention'
-import { dropout, dropPath } from './layers/dropout'
+import { dropout, dropPath, keepMask } from './layers/dropout'
 import { concatAxis1, takeAxis1 } from './layers/pieces'
+import { customOp } from './layers/customOp'
 import { frameHeadApply, frameHeadFrames, frameHeadWeights } from './frameHead'
 
 export interface AstModel extends TagModel {
   readonly config: AstConfig
   /** Patch grid: fDim × tDim patches, frequency-major (token 2 + i·tDim + j is patch (i, j)). */
   readonly grid: { fDim: number; tDim: number }
-  /** Parameters under their reference names; importers and checkpoints load through it. */
+  /** Parameters under their reference names, with their layouts. */
   readonly params: ParamStore
-  /** Every token after the final norm, [B, 2 + fDim·tDim, D]: cls, dist, then the patches (for frame heads). */
-  encode(x: tf.Tensor3D, training: boolean): tf.Tensor3D
 }
 
 /** PyTorch's default Linear/Conv init (kaiming_uniform, a = √5): U(±1/√fan_in), weight and bias alike. */
@@ -77,7 +76,7 @@ function astParams(c: AstConfig, tokens: number, rng: Rng): ParamStore {
  * j·tstride, patches frequency-major (flatten(2) of the conv output), and inside a patch the kernel
  * offset (kh along frequency, kw along time) at kh·16 + kw, which is the conv weight's own layout.
  */
-export function patchIndices(c: Pick<AstConfig, 'melBins' | 'targetLength' | 'fstride' | 'tstride'>): Int32Array {
+function patchIndices(c: Pick<AstConfig, 'melBins' | 'targetLength' | 'fstride' | 'tstride'>): Int32Array {
   const { fDim, tDim } = astGrid(c)
   const kk = AST_PATCH * AST_PATCH
   const idx = new Int32Array(fDim * tDim * kk)
@@ -93,8 +92,7 @@ interface BlockWeights {
   norm1: [tf.Tensor1D, tf.Tensor1D]
   attn: AttentionWeights
   norm2: [tf.Tensor1D, tf.Tensor1D]
-  fc1: [tf.Tensor2D, tf.Tensor1D]
-  fc2: [tf.Tensor2D, tf.Tensor1D]
+  mlp: MlpWeights
 }
 
 export function createAst(config: AstConfig, seed: number): AstModel {
@@ -115,7 +113,9 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     const b = `v.blocks.${i}`
     const [qkvW, qkvB] = lin(`${b}.attn.qkv`)
     const [projW, projB] = lin(`${b}.attn.proj`)
-    return { norm1: ln(`${b}.norm1`), attn: { qkvW, qkvB, projW, projB }, norm2: ln(`${b}.norm2`), fc1: lin(`${b}.mlp.fc1`), fc2: lin(`${b}.mlp.fc2`) }
+    const [fc1W, fc1B] = lin(`${b}.mlp.fc1`)
+    const [fc2W, fc2B] = lin(`${b}.mlp.fc2`)
+    return { norm1: ln(`${b}.norm1`), attn: { qkvW, qkvB, projW, projB }, norm2: ln(`${b}.norm2`), mlp: { fc1W, fc1B, fc2W, fc2B } }
   })
   // timm: drop-path rate rises linearly from 0 (first block) to dropPath (last block).
   const dpr = blocks.map((_, i) => (c.depth > 1 ? (c.dropPath * i) / (c.depth - 1) : c.dropPath))
@@ -141,12 +141,18 @@ export function createAst(config: AstConfig, seed: number): AstModel {
       const dp = training ? dpr[i] : 0
       const a = selfAttention(layerNorm(h, ...w.norm1, c.blockEps), B, tokens, c.heads, w.attn)
       h = tf.add(h, dropPath(dropout(a, drop, dropRng), B, dp, dropRng))
-      const m1 = dropout(gelu(linear(layerNorm(h, ...w.norm2, c.blockEps), ...w.fc1)), drop, dropRng)
-      const m2 = dropout(linear(m1, ...w.fc2), drop, dropRng)
-      h = tf.add(h, dropPath(m2, B, dp, dropRng))
+      const mask = drop > 0 ? (keepMask([B * tokens, 4 * D], drop, dropRng) as tf.Tensor2D) : null
+      const m = dropout(mlp(layerNorm(h, ...w.norm2, c.blockEps), w.mlp, mask), drop, dropRng)
+      h = tf.add(h, dropPath(m, B, dp, dropRng))
     })
     return h
   }
+
+  // A frozen backbone runs inside a custom op: its forward is not recorded on the gradient tape, so
+  // training the head alone costs about one forward pass, with nothing saved for a backward pass.
+  const frozenTrunk = (training: boolean) =>
+    customOp(([x]) => ({ value: trunk(x as tf.Tensor3D, training), gradFunc: () => [tf.zerosLike(x)] }))
+  const frozenTrunks = [frozenTrunk(false), frozenTrunk(true)]
 
   return {
     config: c,
@@ -155,7 +161,7 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     apply(x, training) {
       return tf.tidy(() => {
         const B = x.shape[0]
-        const h = tf.reshape(trunk(x, training), [B, tokens, D]) as tf.Tensor3D
+        const h = tf.reshape(c.frozen ? frozenTrunks[Number(training)](x) : trunk(x, training), [B, tokens, D]) as tf.Tensor3D
         // The final norm is per token and only cls and dist are pooled: normalise just those two.
         const two = layerNorm(tf.reshape(takeAxis1(h, 0, 2), [B * 2, D]), ...ln('v.norm'), c.blockEps)
         const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
@@ -165,12 +171,6 @@ export function createAst(config: AstConfig, seed: number): AstModel {
         const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
         return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
       }) as ModelOutput
-    },
-    encode(x, training) {
-      return tf.tidy(() => {
-        const B = x.shape[0]
-        return tf.reshape(layerNorm(trunk(x, training), ...ln('v.norm'), c.blockEps), [B, tokens, D]) as tf.Tensor3D
-      })
     },
     trainableVariables: () => (c.frozen ? headNames : params.list()).map((p) => p.variable),
     namedWeights: () => params.namedWeights(),

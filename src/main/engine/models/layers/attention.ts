@@ -23,14 +23,26 @@ const defaultPerGroup = () => tf.getBackend() === 'wasm'
 const swap = (t: tf.Tensor3D) => tf.transpose(t, [0, 2, 1])
 type T2 = tf.Tensor2D
 
-/** Per group: P = softmax(q·kᵀ + bias) (q already scaled), out = P·v. */
-function groupForward(qs: T2[], ks: T2[], vs: T2[], biases?: T2[]): { outs: T2[]; probs: T2[] } {
-  const probs = qs.map((q, g) => {
+/** Per group: P = softmax(q·kᵀ + bias), q already scaled. */
+function groupProbs(qs: T2[], ks: T2[], biases?: T2[]): T2[] {
+  return qs.map((q, g) => {
     const s = tf.matMul(q, tf.transpose(ks[g]))
     return tf.softmax(biases ? tf.add(s, biases[g]) : s) as T2
   })
+}
+
+/** Per group: P = softmax(q·kᵀ + bias) (q already scaled), out = P·v. */
+function groupForward(qs: T2[], ks: T2[], vs: T2[], biases?: T2[]): { outs: T2[]; probs: T2[] } {
+  const probs = groupProbs(qs, ks, biases)
   return { outs: probs.map((p, g) => tf.matMul(p, vs[g])), probs }
 }
+
+/**
+ * Attention probabilities above this many values per call (G·N², 4M = 16 MB) are recomputed in the
+ * backward pass instead of kept: at stride 10 they would hold most of a step's memory (tfjs-wasm's heap
+ * stops at 2 GB), for one extra q·kᵀ per group.
+ */
+const KEEP_PROBS_MAX = 4_000_000
 
 /** Per group, the gradients w.r.t. the scaled q, k, v and the scores (= bias gradient). */
 function groupBackward(dOs: T2[], qs: T2[], ks: T2[], vs: T2[], probs: T2[]): { dq: T2[]; dk: T2[]; dv: T2[]; ds: T2[] } {
@@ -164,12 +176,14 @@ function makeFusedHeads(batch: number, tokens: number, heads: number, perGroup: 
         vs.push(all[b * 3 * H + 2 * H + h])
       }
     const { outs, probs } = groupForward(qs, ks, vs)
-    save([...qs, ...ks, ...vs, ...probs])
     const G = batch * H
+    const keepProbs = G * tokens * tokens <= KEEP_PROBS_MAX
+    save(keepProbs ? [...qs, ...ks, ...vs, ...probs] : [...qs, ...ks, ...vs])
     return {
       value: toRows(tf.stack(outs)),
       gradFunc: (dy, saved) => {
-        const [sq, sk, sv, sp] = [0, 1, 2, 3].map((i) => saved.slice(i * G, (i + 1) * G) as T2[])
+        const [sq, sk, sv] = [0, 1, 2].map((i) => saved.slice(i * G, (i + 1) * G) as T2[])
+        const sp = keepProbs ? (saved.slice(3 * G) as T2[]) : groupProbs(sq, sk)
         const g = groupBackward(pieces(toBlocks(dy)), sq, sk, sv, sp)
         return [toQkvRows(tf.mul(tf.stack(g.dq), scale), tf.stack(g.dk), tf.stack(g.dv))]
       }

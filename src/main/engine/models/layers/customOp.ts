@@ -10,7 +10,10 @@ export type CustomForward = (
 export function customOp(forward: CustomForward): (...inputs: tf.Tensor[]) => tf.Tensor {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc
-    return forward(args.slice(0, -1) as tf.Tensor[], save)
+    const { value, gradFunc } = forward(args.slice(0, -1) as tf.Tensor[], save)
+    // tfjs runs a custom gradient outside any tidy, so its intermediates would live until the whole
+    // backward pass ends (gigabytes for AST at batch 8); keep only the gradients it returns.
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) }
   })
   return (...inputs) => op(...inputs)
 }

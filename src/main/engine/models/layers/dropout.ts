@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Rng } from '../../rng'
 
 /** Bernoulli(1 - rate) mask scaled by 1 / (1 - rate), of the given shape. */
-function keepMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
+export function keepMask(shape: number[], rate: number, rng: Rng): tf.Tensor {
   const keep = 1 - rate
   return tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', rng.int(2 ** 31)), keep)), keep))
 }

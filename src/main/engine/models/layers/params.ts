@@ -3,7 +3,7 @@
 // to and from the PyTorch state_dict layout at the edges: checkpoints, imports and ONNX export all
 // go through namedWeights()/load(), so the name mapping lives in one place.
 import * as tf from '@tensorflow/tfjs-core'
-import type { HostTensor, WeightMap } from '../types'
+import type { WeightMap } from '../types'
 
 /**
  * 'plain': same layout in tfjs and PyTorch.
@@ -37,14 +37,6 @@ function toInternal(p: { torchShape: number[]; layout: TorchLayout }, data: Floa
   return tf.tensor2d(transpose2d(data, out, inn), [inn, out])
 }
 
-function toTorch(p: NamedParam): HostTensor {
-  const data = p.variable.dataSync() as Float32Array
-  if (p.layout === 'plain') return { shape: [...p.torchShape], data: Float32Array.from(data) }
-  const out = p.torchShape[0]
-  const inn = size(p.torchShape) / out
-  return { shape: [...p.torchShape], data: transpose2d(data, inn, out) }
-}
-
 export interface ParamStore {
   /** Create a variable from PyTorch-layout values. */
   add(name: string, torchShape: number[], layout: TorchLayout, torchValues: Float32Array): tf.Variable
@@ -52,8 +44,6 @@ export interface ParamStore {
   list(): NamedParam[]
   /** Every parameter in PyTorch layout, as tensors the caller disposes. */
   namedWeights(): Map<string, tf.Tensor>
-  /** Every parameter in PyTorch layout, in host memory. */
-  hostWeights(): WeightMap
   /**
    * Overwrite parameters from PyTorch-layout weights. Every given name must be a parameter with the
    * same shape; `source` names the file in errors. Returns the names that were not given.
@@ -85,11 +75,6 @@ export function createParamStore(): ParamStore {
       for (const p of params.values()) {
         out.set(p.name, p.layout === 'plain' ? p.variable.clone() : tf.tidy(() => p.variable.transpose().reshape(p.torchShape)))
       }
-      return out
-    },
-    hostWeights() {
-      const out: WeightMap = new Map()
-      for (const p of params.values()) out.set(p.name, toTorch(p))
       return out
     },
     load(weights, source) {
