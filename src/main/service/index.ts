@@ -6,6 +6,7 @@ import type { JobManager } from '../jobs/manager'
 import { handlers as appHandlers } from './app'
 import { handlers as datasetHandlers } from './datasets'
 import { handlers as tagHandlers } from './tag'
+import { handlers as runHandlers } from './runs'
 
 export interface ServiceContext {
   transport: AppInfo['transport']
@@ -16,7 +17,7 @@ export interface ServiceContext {
 export type Handler<M extends ApiMethod> = (params: ParamsOf<M>, ctx: ServiceContext) => Promise<ResultOf<M>> | ResultOf<M>
 export type HandlerTable = { [M in ApiMethod]?: Handler<M> }
 
-const TABLES: HandlerTable[] = [appHandlers, datasetHandlers, tagHandlers]
+const TABLES: HandlerTable[] = [appHandlers, datasetHandlers, tagHandlers, runHandlers]
 
 export interface Service {
   handle(method: string, params: unknown): Promise<unknown>

@@ -1,0 +1,129 @@
+// Run, experiment and model-choice requests. Training happens in job processes ('train' runner); the
+// app process only creates runs (cheap JSON work), starts and cancels jobs, and reads the run store.
+// Experiments run their queue here: they start one job after another (or N at once) and wait.
+import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
+import { dataDir } from '../engine/paths'
+import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, saveThresholds, updateRunStatus } from '../engine/runs/store'
+import { exportMetrics } from '../engine/runs/export'
+import { PRESETS } from '../engine/runs/presets'
+import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
+import type { HandlerTable, ServiceContext } from './index'
+
+// The trainer side pulls in tfjs-core (model configs, importers); load it on first use only.
+const newRun = () => import('../engine/train/newRun')
+const experiments = () => import('../engine/runs/experiment')
+const trainer = () => import('../engine/train/trainer')
+
+export const MODEL_CHOICES: ModelChoice[] = [
+  { id: 'ast-tiny', label: 'AST tiny (DeiT-tiny width 192, 3 heads)', model: 'ast', size: 'tiny' },
+  { id: 'ast-small', label: 'AST small (DeiT-small width 384, 6 heads)', model: 'ast', size: 'small' },
+  { id: 'ast-base', label: 'AST base (DeiT-base width 768, 12 heads)', model: 'ast', size: 'base' },
+  { id: 'htsat-tiny', label: 'HTS-AT tiny (Swin 24 → 192, depths 1-1-2-1)', model: 'htsat', size: 'tiny' },
+  { id: 'htsat-small', label: 'HTS-AT small (Swin 48 → 384, depths 2-2-6-2)', model: 'htsat', size: 'small' },
+  { id: 'htsat-base', label: 'HTS-AT base (the paper: Swin 96 → 768, depths 2-2-6-2)', model: 'htsat', size: 'base' }
+]
+
+/**
+ * Start the training job of a run. A job that dies before the trainer marks the run running (a crash
+ * while loading) would leave it 'queued' for ever: mark it failed with the job's message.
+ */
+function startTrainJob(ctx: ServiceContext, runId: string, resume: boolean): { jobId: string; done: Promise<unknown> } {
+  const job = ctx.jobs.start(
+    { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${readRunState(runId).name}`, env: { TAGBENCH_DATA_DIR: dataDir() } },
+    { runId }
+  )
+  job.done.catch((err: Error) => {
+    try {
+      if (readRunState(runId).status === 'queued') updateRunStatus(runId, { status: 'failed', failure: err.message })
+    } catch {
+      // The run was deleted meanwhile.
+    }
+    ctx.emit({ type: 'run.changed', runId })
+  })
+  return job
+}
+
+function runningJob(ctx: ServiceContext, runId: string): string | null {
+  return ctx.jobs.list().find((j) => j.runId === runId && j.state === 'running')?.jobId ?? null
+}
+
+/** The stored threshold comparison, or one computed now from the stored val and test predictions. */
+async function thresholdsOf(id: string): Promise<ThresholdComparison> {
+  const run = loadRun(id)
+  if (run.thresholds) return run.thresholds
+  const val = loadPredictions(id, 'val')
+  const test = loadPredictions(id, 'test')
+  if (!val || !test) throw new Error(`Run ${id} has no validation and test predictions yet; thresholds are compared when training ends`)
+  const { compareThresholds } = await import('../engine/eval/thresholds')
+  const comparison = compareThresholds(val.scores, val.targets, test.scores, test.targets, run.classNames)
+  saveThresholds(id, comparison)
+  return comparison
+}
+
+export const handlers: HandlerTable = {
+  'model.choices': () => MODEL_CHOICES,
+  'model.estimate': async (p) => {
+    const { resolveRunConfig } = await newRun()
+    const { loadDataset } = await import('../engine/data/record')
+    const { clipSets } = await import('../engine/train/data')
+    const config = resolveRunConfig(p as RunConfigInput)
+    const record = loadDataset(config.dataset)
+    const runs = listRuns().map((r) => ({ config: r.config, samplesPerS: r.samplesPerS, status: r.status, classes: readRunState(r.id).classNames.length }))
+    const rate = measuredTrainRate(runs)
+    return estimateCost(config, record.classNames.length, clipSets(record, config.fold).train.n, rate ?? undefined)
+  },
+
+  'run.list': () => listRuns(),
+  'run.get': (p) => loadRun(p.id),
+  'run.metrics': (p) => readMetrics(p.id, p.since ?? 0),
+  'run.start': async (p, ctx) => {
+    const { createTrainingRun } = await newRun()
+    const { runId } = createTrainingRun(p as RunConfigInput)
+    ctx.emit({ type: 'run.changed', runId })
+    return { runId, jobId: startTrainJob(ctx, runId, false).jobId }
+  },
+  'run.resume': async (p, ctx) => {
+    if (runningJob(ctx, p.id)) throw new Error(`Run ${p.id} is already being trained`)
+    ;(await trainer()).checkResumable(p.id)
+    return { jobId: startTrainJob(ctx, p.id, true).jobId }
+  },
+  'run.cancel': (p, ctx) => {
+    const jobId = runningJob(ctx, p.id)
+    if (jobId) return { ok: ctx.jobs.cancel(jobId) }
+    // Queued in an experiment and not started yet: it will be skipped.
+    if (readRunState(p.id).status === 'queued') {
+      updateRunStatus(p.id, { status: 'cancelled' })
+      ctx.emit({ type: 'run.changed', runId: p.id })
+      return { ok: true }
+    }
+    return { ok: false }
+  },
+  'run.delete': (p, ctx) => {
+    if (runningJob(ctx, p.id)) throw new Error(`Run ${p.id} is being trained; cancel it first`)
+    deleteRun(p.id)
+    ctx.emit({ type: 'run.changed', runId: p.id })
+    return { ok: true as const }
+  },
+  'run.thresholds': (p) => thresholdsOf(p.id),
+  'run.exportMetrics': (p) => ({ path: exportMetrics(p.id, p.format) }),
+
+  'experiment.presets': () => PRESETS,
+  'experiment.list': async () => (await experiments()).listExperiments(),
+  'experiment.start': async (spec: ExperimentSpec, ctx) => {
+    const { createExperiment, runExperiment, summarizeExperiment } = await experiments()
+    const exp = createExperiment(spec)
+    const changed = (id: string) => ctx.emit({ type: 'experiment.changed', id })
+    for (const runId of exp.runIds) ctx.emit({ type: 'run.changed', runId })
+    changed(exp.id)
+    // The queue runs in this process for as long as the app does; each run is its own job.
+    void runExperiment(
+      exp.id,
+      async (runId, resume) => {
+        if (readRunState(runId).status === 'cancelled' && !resume) return
+        await startTrainJob(ctx, runId, resume).done
+      },
+      { onChange: changed }
+    ).catch(() => changed(exp.id))
+    return summarizeExperiment(exp)
+  }
+}

@@ -1,0 +1,118 @@
+// The run.*, experiment.* and model.* requests through the service, with training in real job
+// processes: start, follow events, read metrics and thresholds, export, cancel, resume, delete, and an
+// experiment queue of two runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import { createService, type Service } from '../../../src/main/service/index'
+import { createJobManager, type JobManager } from '../../../src/main/jobs/manager'
+import { forkLauncher } from '../../../src/main/jobs/launcher'
+import type { ApiEvent, CostEstimate, ExperimentSummary, JobProgress, MetricEntry, RunRecord, RunSummary, ThresholdComparison } from '../../../src/shared/api'
+import { tempDir } from '../data/helpers'
+import { importTinyDataset, tinyRun, writeTinyDataset } from './helpers'
+
+let data: { dir: string; cleanup: () => void }
+let audio: { dir: string; cleanup: () => void }
+let datasetId: string
+let service: Service
+let jobs: JobManager
+const events: ApiEvent[] = []
+
+/** Resolves once an event matching `pred` has been seen. */
+function waitFor(pred: (e: ApiEvent) => boolean, timeoutMs = 60_000): Promise<ApiEvent> {
+  return new Promise((resolve, reject) => {
+    const found = events.find(pred)
+    if (found) return resolve(found)
+    const timer = setTimeout(() => reject(new Error('timed out waiting for an event')), timeoutMs)
+    const poll = setInterval(() => {
+      const hit = events.find(pred)
+      if (hit) {
+        clearInterval(poll)
+        clearTimeout(timer)
+        resolve(hit)
+      }
+    }, 50)
+  })
+}
+
+const jobEnded = (jobId: string) => (e: ApiEvent) => e.type === 'job.progress' && e.job.jobId === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state)
+
+describe('run and experiment requests', () => {
+  beforeAll(async () => {
+    data = tempDir('svc-data')
+    audio = tempDir('svc-audio')
+    process.env.TAGBENCH_DATA_DIR = data.dir
+    writeTinyDataset(audio.dir, 30, 0.5)
+    datasetId = (await importTinyDataset(audio.dir)).id
+    jobs = createJobManager(forkLauncher, (e) => events.push(e))
+    service = createService({ transport: 'websocket', jobs, emit: (e) => events.push(e) })
+  })
+
+  afterAll(() => {
+    jobs.shutdown()
+    data.cleanup()
+    audio.cleanup()
+  })
+
+  it('lists model choices and estimates a config against its dataset', async () => {
+    const choices = (await service.handle('model.choices', undefined)) as { id: string }[]
+    expect(choices.map((c) => c.id)).toContain('ast-tiny')
+    const est = (await service.handle('model.estimate', tinyRun(datasetId))) as CostEstimate
+    expect(est).toMatchObject({ fDim: 2, tDim: 3, tokens: 6 })
+    expect(est.secondsPerEpoch).toBeGreaterThan(0)
+    await expect(service.handle('model.estimate', tinyRun('no-such-dataset'))).rejects.toThrow(/No dataset "no-such-dataset"/)
+  })
+
+  it('starts a run as a job, streams its metrics, and serves its results', async () => {
+    const { runId, jobId } = (await service.handle('run.start', tinyRun(datasetId, { epochs: 2 }))) as { runId: string; jobId: string }
+    const end = (await waitFor(jobEnded(jobId))) as { job: JobProgress }
+    expect(end.job).toMatchObject({ state: 'done', runId, kind: 'train' })
+    const streamed = events.filter((e) => e.type === 'run.metrics' && e.runId === runId).flatMap((e) => (e as { entries: MetricEntry[] }).entries)
+    const stored = (await service.handle('run.metrics', { id: runId })) as MetricEntry[]
+    expect(streamed).toEqual(stored)
+    expect((await service.handle('run.metrics', { id: runId, since: stored.length - 1 })) as MetricEntry[]).toEqual([stored[stored.length - 1]])
+    const run = (await service.handle('run.get', { id: runId })) as RunRecord
+    expect(run).toMatchObject({ status: 'done', epochsDone: 2 })
+    expect(run.testPredictions!.files.length).toBe(3)
+    expect(((await service.handle('run.list', undefined)) as RunSummary[]).map((r) => r.id)).toContain(runId)
+    const th = (await service.handle('run.thresholds', { id: runId })) as ThresholdComparison
+    expect(th.methods).toHaveLength(3)
+    const { path: csv } = (await service.handle('run.exportMetrics', { id: runId, format: 'csv' })) as { path: string }
+    expect(fs.readFileSync(csv, 'utf8').split('\n').length).toBeGreaterThan(stored.length)
+    await expect(service.handle('run.resume', { id: runId })).rejects.toThrow(/already finished/)
+    await service.handle('run.delete', { id: runId })
+    await expect(service.handle('run.get', { id: runId })).rejects.toThrow(/Cannot read/)
+  })
+
+  it('cancels a running job (run ends cancelled with its checkpoint) and resumes it', async () => {
+    const { runId, jobId } = (await service.handle('run.start', tinyRun(datasetId, { epochs: 30 }))) as { runId: string; jobId: string }
+    await waitFor((e) => e.type === 'run.metrics' && e.runId === runId && e.entries.some((m) => m.kind === 'epoch'))
+    expect(await service.handle('run.cancel', { id: runId })).toEqual({ ok: true })
+    await waitFor(jobEnded(jobId))
+    expect(jobs.get(jobId)?.state).toBe('cancelled')
+    const cancelled = (await service.handle('run.get', { id: runId })) as RunRecord
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.epochsDone).toBeLessThan(30)
+    const { jobId: second } = (await service.handle('run.resume', { id: runId })) as { jobId: string }
+    await waitFor((e) => e.type === 'run.metrics' && e.runId === runId && e.entries.some((m) => m.kind === 'epoch' && m.epoch > cancelled.epochsDone))
+    await service.handle('run.cancel', { id: runId })
+    await waitFor(jobEnded(second))
+    const steps = ((await service.handle('run.metrics', { id: runId })) as MetricEntry[]).filter((m) => m.kind === 'step').map((m) => m.step)
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1))
+  })
+
+  it('runs an experiment queue of two runs and reports its results', async () => {
+    const presets = (await service.handle('experiment.presets', undefined)) as { id: string }[]
+    expect(presets.map((p) => p.id)).toEqual(expect.arrayContaining(['quick', 'overlap', 'pretrained-vs-scratch', 'frozen-vs-finetuned', 'tiny-vs-small', 'augmentation']))
+    const started = (await service.handle('experiment.start', { name: 'svc', base: tinyRun(datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })) as ExperimentSummary
+    expect(started.runIds).toHaveLength(2)
+    const isDone = async () => ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === started.id)!.status === 'done'
+    const t0 = Date.now()
+    while (!(await isDone())) {
+      if (Date.now() - t0 > 60_000) throw new Error('experiment did not finish')
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    const exp = ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === started.id)!
+    expect(exp.results!.map((c) => [c.values, c.n])).toEqual([[{ specAugment: true }, 1], [{ specAugment: false }, 1]])
+    expect(events.some((e) => e.type === 'experiment.changed' && e.id === started.id)).toBe(true)
+  }, 90_000)
+})
