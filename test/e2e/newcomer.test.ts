@@ -79,7 +79,7 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await expect
       .poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { timeout: 240_000, intervals: [1000] })
       .toEqual([true, true])
-    expect(await queue.innerText()).toMatch(/s16[\s\S]*s10|s10[\s\S]*s16/)
+    expect(await queue.innerText()).toMatch(/stride on tones\b[\s\S]*stride=16[\s\S]*stride=10/)
   })
 
   it('overlays the two runs’ mAP curves', async () => {
@@ -125,6 +125,16 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     expect(await page.getByTestId('run-backend').innerText()).toMatch(/Ran on .*wasm/i)
     await page.getByTestId('ap-chart').locator('canvas').waitFor()
     await page.getByTestId('run-map').locator('canvas').waitFor()
+    expect(await page.getByTestId('run-test').innerText()).toMatch(/mAP\s+[01]\.\d{3}/)
+    // Export: the metrics land as a CSV in the run folder, and the notice says where.
+    await page.getByRole('button', { name: 'Metrics CSV' }).click()
+    const notice = page.getByTestId('notice').filter({ hasText: 'Metrics saved as CSV' })
+    await notice.waitFor()
+    const saved = /: (\/\S+\.csv)/.exec(await notice.innerText())
+    expect(saved).not.toBeNull()
+    const exported = fs.readFileSync(saved![1], 'utf8').trim().split('\n')
+    expect(exported[0]).toMatch(/^kind,step,epoch,time,loss/)
+    expect(exported.some((l) => l.startsWith('epoch,'))).toBe(true)
     await app.shot('run')
 
     await page.getByTestId('tag-with').click()

@@ -39,7 +39,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
   }
 
   /** One run, or an experiment when the draft has axes or several seeds. Returns what started. */
-  async function launch(): Promise<{ kind: 'run'; id: string } | { kind: 'experiment'; summary: ExperimentSummary }> {
+  async function launch(datasetName: string): Promise<{ kind: 'run'; id: string } | { kind: 'experiment'; summary: ExperimentSummary }> {
     const d = draft.value
     if (!d.dataset) throw new Error('Choose a dataset to train on')
     const seeds = parseSeeds(d.seeds)
@@ -49,7 +49,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       return { kind: 'run', id: runId }
     }
     const summary = await api.invoke('experiment.start', {
-      name: d.name.trim() || (axes.length ? `${axes.map((a) => a.key).join(' × ')} on ${d.dataset}` : `seeds ${seeds.join(', ')}`),
+      name: d.name.trim() || `${axes.length ? axes.map((a) => a.key).join(' × ') : `seeds ${seeds.join(', ')}`} on ${datasetName}`,
       base: configOf(d, seeds[0]),
       axes,
       seeds: seeds.length > 1 ? seeds : undefined
