@@ -10,6 +10,19 @@ export interface TrainJobParams {
 }
 
 export async function trainRunner(params: TrainJobParams, ctx: RunnerContext): Promise<TrainResult> {
-  const opts = { onProgress: ctx.onProgress, emit: ctx.emit, signal: ctx.signal }
+  const stop = new AbortController()
+  ctx.signal.addEventListener('abort', () => stop.abort(), { once: true })
+  // Ctrl-C in a terminal reaches the whole process group, this job included: leave the decision to the
+  // parent (the CLI asks for a cancel, which checkpoints first). If the parent itself goes away, stop
+  // the same clean way rather than train on unattended.
+  process.on('SIGINT', () => {})
+  process.once('disconnect', () => stop.abort())
+  // Without a parent there is no one to tell; the run store still gets everything.
+  const attached = () => process.connected !== false
+  const opts = {
+    onProgress: (u: Parameters<RunnerContext['onProgress']>[0]) => attached() && ctx.onProgress(u),
+    emit: (e: Parameters<RunnerContext['emit']>[0]) => attached() && ctx.emit(e),
+    signal: stop.signal
+  }
   return params.resume ? resumeRun(params.runId, opts) : trainRun(params.runId, opts)
 }

@@ -1,0 +1,95 @@
+// The CLI commands end to end in child processes: train --json, runs --json, experiment <grid>,
+// Ctrl-C (SIGINT) during training leaving a cancelled, resumable run, and resume --json.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { tempDir } from '../data/helpers'
+import { importTinyDataset, writeTinyDataset } from './helpers'
+
+let data: { dir: string; cleanup: () => void }
+let audio: { dir: string; cleanup: () => void }
+const ROOT = path.resolve(__dirname, '../../..')
+const TINY = ['--depth', '1', '--mel-bins', '32', '--target-length', '48', '--batch', '4', '--threads', '1']
+
+interface Result {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function tagbench(args: string[], opts: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/tagbench.mjs'), ...args], { cwd: ROOT, env: { ...process.env, TAGBENCH_DATA_DIR: data.dir } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      opts.onStderr?.(stderr, child)
+    })
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('tagbench train / runs / experiment / resume', () => {
+  beforeAll(async () => {
+    data = tempDir('cli-data')
+    audio = tempDir('cli-audio')
+    process.env.TAGBENCH_DATA_DIR = data.dir
+    writeTinyDataset(audio.dir, 30, 0.5)
+    await importTinyDataset(audio.dir, 'tiny')
+  })
+
+  afterAll(() => {
+    data.cleanup()
+    audio.cleanup()
+  })
+
+  it('train --json prints the run, its test metrics and the best epoch; runs --json lists it', async () => {
+    const r = await tagbench(['train', '--dataset', 'tiny', ...TINY, '--epochs', '2', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as { run: string; test: Record<string, number>; best_epoch: number }
+    expect(Object.keys(out)).toEqual(['run', 'test', 'best_epoch'])
+    expect(out.test.mAP).toBeGreaterThan(0)
+    expect([1, 2]).toContain(out.best_epoch)
+    const runs = JSON.parse((await tagbench(['runs', '--json'])).stdout) as { id: string; status: string }[]
+    expect(runs.find((x) => x.id === out.run)?.status).toBe('done')
+    const again = await tagbench(['resume', out.run, '--json'])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/tagbench: Run .* has already finished/)
+  })
+
+  it('Ctrl-C stops training with a checkpoint; resume --json finishes the run', async () => {
+    let sent = false
+    const r = await tagbench(['train', '--dataset', 'tiny', ...TINY, '--epochs', '12'], {
+      onStderr: (text, child) => {
+        // After the first epoch line, press Ctrl-C (SIGINT to the CLI, as a terminal would).
+        if (!sent && /epoch 1 /.test(text)) {
+          sent = true
+          child.kill('SIGINT')
+        }
+      }
+    })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/Stopping after the current step/)
+    const runId = /Run (\S+): ast-tiny/.exec(r.stderr)![1]
+    expect(r.stdout).toMatch(new RegExp(`Run ${runId} ended cancelled. Resume it with: tagbench resume ${runId}`))
+    const resumed = await tagbench(['resume', runId, '--json'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(JSON.parse(resumed.stdout).run).toBe(runId)
+    const metrics = fs.readFileSync(path.join(data.dir, 'runs', runId, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; epoch: number })
+    expect(metrics.filter((m) => m.kind === 'epoch').map((m) => m.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+  }, 120_000)
+
+  it('experiment <grid.yaml> --json trains every run and prints pooled results', async () => {
+    const grid = path.join(data.dir, 'grid.yaml')
+    fs.writeFileSync(grid, ['name: cli-grid', 'dataset: tiny', 'base:', '  depth: 1', '  melBins: 32', '  targetLength: 48', '  epochs: 1', '  batchSize: 4', '  threads: 1', 'axes:', '  specAugment: [true, false]', 'parallel: 2', ''].join('\n'))
+    const r = await tagbench(['experiment', grid, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as { experiment: string; status: string; runs: { status: string; values: unknown }[]; results: { values: unknown; n: number }[] }
+    expect(out.status).toBe('done')
+    expect(out.runs.map((x) => [x.values, x.status])).toEqual([[{ specAugment: true }, 'done'], [{ specAugment: false }, 'done']])
+    expect(out.results.map((c) => c.n)).toEqual([1, 1])
+  }, 60_000)
+})
