@@ -11,10 +11,11 @@ import { initBackend } from '../../../src/main/engine/backend'
 import { readNpy } from '../../../src/main/engine/npy'
 import { registerExport } from '../../../src/main/cli/commands/export'
 import { registerTag } from '../../../src/main/cli/commands/tag'
-import { readOnnxMeta } from '../../../src/main/engine/infer/onnxExport'
+import { metadataProps, readOnnxMeta } from '../../../src/main/engine/infer/onnxExport'
+import { createGraphBuilder, encodeModel, tensorInfo } from '../../../src/main/engine/infer/onnxGraph'
 import { pickThresholds } from '../../../src/main/engine/infer/modelRef'
 import { closeSessions } from '../../../src/main/engine/infer/ortSession'
-import { toneBurst, writeWavSamples } from './helpers'
+import { toneBurst, writeEnergyModel, writeWavSamples } from './helpers'
 
 const HF = path.resolve(__dirname, '../../fixtures/models/ast/hf_ast')
 let dir: string
@@ -106,5 +107,22 @@ describe('pickThresholds', () => {
     const tie = { classNames: ['x'], methods: [m('search', 0.6), m('sgl', 0.6)] }
     tie.methods[1].thresholds = [0.33]
     expect(pickThresholds(tie)).toEqual([0.33])
+  })
+})
+
+describe('readOnnxMeta', () => {
+  it('names the file when it is not ONNX, has no Tagbench metadata, or metadata it cannot use', () => {
+    const junk = path.join(dir, 'junk.onnx')
+    fs.writeFileSync(junk, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]))
+    expect(() => readOnnxMeta(junk)).toThrow(/junk\.onnx is not a readable ONNX model/)
+    const g = createGraphBuilder()
+    const graph = g.graph('bare', [tensorInfo('fbank', ['batch', 4])], [tensorInfo(g.output('logits', 'fbank'), ['batch', 4])])
+    const bare = path.join(dir, 'bare.onnx')
+    fs.writeFileSync(bare, encodeModel(graph, {}, 'test'))
+    expect(() => readOnnxMeta(bare)).toThrow(/bare\.onnx has no Tagbench metadata/)
+    const meta = writeEnergyModel(path.join(dir, 'ok.onnx'), { melBins: 32, targetLength: 100, level: -14 })
+    const odd = path.join(dir, 'odd.onnx')
+    fs.writeFileSync(odd, encodeModel(graph, metadataProps({ ...meta, features: { ...meta.features, kind: 'htk-mfcc' as 'kaldi-fbank' }, thresholds: [0.5] }), 'test'))
+    expect(() => readOnnxMeta(odd)).toThrow(/odd\.onnx: unusable Tagbench metadata: feature kind "htk-mfcc" is not supported.*; 1 thresholds for 2 labels/)
   })
 })

@@ -169,18 +169,29 @@ export function readOnnxMeta(file: string): OnnxModelMeta {
   }
   if (props['tagbench.format'] !== '1')
     throw new Error(`${file} has no Tagbench metadata (labels, features): export it with \`tagbench export\``)
+  let meta: OnnxModelMeta
   try {
-    const model = JSON.parse(props.model_config) as ModelConfig
-    return {
+    meta = {
       labels: JSON.parse(props.labels),
       features: JSON.parse(props.features),
       thresholds: props.thresholds ? JSON.parse(props.thresholds) : null,
       modelKind: props.model_kind as ModelConfig['kind'],
-      model,
+      model: JSON.parse(props.model_config),
       frameOutput: props.frame_output ? JSON.parse(props.frame_output) : null,
       embeddingDim: Number(props.embedding_dim)
     }
   } catch (err) {
     throw new Error(`${file}: unreadable Tagbench metadata: ${(err as Error).message}`)
   }
+  const f = meta.features
+  const problems = [
+    !Array.isArray(meta.labels) && 'labels is not a list',
+    f?.kind !== 'kaldi-fbank' && `feature kind ${JSON.stringify(f?.kind)} is not supported (only kaldi-fbank)`,
+    ![f?.sampleRate, f?.melBins, f?.targetLength, f?.frameShiftS].every((v) => Number.isFinite(v) && v > 0) && 'the feature settings are incomplete',
+    meta.thresholds && meta.thresholds.length !== meta.labels.length && `${meta.thresholds.length} thresholds for ${meta.labels.length} labels`,
+    !(meta.embeddingDim > 0) && 'embedding_dim is missing'
+  ].filter(Boolean)
+  const bad = problems.length > 0 ? problems.join('; ') : null
+  if (bad) throw new Error(`${file}: unusable Tagbench metadata: ${bad}`)
+  return meta
 }
