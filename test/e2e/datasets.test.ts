@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('datasets', () => {
   it('imports a folder chosen on the server and shows its classes, files and clips', async () => {
     const { page } = app
-    await page.getByRole('link', { name: 'Datasets', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
     await page.getByTestId('datasets-empty').waitFor()
 
     // Keyboard: the picker opens from the keyboard and Escape closes it.
@@ -96,8 +96,36 @@ describe('datasets', () => {
     await page.getByTestId('filter-split').selectOption('')
   })
 
+  it('an import that fails says why, naming the folder, in the page and the job tray', async () => {
+    const { page } = app
+    const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-bad-'))
+    fs.mkdirSync(path.join(bad, 'noise'))
+    fs.writeFileSync(path.join(bad, 'noise', 'a.wav'), 'this is not audio')
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
+      await page.getByTestId('choose-folder').click()
+      await page.getByTestId('picker-path').fill(bad)
+      await page.getByTestId('picker-path').press('Enter')
+      await page.getByTestId('picker-entries').getByText('noise').waitFor()
+      await page.getByTestId('picker-choose-folder').click()
+      await expect.poll(() => page.getByTestId('detected-layout').innerText()).toBe('Detected layout: folders')
+      await page.getByTestId('import-start').click()
+      const failed = page.getByTestId('import-job').filter({ hasText: 'failed' })
+      await failed.waitFor({ timeout: 60_000 })
+      const message = await failed.getByRole('alert').innerText()
+      expect(message).toContain(fs.realpathSync(bad))
+      expect(message).toMatch(/a\.wav/)
+      expect(await page.getByTestId('job-tray').innerText()).toContain(message.slice(0, 40))
+      await app.shot('datasets-import-failed')
+    } finally {
+      fs.rmSync(bad, { recursive: true, force: true })
+    }
+  })
+
   it('makes a subset of two classes', async () => {
     const { page } = app
+    await page.getByTestId('dataset-table').getByRole('link', { name: 'tones', exact: true }).click()
+    await page.getByTestId('dataset-name').filter({ hasText: 'tones' }).waitFor()
     await page.getByTestId('subset-open').click()
     const dialog = page.getByRole('dialog', { name: 'Make a subset' })
     await dialog.getByLabel('low').check()
