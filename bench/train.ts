@@ -1,0 +1,209 @@
+// Training speed of one configuration, in this process (bench/run.ts starts one child per
+// configuration, so that the peak RSS it reports belongs to that configuration alone): AST-tiny on
+// random features, BCE, AdamW, through the trainer's own gradient path (train/parallel: one thread,
+// or data-parallel over worker threads).
+//   node bin/run-ts.mjs bench/train.ts [--backend wasm] [--stride 16] [--threads 1] [--steps 2] [--json]
+//   node bin/run-ts.mjs bench/train.ts --leak-check [--leak-steps 1000] [--threads 2]
+import os from 'node:os'
+import { pathToFileURL } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { Command, InvalidArgumentError } from 'commander'
+import * as tf from '@tensorflow/tfjs-core'
+import { initBackend } from '../src/main/engine/backend'
+import { makeAstConfig } from '../src/main/engine/models/config'
+import { createModel } from '../src/main/engine/models'
+import { createOptimizer } from '../src/main/engine/train/optimizer'
+import { createStepGradients, defaultTrainThreads } from '../src/main/engine/train/parallel/pool'
+import type { Batch } from '../src/main/engine/train/data'
+import { makeRng } from '../src/main/engine/rng'
+import type { BackendPreference } from '../src/shared/types'
+
+export interface TrainBenchOptions {
+  backend?: BackendPreference
+  stride?: number
+  /** Shards (1 = single thread); default: the trainer's default for the backend. */
+  threads?: number
+  batch?: number
+  depth?: number
+  frames?: number
+  melBins?: number
+  classes?: number
+  warmup?: number
+  steps?: number
+}
+
+export interface TrainBenchResult {
+  backend: string
+  mode: 'single' | 'parallel'
+  threads: number
+  stride: number
+  tokens: number
+  batch: number
+  samples_per_s: number
+  peak_rss_mb: number
+  /** Wall seconds of each timed step. */
+  step_s: number[]
+  /** This process's CPU seconds (all threads) per timed step. */
+  cpu_s_per_step: number
+  /** 1-minute load average before and after the timed steps (the machine may be shared). */
+  load: [number, number]
+}
+
+const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d
+export const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024)
+
+function randomBatch(n: number, frames: number, melBins: number, classes: number, seed: number): Batch {
+  const rng = makeRng(seed)
+  return {
+    size: n,
+    x: Float32Array.from({ length: n * frames * melBins }, () => rng.normal()),
+    y: Float32Array.from({ length: n * classes }, () => (rng.next() < 0.1 ? 1 : 0))
+  }
+}
+
+function setup(o: TrainBenchOptions) {
+  const stride = o.stride ?? 16
+  const config = makeAstConfig({
+    size: 'tiny',
+    depth: o.depth ?? 12,
+    fstride: stride,
+    tstride: stride,
+    melBins: o.melBins ?? 128,
+    targetLength: o.frames ?? 512,
+    numClasses: o.classes ?? 50,
+    norm: { mean: 0, std: 0.5 }
+  })
+  const model = createModel(config, 1)
+  const vars = model.trainableVariables()
+  const optimizer = createOptimizer(vars, { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 })
+  return { config, model, vars, optimizer }
+}
+
+export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchResult> {
+  const report = await initBackend(o.backend ?? 'wasm')
+  const { config, model, vars, optimizer } = setup(o)
+  const threads = o.threads ?? defaultTrainThreads(report.chosen)
+  const pool = await createStepGradients(model, vars, {
+    threads,
+    seed: 1,
+    lossContext: { loss: { kind: 'bce' }, classes: config.numClasses, frames: null },
+    onLog: (m) => console.error(m)
+  })
+  const batchSize = o.batch ?? 8
+  const batch = randomBatch(batchSize, config.targetLength, config.melBins, config.numClasses, 2)
+  const step = async () => {
+    const { grads } = await pool.compute(batch, 1)
+    optimizer.apply(grads, 1e-4)
+    tf.dispose(grads)
+  }
+  try {
+    for (let i = 0; i < (o.warmup ?? 1); i++) await step()
+    const load0 = os.loadavg()[0]
+    const cpu0 = process.cpuUsage()
+    const stepS: number[] = []
+    for (let i = 0; i < (o.steps ?? 2); i++) {
+      const t0 = performance.now()
+      await step()
+      stepS.push((performance.now() - t0) / 1000)
+    }
+    const cpu = process.cpuUsage(cpu0)
+    const total = stepS.reduce((a, b) => a + b, 0)
+    const grid = { f: Math.floor((config.melBins - 16) / config.fstride) + 1, t: Math.floor((config.targetLength - 16) / config.tstride) + 1 }
+    return {
+      backend: report.chosen,
+      mode: pool.threads > 1 ? 'parallel' : 'single',
+      threads: pool.threads,
+      stride: config.fstride,
+      tokens: grid.f * grid.t + 2,
+      batch: batchSize,
+      samples_per_s: round((batchSize * stepS.length) / total),
+      peak_rss_mb: peakRssMb(),
+      step_s: stepS.map((s) => round(s)),
+      cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / stepS.length),
+      load: [round(load0, 2), round(os.loadavg()[0], 2)]
+    }
+  } finally {
+    await pool.dispose()
+    optimizer.dispose()
+    model.dispose()
+  }
+}
+
+export interface LeakCheckResult {
+  steps: number
+  threads: number
+  model: string
+  /** Every `every` steps: step, live tensors in this thread and in each worker, RSS in MB. */
+  samples: { step: number; tensors: number; workerTensors: number[]; rss_mb: number }[]
+  tensorsFlat: boolean
+  /** RSS growth from the first sample (after warm-up) to the last. */
+  rssGrowthMb: number
+  seconds: number
+}
+
+/** Many steps of a small AST (2 blocks, 64 mel × 128 frames, batch 8): tensor counts and RSS over time. */
+export async function leakCheck(steps = 1000, threads?: number, every = 100): Promise<LeakCheckResult> {
+  const report = await initBackend('wasm')
+  const o: TrainBenchOptions = { depth: 2, melBins: 64, frames: 128, stride: 16, classes: 10 }
+  const { config, model, vars, optimizer } = setup(o)
+  const pool = await createStepGradients(model, vars, {
+    threads: threads ?? defaultTrainThreads(report.chosen),
+    seed: 1,
+    lossContext: { loss: { kind: 'bce' }, classes: config.numClasses, frames: null },
+    onLog: (m) => console.error(m)
+  })
+  const samples: LeakCheckResult['samples'] = []
+  const t0 = performance.now()
+  try {
+    for (let s = 1; s <= steps; s++) {
+      // A new batch every step, as in training (tensors made from it must not pile up).
+      const { grads } = await pool.compute(randomBatch(8, config.targetLength, config.melBins, config.numClasses, s), 1)
+      optimizer.apply(grads, 1e-4)
+      tf.dispose(grads)
+      if (s % every === 0 || s === 1) {
+        samples.push({ step: s, tensors: tf.memory().numTensors, workerTensors: pool.workerTensors(), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) })
+        console.error(`leak check: step ${s}/${steps}, tensors ${tf.memory().numTensors} (workers ${pool.workerTensors().join(', ') || '-'}), RSS ${samples.at(-1)!.rss_mb} MB`)
+      }
+    }
+  } finally {
+    await pool.dispose()
+    optimizer.dispose()
+    model.dispose()
+  }
+  const counts = samples.map((x) => [x.tensors, ...x.workerTensors].join(','))
+  const after = samples.filter((x) => x.step >= every)
+  return {
+    steps,
+    threads: pool.threads,
+    model: `AST-tiny depth ${config.depth}, ${config.melBins}×${config.targetLength}, stride ${config.fstride}, batch 8`,
+    samples,
+    tensorsFlat: new Set(counts).size === 1,
+    rssGrowthMb: after.length > 1 ? after.at(-1)!.rss_mb - after[0].rss_mb : 0,
+    seconds: round((performance.now() - t0) / 1000, 1)
+  }
+}
+
+const int = (v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer')
+  return n
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const program = new Command('bench/train.ts')
+    .description('Training speed of AST-tiny on random features (one configuration), or a 1,000-step leak check')
+    .option('--backend <name>', 'wasm | native | cpu | auto', 'wasm')
+    .option('--stride <n>', 'patch stride (16: 258 tokens, 10: 602 tokens)', int, 16)
+    .option('--threads <n>', 'shards (1: single thread; default: one per core on wasm/cpu, 1 on native)', int)
+    .option('--batch <n>', 'batch size', int, 8)
+    .option('--depth <n>', 'transformer blocks', int, 12)
+    .option('--warmup <n>', 'untimed steps', int, 1)
+    .option('--steps <n>', 'timed steps', int, 2)
+    .option('--leak-check', 'run many steps of a small model and report tensor counts and RSS')
+    .option('--leak-steps <n>', 'steps of the leak check', int, 1000)
+    .option('--json', 'print one JSON object')
+    .parse()
+  const o = program.opts<{ backend: BackendPreference; stride: number; threads?: number; batch: number; depth: number; warmup: number; steps: number; leakCheck?: boolean; leakSteps: number; json?: boolean }>()
+  const result = o.leakCheck ? await leakCheck(o.leakSteps, o.threads) : await benchTrain(o)
+  console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
+}
