@@ -11,34 +11,54 @@ import { makeRng } from '../../../src/main/engine/rng'
 export const TINY_CLASSES = ['low', 'mid', 'high']
 const FREQS = [250, 1000, 3500]
 
-function clipSamples(labels: number[], seconds: number, rng: ReturnType<typeof makeRng>): Int16Array {
+interface Tone {
+  label: number
+  /** Seconds. */
+  onset: number
+  offset: number
+}
+
+function clipSamples(tones: Tone[], seconds: number, rng: ReturnType<typeof makeRng>): Int16Array {
   const n = Math.round(seconds * 16000)
   const out = new Int16Array(n)
-  const tones = labels.map((c) => ({ f: FREQS[c] * (0.9 + 0.2 * rng.next()), phase: rng.next() * 2 * Math.PI }))
+  const oscillators = tones.map((t) => ({ ...t, f: FREQS[t.label] * (0.9 + 0.2 * rng.next()), phase: rng.next() * 2 * Math.PI }))
   for (let i = 0; i < n; i++) {
     let v = 0.05 * rng.normal()
-    for (const t of tones) v += 0.3 * Math.sin((2 * Math.PI * t.f * i) / 16000 + t.phase)
+    const s = i / 16000
+    for (const t of oscillators) if (s >= t.onset && s < t.offset) v += 0.3 * Math.sin((2 * Math.PI * t.f * i) / 16000 + t.phase)
     out[i] = Math.max(-32768, Math.min(32767, Math.round(v * 12000)))
   }
   return out
 }
 
-/** Writes `clips` WAV files under root/audio and root/ground_truth.csv (70% train, 20% val, 10% test). */
-export function writeTinyDataset(root: string, clips = 30, seconds = 0.5, seed = 1): void {
+/**
+ * Writes `clips` WAV files under root/audio and root/ground_truth.csv (70% train, 20% val, 10% test).
+ * With `strong`, each tone sounds over part of the clip only, and root/events.csv holds its onset and
+ * offset (strong labels); otherwise tones last the whole clip.
+ */
+export function writeTinyDataset(root: string, clips = 30, seconds = 0.5, seed = 1, strong = false): void {
   const rng = makeRng(seed)
   fs.mkdirSync(path.join(root, 'audio'), { recursive: true })
   const rows = ['fname,labels,split']
+  const events = ['fname,onset,offset,label']
   for (let i = 0; i < clips; i++) {
     const first = i % 3
     const labels = rng.next() < 0.4 ? [first, (first + 1 + rng.int(2)) % 3].sort() : [first]
+    const tones = labels.map((label): Tone => {
+      if (!strong) return { label, onset: 0, offset: seconds }
+      const onset = +(rng.next() * seconds * 0.5).toFixed(2)
+      return { label, onset, offset: +(onset + seconds * (0.3 + 0.2 * rng.next())).toFixed(2) }
+    })
     const wav = new wavefile.WaveFile()
-    wav.fromScratch(1, 16000, '16', clipSamples(labels, seconds, rng))
+    wav.fromScratch(1, 16000, '16', clipSamples(tones, seconds, rng))
     fs.writeFileSync(path.join(root, 'audio', `clip${i}.wav`), wav.toBuffer())
     const k = i % 10
     const split = k < 7 ? 'train' : k < 9 ? 'val' : 'test'
     rows.push(`clip${i},"${labels.map((c) => TINY_CLASSES[c]).join(',')}",${split}`)
+    for (const t of tones) events.push(`clip${i},${t.onset},${t.offset},${TINY_CLASSES[t.label]}`)
   }
   fs.writeFileSync(path.join(root, 'ground_truth.csv'), rows.join('\n') + '\n')
+  if (strong) fs.writeFileSync(path.join(root, 'events.csv'), events.join('\n') + '\n')
 }
 
 export async function importTinyDataset(root: string, name = 'tiny'): Promise<DatasetRecord> {

@@ -155,6 +155,24 @@ describe('trainer', () => {
     }
   })
 
+  it('trains a frame head on strong labels and reports frame and event F1', async () => {
+    const strong = tempDir('trainer-strong')
+    try {
+      writeTinyDataset(strong.dir, 30, 1.0, 1, true)
+      const record = await importTinyDataset(strong.dir, 'tiny-strong')
+      expect(record.hasStrongLabels).toBe(true)
+      const { runId } = createTrainingRun(tinyRun(record.id, { frameHead: true, targetLength: 96, epochs: 12, lr: 2e-3, schedule: 'constant', specAugment: false }))
+      await trainRun(runId)
+      const epochs = readMetrics(runId).filter((e) => e.kind === 'epoch')
+      // Tones sound over part of each clip only: the frame head learns where.
+      expect(Math.max(...epochs.map((e) => e.frameF1!))).toBeGreaterThan(0.8)
+      expect(Math.max(...epochs.map((e) => e.eventF1!))).toBeGreaterThan(0.8)
+      expect(loadRun(runId).test).toHaveProperty('eventF1')
+    } finally {
+      strong.cleanup()
+    }
+  })
+
   it('starts from an earlier run with a frozen backbone: only the new head changes', async () => {
     const { runId, config } = createTrainingRun(tinyRun(datasetId, { epochs: 1, pretrained: { kind: 'run', runId: firstRun }, frozen: true, depth: undefined, melBins: undefined }))
     // Depth and mel bins come from the checkpoint it starts from.

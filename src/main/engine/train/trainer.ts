@@ -280,7 +280,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         score = selectionScore(record, entry)
       }
       entry.time = new Date().toISOString()
-      const improved = state.best === null || (score !== null && score > state.best.score)
+      // Without a validation score (no val split) the latest epoch counts as the best.
+      const improved = score === null || state.best === null || score > state.best.score
       if (improved) {
         state.best = { epoch: state.epoch, score: score ?? 0, mAP: entry.mAP ?? null, ...(entry.accuracy !== undefined ? { accuracy: entry.accuracy } : {}) }
         state.sinceBest = 0
