@@ -36,11 +36,11 @@ describe('trainer', () => {
   })
 
   it('trains, evaluates every epoch, tests the best checkpoint, and leaks no tensors', async () => {
-    const { runId, config } = createTrainingRun(tinyRun(datasetId, { epochs: 4 }))
+    const { runId, config } = createTrainingRun(tinyRun(datasetId, { epochs: 4, clipNorm: 1, balancedSampling: true }))
     firstRun = runId
     // The complete config is what the run folder holds, every optional field filled in.
     expect(readRunConfig(runId)).toEqual(config)
-    expect(config).toMatchObject({ loss: 'bce', gradAccum: 1, clipNorm: 0, earlyStopPatience: 0, checkpointEverySteps: 0, dropout: 0 })
+    expect(config).toMatchObject({ loss: 'bce', gradAccum: 1, clipNorm: 1, balancedSampling: true, earlyStopPatience: 0, checkpointEverySteps: 0, dropout: 0 })
     const before = tf.memory().numTensors
     const counts: number[] = []
     const events: ApiEvent[] = []

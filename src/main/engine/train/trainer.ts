@@ -30,7 +30,7 @@ import {
   saveThresholds,
   updateRunStatus
 } from '../runs/store'
-import { clipSets, featureSource, withoutFiles, buildBatch, type ClipSet, type FeatureSource, type InputSpec } from './data'
+import { clipSets, featureSource, withoutFiles, buildBatch, type Batch, type ClipSet, type FeatureSource, type InputSpec } from './data'
 import { batchLoss, predictSplit, splitMetrics, type SplitPredictions } from './evaluate'
 import { inverseFrequencyWeights, type LossOptions } from './losses'
 import { buildModel, inputNorm, needsNormStats, type FeatureNorm } from './model'
@@ -102,6 +102,43 @@ function testSummary(m: ReturnType<typeof splitMetrics>, thresholds: ReturnType<
     out[`macroF1_${t.method}`] = t.macroF1
   }
   return out
+}
+
+/**
+ * Gradients of one optimizer step: each micro-batch's loss is weighted by its share of the step's
+ * samples, so the summed gradient is that of the mean loss over the whole step. Returns the summed
+ * gradients (the caller disposes them) in the order of `vars`, and that mean loss.
+ */
+async function stepGradients(
+  micro: Int32Array[],
+  samples: number,
+  vars: tf.Variable[],
+  makeBatch: (indices: Int32Array) => Promise<Batch>,
+  lossOf: (batch: Batch) => tf.Scalar
+): Promise<{ grads: tf.Tensor[]; loss: number }> {
+  let grads: tf.Tensor[] | null = null
+  let loss = 0
+  try {
+    for (const idx of micro) {
+      const b = await makeBatch(idx)
+      const share = b.size / samples
+      const { value, grads: g } = tf.tidy(() => tf.variableGrads(() => tf.mul(lossOf(b), share) as tf.Scalar, vars))
+      const list = vars.map((v) => g[v.name])
+      if (grads === null) grads = list
+      else {
+        const prev: tf.Tensor[] = grads
+        grads = prev.map((p, i) => tf.add(p, list[i]))
+        tf.dispose([...prev, ...list])
+      }
+      loss += (await value.data())[0]
+      value.dispose()
+    }
+  } catch (err) {
+    if (grads) tf.dispose(grads)
+    throw err
+  }
+  if (!grads) throw new Error('an optimizer step without clips')
+  return { grads, loss }
 }
 
 /** Whether a run can be resumed: not finished, not running in a live process. */
@@ -221,37 +258,23 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         const lr = lrAt(state.step, stepsPerEpoch, schedule)
         const micro = stepBatches(order, batch, accum, s)
         const samples = micro.reduce((n, b) => n + b.length, 0)
-        let grads: tf.Tensor[] | null = null
-        let stepLoss = 0
-        for (const idx of micro) {
-          const b = await buildBatch(train, idx, source, spec, record, aug)
-          // Each micro-batch's loss is weighted by its share of the step's samples, so the summed
-          // gradient is that of the mean loss over the whole step.
-          const share = b.size / samples
-          const { value, grads: g } = tf.tidy(() =>
-            tf.variableGrads(() => {
-              const x = tf.tensor3d(b.x, [b.size, spec.targetLength, settings.melBins])
-              return tf.mul(batchLoss(model!.apply(x, true), b, C, loss, spec.frameLoss ? spec.frames : null), share) as tf.Scalar
-            }, vars)
-          )
-          const list = vars.map((v) => g[v.name])
-          if (grads === null) grads = list
-          else {
-            const prev: tf.Tensor[] = grads
-            grads = prev.map((p, i) => tf.add(p, list[i]))
-            tf.dispose([...prev, ...list])
-          }
-          stepLoss += (await value.data())[0]
-          value.dispose()
+        const step = await stepGradients(micro, samples, vars, (idx) => buildBatch(train, idx, source, spec, record, aug), (b) => {
+          const x = tf.tensor3d(b.x, [b.size, spec.targetLength, settings.melBins])
+          return batchLoss(model!.apply(x, true), b, C, loss, spec.frameLoss ? spec.frames : null)
+        })
+        let grads = step.grads
+        const stepLoss = step.loss
+        if (!Number.isFinite(stepLoss)) {
+          tf.dispose(grads)
+          throw new Error(`The loss became ${stepLoss} at step ${state.step + 1}: lower the learning rate (${cfg.lr}) or turn on gradient clipping`)
         }
-        if (!Number.isFinite(stepLoss)) throw new Error(`The loss became ${stepLoss} at step ${state.step + 1}: lower the learning rate (${cfg.lr}) or turn on gradient clipping`)
         if (cfg.clipNorm && cfg.clipNorm > 0) {
-          const clipped = clipByGlobalNorm(grads!, cfg.clipNorm)
-          tf.dispose([...grads!, clipped.norm])
+          const clipped = clipByGlobalNorm(grads, cfg.clipNorm)
+          tf.dispose([...grads, clipped.norm])
           grads = clipped.grads
         }
-        optimizer.apply(grads!, lr)
-        tf.dispose(grads!)
+        optimizer.apply(grads, lr)
+        tf.dispose(grads)
         state.step++
         state.epochLoss.sum += stepLoss * samples
         state.epochLoss.samples += samples
