@@ -53,23 +53,40 @@ export interface BandCurve {
   n: number[]
 }
 
+/** The finite points of a curve, x ascending. */
+function finitePoints(c: Curve): { x: number[]; y: number[] } {
+  const x: number[] = []
+  const y: number[] = []
+  c.x.forEach((v, i) => {
+    const w = c.y[i]
+    if (w != null && Number.isFinite(w)) {
+      x.push(v)
+      y.push(w)
+    }
+  })
+  return { x, y }
+}
+
+/** y at x by linear interpolation between neighbouring finite points (binary search); null outside the range. */
+function interpolateSorted(p: { x: number[]; y: number[] }, x: number): number | null {
+  const n = p.x.length
+  if (n === 0 || x < p.x[0] || x > p.x[n - 1]) return null
+  let lo = 0
+  let hi = n - 1
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1
+    if (p.x[mid] <= x) lo = mid
+    else hi = mid
+  }
+  if (p.x[lo] === x) return p.y[lo]
+  if (p.x[hi] === x) return p.y[hi]
+  const t = (x - p.x[lo]) / (p.x[hi] - p.x[lo])
+  return p.y[lo] * (1 - t) + p.y[hi] * t
+}
+
 /** y at x by linear interpolation between the curve's neighbouring finite points; null outside its range. */
 export function interpolate(c: Curve, x: number): number | null {
-  let lo = -1
-  let hi = -1
-  for (let i = 0; i < c.x.length; i++) {
-    const y = c.y[i]
-    if (y == null || !Number.isFinite(y)) continue
-    if (c.x[i] === x) return y
-    if (c.x[i] < x) lo = i
-    else if (hi < 0) {
-      hi = i
-      break
-    }
-  }
-  if (lo < 0 || hi < 0) return null
-  const t = (x - c.x[lo]) / (c.x[hi] - c.x[lo])
-  return (c.y[lo] as number) * (1 - t) + (c.y[hi] as number) * t
+  return interpolateSorted(finitePoints(c), x)
 }
 
 /**
@@ -78,9 +95,10 @@ export function interpolate(c: Curve, x: number): number | null {
  */
 export function aggregateCurves(curves: Curve[]): BandCurve {
   const xs = [...new Set(curves.flatMap((c) => c.x))].sort((a, b) => a - b)
+  const points = curves.map(finitePoints)
   const out: BandCurve = { x: [], mean: [], std: [], min: [], max: [], n: [] }
   for (const x of xs) {
-    const ys = curves.map((c) => interpolate(c, x)).filter((y): y is number => y != null)
+    const ys = points.map((p) => interpolateSorted(p, x)).filter((y): y is number => y != null)
     if (ys.length === 0) continue
     const mean = ys.reduce((a, b) => a + b, 0) / ys.length
     const variance = ys.length > 1 ? ys.reduce((a, b) => a + (b - mean) ** 2, 0) / (ys.length - 1) : 0
