@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../src/main/engine/backend'
 import { toneBurst, writeEnergyModel, writeWavSamples } from './helpers'
 
@@ -31,8 +32,10 @@ afterAll(() => {
 })
 
 describe('without ONNX Runtime', () => {
-  it('tags through tfjs and says why', async () => {
+  it('tags through tfjs and says why, leaving no tensors behind', async () => {
+    const tensors = tf.memory().numTensors
     const out = await tagFiles(HF, [path.join(dir, 'a.wav')])
+    expect(tf.memory().numTensors).toBe(tensors)
     expect(out.engine).toBe('tfjs')
     expect(out.note).toMatch(/ONNX Runtime is unavailable \(onnxruntime-node failed to load: libonnxruntime/)
     expect(out.results[0].error).toBeUndefined()
