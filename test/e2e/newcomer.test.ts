@@ -143,6 +143,12 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     const exported = fs.readFileSync(saved![1], 'utf8').trim().split('\n')
     expect(exported[0]).toMatch(/^kind,step,epoch,time,loss/)
     expect(exported.some((l) => l.startsWith('epoch,'))).toBe(true)
+    await page.getByTestId('export-onnx').click()
+    const onnxNotice = page.getByTestId('notice').filter({ hasText: 'ONNX model saved' })
+    await onnxNotice.waitFor({ timeout: 60_000 })
+    const onnx = /\(([\d.]+) MB\): (\/\S+\.onnx)/.exec(await onnxNotice.innerText())
+    expect(onnx).not.toBeNull()
+    expect(fs.statSync(onnx![2]).size).toBeGreaterThan(100_000)
     await app.shot('run')
 
     await page.getByTestId('tag-with').click()

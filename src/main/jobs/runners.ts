@@ -23,5 +23,7 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   // Imports a dataset folder (DATA's importDataset) and announces the new record.
   import: async () => (await import('./import')).importRunner,
   // Tags audio files with a run, an .onnx file or a Hugging Face AST folder (INFER's tagFiles).
-  tag: async () => (await import('./tag')).tagRunner
+  tag: async () => (await import('./tag')).tagRunner,
+  // Exports a run's best checkpoint as an .onnx file (INFER's exportModelRef).
+  'onnx-export': async () => (await import('./tag')).exportOnnxRunner
 }

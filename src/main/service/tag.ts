@@ -1,4 +1,5 @@
-// Tagging requests: start a tagging job, and fetch a finished job's results.
+// Inference requests: start a tagging job, fetch a finished job's results, and export a run as ONNX
+// (the export loads the model with tfjs, so it runs as a job process, never in the app process).
 import path from 'node:path'
 import type { ResultOf } from '../../shared/api'
 import type { HandlerTable } from './index'
@@ -19,5 +20,10 @@ export const handlers: HandlerTable = {
     if (job.state === 'running' || job.state === 'queued') throw new Error(`${job.label} is still running`)
     if (job.state !== 'done') throw new Error(job.message ?? `${job.label}: ${job.state}`)
     return ctx.jobs.result(jobId) as ResultOf<'tag.result'>
+  },
+  'run.exportOnnx': async (req, ctx) => {
+    if (!req.runId?.trim()) throw new Error('Name the run to export')
+    const { done } = ctx.jobs.start({ kind: 'export', runner: 'onnx-export', params: req, label: `Exporting run ${req.runId} to ONNX` }, { runId: req.runId })
+    return (await done) as ResultOf<'run.exportOnnx'>
   }
 }
