@@ -98,7 +98,11 @@ export const useRunsStore = defineStore('runs', () => {
     let changed = false
     for (const [id, entries] of pending) {
       const have = metrics.value[id]
-      if (!have) continue // not loaded yet: ensureMetrics picks them up
+      if (!have) {
+        // Not shown: a later fetch reads the whole history. While a fetch is in flight, keep them for it.
+        if (!fetching.has(id)) pending.delete(id)
+        continue
+      }
       have.push(...entries)
       pending.delete(id)
       changed = true
