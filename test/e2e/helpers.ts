@@ -57,3 +57,18 @@ export async function openApp(): Promise<E2eApp> {
     }
   }
 }
+
+/** Imports a folder through the Datasets page's server folder picker and waits for it in the list. */
+export async function importThroughPicker(page: Page, folder: string, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
+  await page.getByTestId('choose-folder').click()
+  await page.getByTestId('picker-path').fill(folder)
+  await page.getByTestId('picker-path').press('Enter')
+  // The listing has arrived when the path field shows the folder (the server resolves it).
+  await page.waitForFunction((f) => (document.querySelector('[data-testid="picker-path"]') as HTMLInputElement | null)?.value === f && !document.querySelector('[data-testid="picker-entries"][aria-busy="true"]'), folder)
+  await page.getByTestId('picker-choose-folder').click()
+  await page.getByTestId('detected-layout').filter({ hasText: 'Detected layout' }).waitFor()
+  await page.getByTestId('import-name').fill(name)
+  await page.getByTestId('import-start').click()
+  await page.getByTestId('dataset-table').getByRole('link', { name, exact: true }).waitFor({ timeout: 60_000 })
+}

@@ -1,0 +1,57 @@
+// The queue's controls on a real run: cancel a training run part-way, see it stop with its epochs
+// kept, resume it from its checkpoint, and see it finish every epoch.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { importThroughPicker, openApp, type E2eApp } from './helpers'
+import { writeToneDataset } from './audio'
+
+let app: E2eApp
+let folder: string
+beforeAll(async () => {
+  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-queue-')), 8, 1)
+  app = await openApp()
+})
+afterAll(async () => {
+  await app?.close()
+  fs.rmSync(folder, { recursive: true, force: true })
+})
+
+const EPOCHS = 40
+
+describe('the experiment queue', () => {
+  it('cancels a run part-way and resumes it to the end', async () => {
+    const { page } = app
+    await importThroughPicker(page, folder, 'tones')
+    await page.getByRole('link', { name: 'Experiments', exact: true }).click()
+    await page.getByTestId('experiment-form').waitFor()
+    await page.getByTestId('exp-depth').fill('1')
+    await page.getByTestId('exp-epochs').fill(String(EPOCHS))
+    await page.getByTestId('exp-seeds').fill('0')
+    await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch the run')
+    await page.getByTestId('launch').click()
+
+    const run = page.getByTestId('queue').getByTestId('queue-run').first()
+    await run.waitFor()
+    // Let it train a few epochs, then cancel it from its page.
+    await page.getByRole('link', { name: 'Runs', exact: true }).click()
+    const row = page.getByTestId('run-row').first()
+    await expect.poll(async () => Number(/\S+ @(\d+)/.exec(await row.innerText())?.[1] ?? 0), { timeout: 120_000, intervals: [500] }).toBeGreaterThanOrEqual(2)
+    await row.getByRole('link').click()
+    await page.getByRole('main').getByRole('button', { name: 'Cancel', exact: true }).click()
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 30_000 }).toMatch(/cancelled|interrupted/)
+    const stoppedAt = Number(/Epochs (\d+) of/.exec(await page.getByTestId('run-facts').innerText())![1])
+    expect(stoppedAt).toBeGreaterThanOrEqual(2)
+    expect(stoppedAt).toBeLessThan(EPOCHS)
+    await app.shot('run-cancelled')
+
+    // Resume continues from the checkpoint and trains the remaining epochs.
+    await page.getByRole('button', { name: 'Resume' }).click()
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 240_000, intervals: [1000] }).toBe('done')
+    await expect.poll(async () => /Epochs (\d+) of (\d+)/.exec(await page.getByTestId('run-facts').innerText())?.slice(1)).toEqual([String(EPOCHS), String(EPOCHS)])
+    // The log tells of the resume.
+    expect(await page.getByTestId('run-log').innerText()).toMatch(/resum/i)
+    expect(app.consoleErrors).toEqual([])
+  })
+})
