@@ -61,8 +61,21 @@ export function writeTinyDataset(root: string, clips = 30, seconds = 0.5, seed =
   if (strong) fs.writeFileSync(path.join(root, 'events.csv'), events.join('\n') + '\n')
 }
 
-export async function importTinyDataset(root: string, name = 'tiny'): Promise<DatasetRecord> {
-  return importDataset({ folder: root, name, layout: 'csv' })
+/** Single-label data in the folders layout: root/<class>/<n>.wav, `perClass` clips of each class's tone. */
+export function writeTinyFolders(root: string, perClass = 10, seconds = 0.5, seed = 2): void {
+  const rng = makeRng(seed)
+  TINY_CLASSES.forEach((name, label) => {
+    fs.mkdirSync(path.join(root, name), { recursive: true })
+    for (let i = 0; i < perClass; i++) {
+      const wav = new wavefile.WaveFile()
+      wav.fromScratch(1, 16000, '16', clipSamples([{ label, onset: 0, offset: seconds }], seconds, rng))
+      fs.writeFileSync(path.join(root, name, `${i}.wav`), wav.toBuffer())
+    }
+  })
+}
+
+export async function importTinyDataset(root: string, name = 'tiny', layout: 'csv' | 'folders' = 'csv'): Promise<DatasetRecord> {
+  return importDataset({ folder: root, name, layout })
 }
 
 /** A run config for the tiny AST; fields given override. */

@@ -13,7 +13,7 @@ import { clipMetrics } from '../../../src/main/engine/eval/metrics'
 import { readSafetensors } from '../../../src/main/engine/models/safetensors'
 import type { ApiEvent, JobProgress } from '../../../src/shared/api'
 import { tempDir } from '../data/helpers'
-import { importTinyDataset, tinyRun, writeTinyDataset } from './helpers'
+import { importTinyDataset, tinyRun, writeTinyDataset, writeTinyFolders } from './helpers'
 
 let data: { dir: string; cleanup: () => void }
 let audio: { dir: string; cleanup: () => void }
@@ -170,6 +170,29 @@ describe('trainer', () => {
       expect(loadRun(runId).test).toHaveProperty('eventF1')
     } finally {
       strong.cleanup()
+    }
+  })
+
+  it('single-label data: CE loss, softmax scores, accuracy picks the best epoch and is tested', async () => {
+    const folders = tempDir('trainer-single')
+    try {
+      writeTinyFolders(folders.dir, 10, 0.5)
+      const record = await importTinyDataset(folders.dir, 'tiny-single', 'folders')
+      expect(record.multiLabel).toBe(false)
+      const { runId, config } = createTrainingRun(tinyRun(record.id, { epochs: 3 }))
+      expect(config.loss).toBe('ce')
+      const result = await trainRun(runId)
+      const epochs = readMetrics(runId).filter((e) => e.kind === 'epoch')
+      for (const e of epochs) expect(e.accuracy).toBeGreaterThanOrEqual(0)
+      // The best epoch is the first with the highest accuracy (ties keep the earlier one).
+      const best = epochs.reduce((b, e) => (e.accuracy! > b.accuracy! ? e : b))
+      expect(result.bestEpoch).toBe(best.epoch)
+      const pred = loadPredictions(runId, 'test')!
+      // Softmax rows sum to 1.
+      for (let i = 0; i < pred.nClips; i++) expect(pred.scores.subarray(i * 3, i * 3 + 3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+      expect(loadRun(runId).test!.accuracy).toBe(clipMetrics(pred.scores, pred.targets, pred.nClips, 3).accuracy)
+    } finally {
+      folders.cleanup()
     }
   })
 
