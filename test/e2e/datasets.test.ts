@@ -7,6 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openApp, type E2eApp } from './helpers'
 import { writeToneDataset } from './audio'
 
+// Page-side code is type-checked for Node (no DOM types): the few browser objects it touches, by shape.
+interface PageGlobals {
+  localStorage: { getItem(key: string): string | null }
+  document: { documentElement: unknown }
+  getComputedStyle(el: unknown): { getPropertyValue(name: string): string }
+}
+interface AudioLike {
+  readyState: number
+  duration: number
+  addEventListener(type: string, fn: (v: unknown) => void, opts: { once: boolean }): void
+}
+
 let app: E2eApp
 let folder: string
 beforeAll(async () => {
@@ -63,7 +75,7 @@ describe('datasets', () => {
     await page.getByTestId('class-chart').locator('canvas').first().waitFor()
     expect(await page.getByTestId('duration-chart').locator('canvas').count()).toBeGreaterThan(0)
     await page.getByTestId('class-log').check()
-    await expect.poll(() => page.evaluate(() => localStorage.getItem('tagbench.ui.v1.datasets.classChartLog'))).toBe('true')
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.getItem('tagbench.ui.v1.datasets.classChartLog'))).toBe('true')
     await page.getByTestId('class-log').uncheck()
     expect(await page.getByTestId('problems').innerText()).toContain('None: every file and row was read.')
 
@@ -80,8 +92,9 @@ describe('datasets', () => {
     await clip.waitFor()
     expect(await clip.innerText()).toMatch(/mid\/mid_\d\d\.wav/)
     // 1 s at 16 kHz: 98 frames of 128 mel bins, and a playable WAV.
-    expect(await page.getByTestId('clip-mel').locator('canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([98, 128])
-    const duration = await page.getByTestId('clip-audio').evaluate(async (a: HTMLAudioElement) => {
+    expect(await page.getByTestId('clip-mel').locator('canvas').evaluate((c: unknown) => [(c as { width: number }).width, (c as { height: number }).height])).toEqual([98, 128])
+    const duration = await page.getByTestId('clip-audio').evaluate(async (el: unknown) => {
+      const a = el as AudioLike
       if (a.readyState < 1) await new Promise((r) => a.addEventListener('loadedmetadata', r, { once: true }))
       return a.duration
     })
@@ -137,7 +150,10 @@ describe('datasets', () => {
     expect(await page.getByTestId('fact-classes').innerText()).toBe('2')
     // The dark theme follows the OS.
     await page.emulateMedia({ colorScheme: 'dark' })
-    expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())).toBe('#16181d')
+    expect(await page.evaluate(() => {
+      const g = globalThis as unknown as PageGlobals
+      return g.getComputedStyle(g.document.documentElement).getPropertyValue('--bg').trim()
+    })).toBe('#16181d')
     await page.getByTestId('file-browser').locator('tbody button').first().click()
     await page.getByTestId('clip-mel').waitFor()
     await app.shot('dataset-dark')

@@ -65,7 +65,10 @@ export async function importThroughPicker(page: Page, folder: string, name: stri
   await page.getByTestId('picker-path').fill(folder)
   await page.getByTestId('picker-path').press('Enter')
   // The listing has arrived when the path field shows the folder (the server resolves it).
-  await page.waitForFunction((f) => (document.querySelector('[data-testid="picker-path"]') as HTMLInputElement | null)?.value === f && !document.querySelector('[data-testid="picker-entries"][aria-busy="true"]'), folder)
+  await page.waitForFunction((f) => {
+    const doc = (globalThis as unknown as { document: { querySelector(s: string): { value?: string } | null } }).document
+    return doc.querySelector('[data-testid="picker-path"]')?.value === f && !doc.querySelector('[data-testid="picker-entries"][aria-busy="true"]')
+  }, folder)
   await page.getByTestId('picker-choose-folder').click()
   await page.getByTestId('detected-layout').filter({ hasText: 'Detected layout' }).waitFor()
   await page.getByTestId('import-name').fill(name)

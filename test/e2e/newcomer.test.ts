@@ -77,7 +77,7 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await app.shot('experiments-queue')
     // Both runs train to the end (one epoch each).
     await expect
-      .poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { timeout: 240_000, intervals: [1000] })
+      .poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { timeout: 240_000, interval: 1000 })
       .toEqual([true, true])
     expect(await queue.innerText()).toMatch(/stride on tones\b[\s\S]*stride=16[\s\S]*stride=10/)
   })

@@ -37,7 +37,7 @@ describe('the experiment queue', () => {
     // Let it train a few epochs, then cancel it from its page.
     await page.getByRole('link', { name: 'Runs', exact: true }).click()
     const row = page.getByTestId('run-row').first()
-    await expect.poll(async () => Number(/\S+ @(\d+)/.exec(await row.innerText())?.[1] ?? 0), { timeout: 120_000, intervals: [500] }).toBeGreaterThanOrEqual(2)
+    await expect.poll(async () => Number(/\S+ @(\d+)/.exec(await row.innerText())?.[1] ?? 0), { timeout: 120_000, interval: 500 }).toBeGreaterThanOrEqual(2)
     await row.getByRole('link').click()
     await page.getByRole('main').getByRole('button', { name: 'Cancel', exact: true }).click()
     await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 30_000 }).toMatch(/cancelled|interrupted/)
@@ -48,7 +48,7 @@ describe('the experiment queue', () => {
 
     // Resume continues from the checkpoint and trains the remaining epochs.
     await page.getByRole('button', { name: 'Resume' }).click()
-    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 240_000, intervals: [1000] }).toBe('done')
+    await expect.poll(() => page.getByTestId('run-status').innerText(), { timeout: 240_000, interval: 1000 }).toBe('done')
     await expect.poll(async () => /Epochs (\d+) of (\d+)/.exec(await page.getByTestId('run-facts').innerText())?.slice(1)).toEqual([String(EPOCHS), String(EPOCHS)])
     // The log tells of the resume.
     expect(await page.getByTestId('run-log').innerText()).toMatch(/resum/i)

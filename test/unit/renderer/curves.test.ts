@@ -1,12 +1,17 @@
-import fs from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import fixtures from '../../fixtures/renderer/renderer.json'
 import { aggregateCurves, groupRuns, interpolate } from '../../../src/renderer/src/lib/grouping'
 import { configKeys, differingKeys, flattenConfig } from '../../../src/renderer/src/lib/runConfig'
 import { column, confusionMatrix, isSingleLabel, microPrCurve, prCurve } from '../../../src/renderer/src/lib/prCurve'
 import { validationWarning, valPositives } from '../../../src/renderer/src/lib/validation'
 import type { RunConfigInput } from '../../../src/shared/api'
 
-const fx = JSON.parse(fs.readFileSync('test/fixtures/renderer/renderer.json', 'utf8'))
+interface Fixtures {
+  pr: { scores: number[][]; targets: number[][]; perClass: { ap: number; precision: number[]; recall: number[] }[]; microAp: number }
+  confusion: { scores: number[][]; targets: number[][]; matrix: number[][] }
+  band: { curves: number[][]; mean: number[]; std: number[]; min: number[]; max: number[] }
+}
+const fx = fixtures as unknown as Fixtures
 
 describe('PR curves against sklearn', () => {
   const { scores, targets, perClass, microAp } = fx.pr as { scores: number[][]; targets: number[][]; perClass: { ap: number; precision: number[]; recall: number[] }[]; microAp: number }
@@ -39,8 +44,8 @@ describe('confusion matrix against sklearn', () => {
 
 describe('mean curve with a band', () => {
   it('mean, sample std, min and max across seeds equal numpy', () => {
-    const { curves, mean, std, min, max } = fx.band as Record<string, number[] & number[][]>
-    const band = aggregateCurves((curves as unknown as number[][]).map((y) => ({ x: y.map((_, i) => i + 1), y })))
+    const { curves, mean, std, min, max } = fx.band
+    const band = aggregateCurves(curves.map((y) => ({ x: y.map((_, i) => i + 1), y })))
     expect(band.x).toEqual([1, 2, 3, 4, 5, 6])
     band.mean.forEach((m, i) => expect(m).toBeCloseTo(mean[i], 12))
     band.std.forEach((s, i) => expect(s).toBeCloseTo(std[i], 12))

@@ -1,8 +1,8 @@
-import fs from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import fixtures from '../../fixtures/renderer/renderer.json'
 import { centredMovingAverage, debiasedEma, smooth } from '../../../src/renderer/src/lib/smoothing'
 
-const fx = JSON.parse(fs.readFileSync('test/fixtures/renderer/renderer.json', 'utf8')).smoothing as {
+const fx = fixtures.smoothing as {
   values: (number | null)[]
   ema: Record<string, (number | null)[]>
   cma: Record<string, (number | null)[]>
