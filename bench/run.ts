@@ -173,7 +173,7 @@ async function measureTrain(o: Options, report: BenchReport, torch: boolean): Pr
           report.train.push(await runJson<TrainBenchResult>(process.execPath, args, 420))
         } catch (err) {
           const l = load1()
-          report.train.push({ backend, mode, threads, stride, tokens: 0, batch: 8, samples_per_s: 0, peak_rss_mb: 0, step_s: [], cpu_s_per_step: 0, load: [l, l], error: (err as Error).message })
+          report.train.push({ backend, mode, threads, stride, tokens: 0, batch: 8, samples_per_s: 0, peak_rss_mb: 0, step_s: [], cpu_s_per_step: 0, thread_cpu_s: null, cpu_bound_samples_per_s: null, load: [l, l], error: (err as Error).message })
         }
         if (threads === o.threads && o.threads === 1) break
       }
@@ -243,12 +243,12 @@ export function formatTable(r: BenchReport): string {
   lines.push('')
   if (r.train.length > 0 || r.reference.train.length > 0) {
     lines.push('Training, AST-tiny (12 blocks, 192 dim), 128 mel × 512 frames, batch 8')
-    head(['configuration', 'samples/s', 'PyTorch', 'ours/PyTorch', 'peak RSS MB', 'load'])
+    head(['configuration', 'samples/s', 'PyTorch', 'ours/PyTorch', 'peak RSS MB', 'load', 'CPU-bound'])
     for (const t of r.train) {
       const ref = r.reference.train.find((x) => x.stride === t.stride)
       const name = `${t.backend} ${t.mode} (${t.threads} thr), stride ${t.stride}${t.tokens ? ` (${t.tokens} tok)` : ''}`
       if (t.error) row([name, `failed: ${t.error}`])
-      else row([name, fmt(t.samples_per_s), fmt(ref?.samples_per_s), ratio(t.samples_per_s, ref?.samples_per_s), String(t.peak_rss_mb), `${fmt(t.load[0], 1)}-${fmt(t.load[1], 1)}`])
+      else row([name, fmt(t.samples_per_s), fmt(ref?.samples_per_s), ratio(t.samples_per_s, ref?.samples_per_s), String(t.peak_rss_mb), `${fmt(t.load[0], 1)}-${fmt(t.load[1], 1)}`, fmt(t.cpu_bound_samples_per_s ?? undefined)])
     }
     for (const p of r.reference.train) row([`PyTorch ${p.threads} threads, stride ${p.stride}`, fmt(p.samples_per_s), '', '', String(p.peak_rss_mb), `${fmt(p.load[0], 1)}-${fmt(p.load[1], 1)}`])
     lines.push('')
@@ -270,6 +270,8 @@ export function formatTable(r: BenchReport): string {
     if (r.features.cpu_clips_per_s) row(['by CPU time', fmt(r.features.cpu_clips_per_s, 1), fmt(ref?.cpu_clips_per_s, 1), ratio(r.features.cpu_clips_per_s, ref?.cpu_clips_per_s), ''])
     lines.push('')
   }
+  if (r.train.length > 0)
+    lines.push('CPU-bound: batch / CPU seconds per step of the busiest thread, the rate with a free core per thread (load = 1-minute load average).')
   for (const n of r.notes) lines.push(`note: ${n}`)
   if (r.seconds !== undefined) lines.push(`(${Math.round(r.seconds)} s; load average ${r.machine.load_start.map((v) => v.toFixed(1)).join(' ')} at the start, ${r.machine.load_end?.map((v) => v.toFixed(1)).join(' ')} at the end)`)
   return lines.join('\n')

@@ -14,6 +14,7 @@ import { makeAstConfig } from '../src/main/engine/models/config'
 import { createModel } from '../src/main/engine/models'
 import { createOptimizer } from '../src/main/engine/train/optimizer'
 import { createStepGradients, defaultTrainThreads } from '../src/main/engine/train/parallel/pool'
+import { threadCpuSeconds } from '../src/main/engine/train/parallel/threadCpu'
 import type { Batch } from '../src/main/engine/train/data'
 import { makeRng } from '../src/main/engine/rng'
 import type { BackendPreference } from '../src/shared/types'
@@ -45,6 +46,16 @@ export interface TrainBenchResult {
   step_s: number[]
   /** This process's CPU seconds (all threads) per timed step. */
   cpu_s_per_step: number
+  /**
+   * CPU seconds per timed step of the main thread (its shard, the gradient sum and the optimizer) and
+   * of each worker thread (its shard); null where the platform cannot tell.
+   */
+  thread_cpu_s: { main: number; workers: number[] } | null
+  /**
+   * batch / the busiest thread's CPU seconds per step: the rate this code would reach with a core per
+   * thread to itself. On a shared machine (see `load`) the wall-clock rate falls below it.
+   */
+  cpu_bound_samples_per_s: number | null
   /** 1-minute load average before and after the timed steps (the machine may be shared). */
   load: [number, number]
 }
@@ -101,12 +112,21 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
     const load0 = os.loadavg()[0]
     const cpu0 = process.cpuUsage()
     const stepS: number[] = []
+    let mainCpu: number | null = 0
+    let workerCpu: number[] | null = null
     for (let i = 0; i < (o.steps ?? 2); i++) {
       const t0 = performance.now()
+      const c0 = threadCpuSeconds()
       await step()
+      const c1 = threadCpuSeconds()
       stepS.push((performance.now() - t0) / 1000)
+      mainCpu = mainCpu === null || c0 === null || c1 === null ? null : mainCpu + (c1 - c0)
+      const w = pool.workerStats().map((x) => x.cpuS)
+      workerCpu = w.some((x) => x === null) ? null : w.map((x, k) => (workerCpu?.[k] ?? 0) + x!)
     }
     const cpu = process.cpuUsage(cpu0)
+    const n = stepS.length
+    const threadCpu = mainCpu === null || (pool.threads > 1 && workerCpu === null) ? null : { main: round(mainCpu / n), workers: (workerCpu ?? []).map((x) => round(x / n)) }
     const total = stepS.reduce((a, b) => a + b, 0)
     const grid = { f: Math.floor((config.melBins - 16) / config.fstride) + 1, t: Math.floor((config.targetLength - 16) / config.tstride) + 1 }
     return {
@@ -119,7 +139,9 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
       samples_per_s: round((batchSize * stepS.length) / total),
       peak_rss_mb: peakRssMb(),
       step_s: stepS.map((s) => round(s)),
-      cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / stepS.length),
+      cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / n),
+      thread_cpu_s: threadCpu,
+      cpu_bound_samples_per_s: threadCpu ? round(batchSize / Math.max(threadCpu.main, ...threadCpu.workers)) : null,
       load: [round(load0, 2), round(os.loadavg()[0], 2)]
     }
   } finally {
@@ -133,12 +155,22 @@ export interface LeakCheckResult {
   steps: number
   threads: number
   model: string
-  /** Every `every` steps: step, live tensors in this thread and in each worker, RSS in MB. */
-  samples: { step: number; tensors: number; workerTensors: number[]; rss_mb: number }[]
+  /** Every `every` steps: step, live tensors in this thread and in each worker, RSS, V8 heap and this thread's wasm heap in MB. */
+  samples: { step: number; tensors: number; workerTensors: number[]; rss_mb: number; v8_heap_mb: number; wasm_heap_mb: number | null }[]
   tensorsFlat: boolean
-  /** RSS growth from the first sample (after warm-up) to the last. */
+  /** RSS growth from the first sample after warm-up (step `every`) to the last. */
   rssGrowthMb: number
+  /** Highest RSS after warm-up minus the lowest (the V8 garbage-collection sawtooth). */
+  rssSwingMb: number
   seconds: number
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
+
+/** Size of the wasm backend's heap (it grows, never shrinks: a leak shows as growth here), or null on other backends. */
+function wasmHeapBytes(): number | null {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }
+  return b.wasm?.HEAPU8?.length ?? null
 }
 
 /** Many steps of a small AST (2 blocks, 64 mel × 128 frames, batch 8): tensor counts and RSS over time. */
@@ -161,8 +193,16 @@ export async function leakCheck(steps = 1000, threads?: number, every = 100): Pr
       optimizer.apply(grads, 1e-4)
       tf.dispose(grads)
       if (s % every === 0 || s === 1) {
-        samples.push({ step: s, tensors: tf.memory().numTensors, workerTensors: pool.workerTensors(), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) })
-        console.error(`leak check: step ${s}/${steps}, tensors ${tf.memory().numTensors} (workers ${pool.workerTensors().join(', ') || '-'}), RSS ${samples.at(-1)!.rss_mb} MB`)
+        const mem = process.memoryUsage()
+        samples.push({
+          step: s,
+          tensors: tf.memory().numTensors,
+          workerTensors: pool.workerStats().map((w) => w.tensors),
+          rss_mb: mb(mem.rss),
+          v8_heap_mb: mb(mem.heapUsed),
+          wasm_heap_mb: wasmHeapBytes() === null ? null : mb(wasmHeapBytes()!)
+        })
+        console.error(`leak check: step ${s}/${steps}, tensors ${tf.memory().numTensors} (workers ${samples.at(-1)!.workerTensors.join(', ') || '-'}), RSS ${samples.at(-1)!.rss_mb} MB`)
       }
     }
   } finally {
@@ -179,6 +219,7 @@ export async function leakCheck(steps = 1000, threads?: number, every = 100): Pr
     samples,
     tensorsFlat: new Set(counts).size === 1,
     rssGrowthMb: after.length > 1 ? after.at(-1)!.rss_mb - after[0].rss_mb : 0,
+    rssSwingMb: after.length > 0 ? Math.max(...after.map((x) => x.rss_mb)) - Math.min(...after.map((x) => x.rss_mb)) : 0,
     seconds: round((performance.now() - t0) / 1000, 1)
   }
 }

@@ -108,7 +108,7 @@ describe('data-parallel gradients', () => {
         tf.dispose(grads)
         losses.push(loss)
         mainCounts.push(tf.memory().numTensors)
-        workerCounts.push(pool.workerTensors())
+        workerCounts.push(pool.workerStats().map((w) => w.tensors))
       }
       const weights = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array))
       opt.dispose()

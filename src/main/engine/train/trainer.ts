@@ -31,11 +31,12 @@ import {
   updateRunStatus
 } from '../runs/store'
 import { clipSets, featureSource, withoutFiles, buildBatch, type Batch, type ClipSet, type FeatureSource, type InputSpec } from './data'
-import { batchLoss, predictSplit, splitMetrics, type SplitPredictions } from './evaluate'
+import { predictSplit, splitMetrics, type SplitPredictions } from './evaluate'
 import { inverseFrequencyWeights, type LossOptions } from './losses'
 import { buildModel, inputNorm, needsNormStats, type FeatureNorm } from './model'
 import { clipByGlobalNorm, createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer'
 import { derivedSeed, epochOrder, labelFrequencyWeights, stepBatches, stepLayout } from './sampler'
+import { createStepGradients, defaultTrainThreads, type StepGradients } from './parallel/pool'
 import { lrAt, type ScheduleConfig } from './schedule'
 import { loadTrainingCheckpoint, rewindMetrics, saveTrainingCheckpoint, type TrainerState } from './state'
 
@@ -107,14 +108,14 @@ function testSummary(m: ReturnType<typeof splitMetrics>, thresholds: ReturnType<
 /**
  * Gradients of one optimizer step: each micro-batch's loss is weighted by its share of the step's
  * samples, so the summed gradient is that of the mean loss over the whole step. Returns the summed
- * gradients (the caller disposes them) in the order of `vars`, and that mean loss.
+ * gradients (the caller disposes them) in the order of the trainable variables, and that mean loss.
+ * `shards` computes each micro-batch on one thread or data-parallel over several (train/parallel).
  */
 async function stepGradients(
   micro: Int32Array[],
   samples: number,
-  vars: tf.Variable[],
   makeBatch: (indices: Int32Array) => Promise<Batch>,
-  lossOf: (batch: Batch) => tf.Scalar
+  shards: StepGradients
 ): Promise<{ grads: tf.Tensor[]; loss: number }> {
   let grads: tf.Tensor[] | null = null
   let loss = 0
@@ -122,16 +123,14 @@ async function stepGradients(
     for (const idx of micro) {
       const b = await makeBatch(idx)
       const share = b.size / samples
-      const { value, grads: g } = tf.tidy(() => tf.variableGrads(() => tf.mul(lossOf(b), share) as tf.Scalar, vars))
-      const list = vars.map((v) => g[v.name])
+      const { loss: microLoss, grads: list } = await shards.compute(b, share)
       if (grads === null) grads = list
       else {
         const prev: tf.Tensor[] = grads
         grads = prev.map((p, i) => tf.add(p, list[i]))
         tf.dispose([...prev, ...list])
       }
-      loss += (await value.data())[0]
-      value.dispose()
+      loss += microLoss
     }
   } catch (err) {
     if (grads) tf.dispose(grads)
@@ -167,6 +166,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
   changed()
   let model: TagModel | null = null
   let optimizer: Optimizer | null = null
+  let shards: StepGradients | null = null
   try {
     const record = loadDataset(cfg.dataset)
     const runState = readRunState(runId)
@@ -210,6 +210,10 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     const loss = lossOptions(cfg, train, C)
     const vars = model.trainableVariables()
     optimizer = createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
+    // Data-parallel shards: by default one per core on wasm/cpu, one on native backends (parallel/pool.ts).
+    const lossContext = { loss, classes: C, frames: spec.frameLoss ? spec.frames : null }
+    shards = await createStepGradients(model, vars, { threads: cfg.threads ?? defaultTrainThreads(backend.chosen), seed: cfg.seed, lossContext, onLog: log })
+    if (shards.threads > 1) log(`Training data-parallel on ${shards.threads} threads`)
     const batch = cfg.batchSize
     const accum = cfg.gradAccum ?? 1
     const { stepsPerEpoch } = stepLayout(train.n, batch, accum)
@@ -258,10 +262,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         const lr = lrAt(state.step, stepsPerEpoch, schedule)
         const micro = stepBatches(order, batch, accum, s)
         const samples = micro.reduce((n, b) => n + b.length, 0)
-        const step = await stepGradients(micro, samples, vars, (idx) => buildBatch(train, idx, source, spec, record, aug), (b) => {
-          const x = tf.tensor3d(b.x, [b.size, spec.targetLength, settings.melBins])
-          return batchLoss(model!.apply(x, true), b, C, loss, spec.frameLoss ? spec.frames : null)
-        })
+        const step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards)
         let grads = step.grads
         const stepLoss = step.loss
         if (!Number.isFinite(stepLoss)) {
@@ -332,6 +333,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     }
     optimizer.dispose()
     optimizer = null
+    await shards.dispose()
+    shards = null
     model.dispose()
     model = null
 
@@ -366,6 +369,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     return { runId, bestEpoch, epochsDone: state.epoch, test: test1 }
   } catch (err) {
     optimizer?.dispose()
+    await shards?.dispose()
     model?.dispose()
     const message = err instanceof Error ? err.message : String(err)
     if (message === CANCELLED || signal?.aborted) {

@@ -9,6 +9,7 @@ import { createModel } from '../../models/index'
 import type { TagModel } from '../../models/types'
 import type { InitMessage, StepMessage, WorkerReply, WorkerRequest } from './protocol'
 import { shardGradients } from './shard'
+import { threadCpuSeconds } from './threadCpu'
 
 if (!parentPort) throw new Error('gradientWorker.ts must run as a worker thread')
 const port = parentPort
@@ -62,8 +63,10 @@ port.on('message', async (msg: WorkerRequest) => {
   } else {
     try {
       if (!replica) throw new Error('step before init')
+      const cpu0 = threadCpuSeconds()
       const loss = step(replica, msg)
-      reply = { type: 'done', id: msg.id, loss, numTensors: tf.memory().numTensors }
+      const cpu1 = threadCpuSeconds()
+      reply = { type: 'done', id: msg.id, loss, numTensors: tf.memory().numTensors, cpuS: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 }
     } catch (err) {
       reply = { type: 'failed', id: msg.id, message: err instanceof Error ? err.message : String(err) }
     }

@@ -39,8 +39,8 @@ export interface StepGradients {
    * over the shards. The caller disposes the gradients.
    */
   compute(batch: Batch, share: number): Promise<{ loss: number; grads: tf.Tensor[] }>
-  /** Each worker's live tensor count after its last step (leak checks). */
-  workerTensors(): number[]
+  /** Each worker after its last step: live tensors (leak checks) and its thread's CPU seconds for the step. */
+  workerStats(): { tensors: number; cpuS: number | null }[]
   dispose(): Promise<void>
 }
 
@@ -60,7 +60,7 @@ const defaultWorkerEntry = (): URL =>
 interface GradientWorker {
   worker: Worker
   grads: Float32Array
-  numTensors: number
+  stats: { tensors: number; cpuS: number | null }
   /** Resolves with the next reply; rejects if the worker dies first. */
   request(msg: InitMessage | StepMessage, transfer?: ArrayBuffer[]): Promise<WorkerReply>
 }
@@ -85,7 +85,7 @@ function startWorker(entry: URL, init: Omit<InitMessage, 'gradBuffer'>, layout: 
   const gw: GradientWorker = {
     worker,
     grads: new Float32Array(gradBuffer),
-    numTensors: 0,
+    stats: { tensors: 0, cpuS: null },
     request(msg, transfer) {
       if (dead) return Promise.reject(dead)
       return new Promise((resolve, reject) => {
@@ -97,7 +97,7 @@ function startWorker(entry: URL, init: Omit<InitMessage, 'gradBuffer'>, layout: 
   return gw.request({ ...init, gradBuffer }).then(
     (r) => {
       if (r.type !== 'ready') throw new Error(r.type === 'failed' ? r.message : `unexpected reply ${r.type}`)
-      gw.numTensors = r.numTensors
+      gw.stats = { tensors: r.numTensors, cpuS: null }
       return gw
     },
     async (err: Error) => {
@@ -126,7 +126,7 @@ function singleThread(model: TagModel, vars: tf.Variable[], ctx: LossContext): S
       value.dispose()
       return { loss, grads }
     },
-    workerTensors: () => [],
+    workerStats: () => [],
     dispose: async () => undefined
   }
 }
@@ -193,7 +193,7 @@ export async function createStepGradients(model: TagModel, vars: tf.Variable[], 
           tf.dispose(own.grads)
           throw new Error(`training worker ${k + 1}: ${r.type === 'failed' ? r.message : `unexpected reply ${r.type}`}`)
         }
-        workers[k].numTensors = r.numTensors
+        workers[k].stats = { tensors: r.numTensors, cpuS: r.cpuS }
         loss += r.loss
         return workers[k]
       })
@@ -209,7 +209,7 @@ export async function createStepGradients(model: TagModel, vars: tf.Variable[], 
       tf.dispose(own.grads)
       return { loss, grads }
     },
-    workerTensors: () => workers.map((w) => w.numTensors),
+    workerStats: () => workers.map((w) => ({ ...w.stats })),
     async dispose() {
       await Promise.all(workers.map((w) => w.worker.terminate()))
     }

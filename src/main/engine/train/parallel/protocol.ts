@@ -52,5 +52,6 @@ export type WorkerRequest = InitMessage | StepMessage
 
 export type WorkerReply =
   | { type: 'ready'; numTensors: number }
-  | { type: 'done'; id: number; loss: number; numTensors: number }
+  /** cpuS: the worker thread's CPU seconds for this step (null where the platform cannot tell). */
+  | { type: 'done'; id: number; loss: number; numTensors: number; cpuS: number | null }
   | { type: 'failed'; id: number; message: string }
