@@ -135,6 +135,28 @@ describe('datasets', () => {
     }
   })
 
+  it('an import in progress can be cancelled, and leaves no dataset behind', async () => {
+    const { page } = app
+    const big = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-big-')), 1500, 0.1)
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
+      await page.getByTestId('choose-folder').click()
+      await page.getByTestId('picker-path').fill(big)
+      await page.getByTestId('picker-path').press('Enter')
+      await page.getByTestId('picker-entries').getByText('mid').waitFor()
+      await page.getByTestId('picker-choose-folder').click()
+      await page.getByTestId('detected-layout').filter({ hasText: 'Detected layout' }).waitFor()
+      await page.getByTestId('import-name').fill('big')
+      await page.getByTestId('import-start').click()
+      const job = page.getByTestId('import-job').filter({ hasText: 'Importing big' })
+      await job.getByRole('button', { name: 'Cancel' }).click()
+      await expect.poll(() => job.innerText(), { timeout: 30_000 }).toMatch(/cancelled/)
+      expect(await page.getByTestId('dataset-table').innerText()).not.toMatch(/\bbig\b/)
+    } finally {
+      fs.rmSync(big, { recursive: true, force: true })
+    }
+  })
+
   it('makes a subset of two classes', async () => {
     const { page } = app
     await page.getByTestId('dataset-table').getByRole('link', { name: 'tones', exact: true }).click()
