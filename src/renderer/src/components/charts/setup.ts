@@ -46,3 +46,9 @@ export function baseOption(c: ChartColors): Record<string, unknown> {
     grid: { left: 64, right: 24, top: 36, bottom: 52, containLabel: false }
   }
 }
+
+/** Room under a category axis whose labels are rotated by 40°: about 0.65 of the longest label's width. */
+export function rotatedLabelRoom(labels: string[], fontPx = 12): number {
+  const longest = Math.max(0, ...labels.map((l) => l.length))
+  return Math.min(180, Math.round(longest * fontPx * 0.6 * 0.65) + 24)
+}
