@@ -47,14 +47,15 @@ describe('tagbench train / runs / experiment / resume', () => {
   })
 
   it('train --json prints the run, its test metrics and the best epoch; runs --json lists it', async () => {
-    const r = await tagbench(['train', '--dataset', 'tiny', ...TINY, '--epochs', '2', '--json'])
+    // A folder that was imported before is the same dataset, not a new import.
+    const r = await tagbench(['train', '--dataset', audio.dir, ...TINY, '--epochs', '2', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout) as { run: string; test: Record<string, number>; best_epoch: number }
     expect(Object.keys(out)).toEqual(['run', 'test', 'best_epoch'])
     expect(out.test.mAP).toBeGreaterThan(0)
     expect([1, 2]).toContain(out.best_epoch)
-    const runs = JSON.parse((await tagbench(['runs', '--json'])).stdout) as { id: string; status: string }[]
-    expect(runs.find((x) => x.id === out.run)?.status).toBe('done')
+    const runs = JSON.parse((await tagbench(['runs', '--json'])).stdout) as { id: string; status: string; datasetName: string }[]
+    expect(runs.find((x) => x.id === out.run)).toMatchObject({ status: 'done', datasetName: 'tiny' })
     const again = await tagbench(['resume', out.run, '--json'])
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(/tagbench: Run .* has already finished/)

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { ApiEvent, ModelKind, ModelSize, Pretraining, RunConfigInput } from '../../../shared/api'
-import { importDataset } from '../../engine/data/record'
+import { importDataset, listDatasets } from '../../engine/data/record'
 import { createJobManager } from '../../jobs/manager'
 import { forkLauncher } from '../../jobs/launcher'
 import { dataDir } from '../../engine/paths'
@@ -159,10 +159,20 @@ interface TrainFlags {
   json?: boolean
 }
 
-/** The dataset id for --dataset: an imported dataset's name or id, or a folder (imported first). */
+/**
+ * The dataset id for --dataset: an imported dataset's name or id, or a folder: the dataset already
+ * imported from it, else imported now.
+ */
 async function datasetArg(value: string, quiet: boolean): Promise<string> {
   const p = path.resolve(value)
   if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) return value
+  const root = fs.realpathSync(p)
+  const known = listDatasets().filter((d) => d.root === root && !d.parent)
+  if (known.length > 0) {
+    const d = known[known.length - 1]
+    if (!quiet) process.stderr.write(`Using dataset ${d.name} [${d.id}], imported from ${root} (tagbench dataset import to re-import)\n`)
+    return d.id
+  }
   const bar = progressBar(!quiet)
   try {
     const record = await importDataset({ folder: p }, { onProgress: (u) => bar.update(u) })
