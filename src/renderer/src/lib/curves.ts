@@ -4,17 +4,17 @@ import type { Curve } from './grouping'
 
 export type CurveMetric = 'mAP' | 'loss' | 'valLoss' | 'accuracy' | 'auc' | 'microF1' | 'frameF1' | 'eventF1' | 'lr' | 'samplesPerS'
 
-export const METRICS: { key: CurveMetric; label: string; axis: string; per: 'epoch' | 'step'; higherIsBetter: boolean }[] = [
-  { key: 'mAP', label: 'validation mAP', axis: 'mAP (validation)', per: 'epoch', higherIsBetter: true },
-  { key: 'loss', label: 'training loss', axis: 'training loss', per: 'step', higherIsBetter: false },
-  { key: 'valLoss', label: 'validation loss', axis: 'validation loss', per: 'epoch', higherIsBetter: false },
-  { key: 'accuracy', label: 'validation accuracy', axis: 'accuracy (validation)', per: 'epoch', higherIsBetter: true },
-  { key: 'auc', label: 'validation AUC', axis: 'ROC AUC (validation)', per: 'epoch', higherIsBetter: true },
-  { key: 'microF1', label: 'validation micro-F1', axis: 'micro-F1 (validation, threshold 0.5)', per: 'epoch', higherIsBetter: true },
-  { key: 'frameF1', label: 'validation frame F1', axis: 'frame F1 (validation, strong labels)', per: 'epoch', higherIsBetter: true },
-  { key: 'eventF1', label: 'validation event F1', axis: 'event F1 (validation, strong labels)', per: 'epoch', higherIsBetter: true },
-  { key: 'lr', label: 'learning rate', axis: 'learning rate', per: 'step', higherIsBetter: false },
-  { key: 'samplesPerS', label: 'training speed', axis: 'training speed (samples/s)', per: 'step', higherIsBetter: true }
+export const METRICS: { key: CurveMetric; label: string; axis: string; per: 'epoch' | 'step' }[] = [
+  { key: 'mAP', label: 'validation mAP', axis: 'mAP (validation)', per: 'epoch' },
+  { key: 'loss', label: 'training loss', axis: 'training loss', per: 'step' },
+  { key: 'valLoss', label: 'validation loss', axis: 'validation loss', per: 'epoch' },
+  { key: 'accuracy', label: 'validation accuracy', axis: 'accuracy (validation)', per: 'epoch' },
+  { key: 'auc', label: 'validation AUC', axis: 'ROC AUC (validation)', per: 'epoch' },
+  { key: 'microF1', label: 'validation micro-F1', axis: 'micro-F1 (validation, threshold 0.5)', per: 'epoch' },
+  { key: 'frameF1', label: 'validation frame F1', axis: 'frame F1 (validation, strong labels)', per: 'epoch' },
+  { key: 'eventF1', label: 'validation event F1', axis: 'event F1 (validation, strong labels)', per: 'epoch' },
+  { key: 'lr', label: 'learning rate', axis: 'learning rate', per: 'step' },
+  { key: 'samplesPerS', label: 'training speed', axis: 'training speed (samples/s)', per: 'step' }
 ]
 
 export const metricInfo = (m: CurveMetric) => METRICS.find((x) => x.key === m)!

@@ -32,7 +32,3 @@ export function fmtDate(iso: string | undefined): string {
   const d = new Date(iso)
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })
 }
-
-export function fmtPct(x: number | null | undefined, digits = 1): string {
-  return x == null || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(digits)} %`
-}
