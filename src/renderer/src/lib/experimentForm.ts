@@ -32,6 +32,8 @@ export interface Draft {
   batchSize: number
   seeds: string
   frameHead: boolean
+  /** ESC-50-style folds: the fold held out as test (null: the engine's default, the last fold). */
+  fold: number | null
   axes: AxisDraft[]
   preset: string
 }
@@ -71,6 +73,7 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     schedule: 'cosine',
     seeds: '0',
     frameHead: false,
+    fold: null,
     axes: [],
     preset: '',
     ...hardwareDefaults(info)
@@ -116,6 +119,7 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
   if (d.model === 'ast' && d.depth) c.depth = d.depth
   if (d.targetLength) c.targetLength = d.targetLength
   if (d.frameHead) c.frameHead = true
+  if (d.fold != null) c.fold = d.fold
   if (d.preset) c.preset = d.preset
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
   return JSON.parse(JSON.stringify(c)) as RunConfigInput

@@ -2,7 +2,7 @@
 // reloads). Launching turns the draft into one run (run.start) or a grid (experiment.start).
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ExperimentPreset, ExperimentSummary } from '@shared/api'
+import type { ExperimentPreset, ExperimentSummary, ModelChoice } from '@shared/api'
 import { api } from '../api/client'
 import { messageOf } from '../lib/errors'
 import { configOf, newDraft, parseAxis, parseSeeds, pretrainingOf, type Draft } from '../lib/experimentForm'
@@ -12,6 +12,7 @@ import { useAppStore } from './app'
 export const useExperimentsStore = defineStore('experiments', () => {
   const app = useAppStore()
   const presets = ref<ExperimentPreset[]>([])
+  const choices = ref<ModelChoice[]>([])
   const list = ref<ExperimentSummary[]>([])
   const error = ref<string | null>(null)
   const loaded = ref(false)
@@ -21,9 +22,10 @@ export const useExperimentsStore = defineStore('experiments', () => {
 
   async function load(): Promise<void> {
     try {
-      const [p, l] = await Promise.all([api.invoke('experiment.presets', undefined), api.invoke('experiment.list', undefined)])
+      const [p, l, c] = await Promise.all([api.invoke('experiment.presets', undefined), api.invoke('experiment.list', undefined), api.invoke('model.choices', undefined)])
       presets.value = p
       list.value = l
+      choices.value = c
       error.value = null
     } catch (err) {
       error.value = messageOf(err)
@@ -62,5 +64,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     if (e.type === 'experiment.changed') void load()
   })
 
-  return { presets, list, error, loaded, draft, draftIsDefault, load, resetDraft, launch }
+  return { presets, choices, list, error, loaded, draft, draftIsDefault, load, resetDraft, launch }
 })
