@@ -217,7 +217,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <steps>', 'also save ckpt/last every N steps', num('--checkpoint-every'))
     .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
     .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
-    .option('--threads <n>', 'feature-extraction threads', num('--threads'))
+    .option('--threads <n>', 'threads for feature extraction and data-parallel training (default: one per core on CPU backends)', num('--threads'))
     .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
     .action(async (f: TrainFlags) => {
       const dataset = await datasetArg(f.dataset, !!f.json)
