@@ -8,10 +8,11 @@ import { HTSAT_SIZES, htsatGeometry } from '../models/htsat/config'
 
 /**
  * Training throughput of one tfjs-wasm thread in forward-equivalent GFLOP/s, used until the app has
- * timed runs of its own: the quick preset (AST, 4 blocks, 194 tokens, 0.82 forward GFLOPs) trains at
- * about 4 clips/s on one EPYC core, and training costs ≈ 3 forward passes.
+ * timed runs of its own: the quick preset (AST, 4 blocks, 202 tokens, 0.86 forward GFLOPs) trained at
+ * 7.5–8.9 clips/s on one thread of an otherwise idle 2-core AMD EPYC (2026-11-23), and training costs
+ * ≈ 3 forward passes: 8 × 3 × 0.86 ≈ 20.
  */
-export const DEFAULT_TRAIN_GFLOPS_PER_S = 10
+export const DEFAULT_TRAIN_GFLOPS_PER_S = 20
 
 /** Backward ≈ 2 × forward. */
 const TRAIN_FORWARD_RATIO = 3
