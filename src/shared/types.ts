@@ -383,6 +383,8 @@ export interface TagRequest {
   topK?: number
   hopS?: number
   aggregate?: 'max' | 'mean'
+  /** Clip scores: 'auto' (default) the model's own (softmax for single-label training), or a forced one. */
+  activation?: 'auto' | 'sigmoid' | 'softmax'
 }
 
 export interface TagEvent {

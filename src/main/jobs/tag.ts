@@ -9,7 +9,7 @@ export async function tagRunner(params: TagRequest, ctx: RunnerContext): Promise
   const out = await tagFiles(
     params.model,
     params.paths,
-    { topK: params.topK, hopS: params.hopS, aggregate: params.aggregate },
+    { topK: params.topK, hopS: params.hopS, aggregate: params.aggregate, activation: params.activation },
     { onProgress: ctx.onProgress, signal: ctx.signal }
   )
   return { results: out.results, labels: out.labels, model: out.model, note: out.note }

@@ -83,6 +83,12 @@ describe('tagbench export / tag', () => {
     const viaFile = JSON.parse(await run('tag', path.join(dir, 'hf.onnx'), path.join(audio, 'a.wav'), '--top-k', '2', '--json'))
     const viaTfjs = JSON.parse(await run('tag', HF, path.join(audio, 'a.wav'), '--top-k', '2', '--engine', 'tfjs', '--json'))
     expect(viaTfjs.engine).toBe('tfjs')
+    // The fixture's config.json has no problem_type: sigmoid, noted as assumed; --activation softmax overrides it.
+    expect([viaFile.activation, viaTfjs.activation]).toEqual(['sigmoid', 'sigmoid'])
+    expect(viaTfjs.note).toMatch(/sigmoid scores assumed.*--activation softmax/)
+    const soft = JSON.parse(await run('tag', HF, path.join(audio, 'a.wav'), '--top-k', '6', '--activation', 'softmax', '--engine', 'tfjs', '--json'))
+    expect(soft.activation).toBe('softmax')
+    expect(soft.results[0].top.reduce((s: number, t: { score: number }) => s + t.score, 0)).toBeGreaterThan(0.99)
     for (const other of [viaFile, viaTfjs]) {
       expect(other.results[0].top.map((t: { label: string }) => t.label)).toEqual([rows[0].top1_label, rows[0].top2_label])
       expect(other.results[0].top[0].score).toBeCloseTo(Number(rows[0].top1_score), 4)
@@ -96,6 +102,7 @@ describe('tagbench export / tag', () => {
   it('refuses bad options with a message naming them', async () => {
     await expect(run('tag', HF, dir, '--aggregate', 'median')).rejects.toThrow(/--aggregate must be one of max, mean/)
     await expect(run('tag', HF, dir, '--top-k', '0')).rejects.toThrow(/--top-k/)
+    await expect(run('tag', HF, dir, '--activation', 'tanh')).rejects.toThrow(/--activation must be one of auto, sigmoid, softmax/)
   })
 })
 

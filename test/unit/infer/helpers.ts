@@ -6,6 +6,7 @@ import path from 'node:path'
 import { makeAstConfig } from '../../../src/main/engine/models/config'
 import { createGraphBuilder, encodeModel, tensorInfo } from '../../../src/main/engine/infer/onnxGraph'
 import { metadataProps, type OnnxModelMeta } from '../../../src/main/engine/infer/onnxExport'
+import type { ScoreActivation } from '../../../src/main/engine/infer/activation'
 
 /** 16-bit mono PCM WAV of the samples (header by hand: test fixtures only). */
 export function writeWavSamples(file: string, samples: Float32Array, sampleRate = 16000): void {
@@ -40,8 +41,9 @@ export function toneBurst(totalS: number, onS: number, offS: number, sampleRate 
  * An ONNX model over fbank [B, T, F] (unnormalised log-mel) with labels ['loud', 'quiet']: per frame,
  * e = mean over mel bins; frame_logits = [e - level, level - e] at 100 frames/s; logits = their max
  * over time; embedding = the mean fbank frame [F]. Digital silence is log(eps) ≈ -15.9 in every bin.
+ * `activation: null` writes the metadata of an export made before the activation key existed.
  */
-export function writeEnergyModel(file: string, opts: { melBins: number; targetLength: number; level: number }): OnnxModelMeta {
+export function writeEnergyModel(file: string, opts: { melBins: number; targetLength: number; level: number; activation?: ScoreActivation | null }): OnnxModelMeta {
   const { melBins: F, targetLength: T, level } = opts
   const g = createGraphBuilder()
   const e = g.op('ReduceMean', ['fbank'], { axes: [2], keepdims: 1 })
@@ -58,11 +60,14 @@ export function writeEnergyModel(file: string, opts: { melBins: number; targetLe
     labels: ['loud', 'quiet'],
     features: { kind: 'kaldi-fbank', sampleRate: 16000, melBins: F, targetLength: T, frameShiftS: 0.01, norm: null },
     thresholds: [0.5, 0.5],
+    activation: opts.activation ?? 'sigmoid',
     modelKind: 'ast',
     model: config,
     frameOutput: { frames: T, frameRate: 100 },
     embeddingDim: F
   }
-  fs.writeFileSync(file, encodeModel(g.graph('energy', [tensorInfo('fbank', ['batch', T, F])], outputs), metadataProps(meta), 'test'))
+  const props = metadataProps(meta)
+  if (opts.activation === null) delete props.activation
+  fs.writeFileSync(file, encodeModel(g.graph('energy', [tensorInfo('fbank', ['batch', T, F])], outputs), props, 'test'))
   return meta
 }

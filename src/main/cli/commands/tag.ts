@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync'
 import type { TagFileResult } from '../../../shared/types'
 import { writeFileAtomicSync } from '../../engine/fsutil'
 import { writeNpy } from '../../engine/npy'
+import { ACTIVATION_CHOICES } from '../../engine/infer/activation'
 import { tagFiles, type TagOptions } from '../../engine/infer/tag'
 import { printResult, progressBar } from '../output'
 
@@ -12,6 +13,7 @@ interface TagCliOptions {
   topK: string
   hop?: string
   aggregate: string
+  activation: string
   threads?: string
   batch: string
   provider: string
@@ -62,6 +64,7 @@ export function registerTag(program: Command): void {
     .option('--top-k <k>', 'labels listed per file', '5')
     .option('--hop <seconds>', 'seconds between window starts (default: half a window)')
     .option('--aggregate <how>', 'combine windows: max | mean', 'max')
+    .option('--activation <a>', 'clip scores: auto (the model\'s own: softmax for single-label training, else sigmoid) | sigmoid | softmax', 'auto')
     .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all cores)')
     .option('--batch <n>', 'windows per model call', '8')
     .option('--provider <p>', 'ONNX Runtime provider: auto | cpu | cuda', 'auto')
@@ -74,6 +77,7 @@ export function registerTag(program: Command): void {
       const opts: TagOptions = {
         topK,
         aggregate: oneOf(o.aggregate, ['max', 'mean'] as const, '--aggregate'),
+        activation: oneOf(o.activation, ACTIVATION_CHOICES, '--activation'),
         batchSize: positiveNumber(o.batch, '--batch', true),
         provider: oneOf(o.provider, ['auto', 'cpu', 'cuda'] as const, '--provider'),
         engine: oneOf(o.engine, ['auto', 'ort', 'tfjs'] as const, '--engine'),
@@ -94,7 +98,7 @@ export function registerTag(program: Command): void {
       printResult(o.json, out.embeddings ? { ...out, embeddings: o.embeddings } : out, () =>
         [
           ...(o.csv ? [] : out.results.map(textLine)),
-          `Tagged ${out.results.length - failed} file${out.results.length - failed === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''} with ${out.model}: ${out.note}.`,
+          `Tagged ${out.results.length - failed} file${out.results.length - failed === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''} with ${out.model} (${out.activation} scores): ${out.note}.`,
           ...(o.csv ? [`Wrote ${o.csv}`] : []),
           ...(o.embeddings ? [`Wrote ${o.embeddings} [${out.results.length}, ${out.embeddingDim}]`] : [])
         ].join('\n')

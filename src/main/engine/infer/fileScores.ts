@@ -1,7 +1,9 @@
 // Per-file accumulation of window outputs while a file's windows come back from the model (possibly
-// spread over several batches): clip scores aggregated over windows (max or mean of the sigmoid),
-// the mean embedding, and framewise activations stitched onto the file's own time axis.
+// spread over several batches): clip scores aggregated over windows (max or mean of each window's
+// sigmoid, or of each window's softmax for single-label models), the mean embedding, and framewise
+// activations stitched onto the file's own time axis.
 import type { TagEvent, TagFileResult } from '../../../shared/types'
+import { clipScores, type ScoreActivation } from './activation'
 import { detectEvents, type EventOptions } from './events'
 
 export type Aggregate = 'max' | 'mean'
@@ -10,6 +12,8 @@ export interface FileScoresSpec {
   labels: string[]
   embeddingDim: number
   aggregate: Aggregate
+  /** How each window's clip logits become scores (frame logits always take a sigmoid). */
+  activation: ScoreActivation
   /** Window starts in fbank frames, the file's fbank frames, and seconds per fbank frame. */
   starts: number[]
   featureFrames: number
@@ -49,10 +53,8 @@ export function createFileScores(spec: FileScoresSpec): FileScores {
   return {
     windows: n,
     add(w, logits, embedding, frameLogits) {
-      for (let c = 0; c < C; c++) {
-        const p = sigmoid(logits[c])
-        clip[c] = spec.aggregate === 'max' ? Math.max(clip[c], p) : clip[c] + p
-      }
+      const p = clipScores(logits, spec.activation)
+      for (let c = 0; c < C; c++) clip[c] = spec.aggregate === 'max' ? Math.max(clip[c], p[c]) : clip[c] + p[c]
       for (let d = 0; d < D; d++) emb[d] += embedding[d]
       if (fo && frameAcc && frameCount && frameLogits) {
         const offset = Math.round(spec.starts[w] * spec.frameShiftS * fo.frameRate)
@@ -60,6 +62,8 @@ export function createFileScores(spec: FileScoresSpec): FileScores {
           const g = offset + j
           if (g >= totalFrames) break
           frameCount[g]++
+          // Frame targets are multi-label by nature (several sounds at once, or none): frame
+          // activations stay a per-class sigmoid even for a softmax clip head, as in training.
           for (let c = 0; c < C; c++) {
             const p = sigmoid(frameLogits[j * C + c])
             const k = g * C + c
@@ -78,7 +82,8 @@ export function createFileScores(spec: FileScoresSpec): FileScores {
         file,
         durationS: spec.durationS,
         top: order.slice(0, opts.topK).map((c) => ({ label: spec.labels[c], score: scores[c] })),
-        positive: order.filter((c) => scores[c] >= opts.thresholds[c]).map((c) => spec.labels[c])
+        // A single-label model always names its top class, plus any other over its threshold.
+        positive: order.filter((c, rank) => (spec.activation === 'softmax' && rank === 0) || scores[c] >= opts.thresholds[c]).map((c) => spec.labels[c])
       }
       if (fo && frameAcc && frameCount) {
         const act = new Float32Array(totalFrames * C)

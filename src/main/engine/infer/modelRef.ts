@@ -1,6 +1,7 @@
 // What a user may name as "the model" for tagging and export: a run id (its best checkpoint and
 // optimised thresholds), a checkpoint folder, a Hugging Face AST folder, or — for tagging — an
-// exported .onnx file. Each resolves to the metadata tagging needs, an ONNX file made on first use
+// exported .onnx file. Each resolves to the metadata tagging needs (the score activation from how the
+// model was trained), an ONNX file made on first use
 // and cached (in the run folder, or under cacheDir() for imports), and, for the tfjs fallback, the model.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -9,10 +10,11 @@ import type { ThresholdComparison } from '../../../shared/types'
 import type { TagModel } from '../models/types'
 import { CONFIG_FILE, WEIGHTS_FILE, loadCheckpoint, readCheckpointConfig } from '../models/checkpoint'
 import { loadHfAst, readHfAstConfig } from '../models/import/hfAst'
-import { checkpointDir, loadRun, runDir } from '../runs/store'
+import { checkpointDir, loadRun, readRunConfig, runDir } from '../runs/store'
 import { cacheDir } from '../paths'
 import { initBackend } from '../backend'
-import { exportOnnx, metaOf, readOnnxMeta, type OnnxModelMeta } from './onnxExport'
+import { activationOfLoss, checkpointActivation, hfAstActivation, type ModelActivation, type ScoreActivation } from './activation'
+import { exportOnnx, metaOf, parseOnnxMeta, readOnnxProps, type OnnxModelMeta } from './onnxExport'
 
 export type ModelSource = 'run' | 'checkpoint' | 'hf-ast' | 'onnx'
 
@@ -21,6 +23,8 @@ export interface ResolvedModel {
   /** What was resolved, for messages: "run <id> (ckpt/best)", a folder, a file. */
   description: string
   meta: OnnxModelMeta
+  /** When nothing recorded how the model was trained: the activation in meta was assumed, and why. */
+  activationAssumed: string | null
   /** The .onnx to run: exported now when missing or older than its source, else the cached one. */
   onnxFile(): Promise<string>
   /** The model itself (tfjs), or null for a bare .onnx file. The caller disposes it. */
@@ -49,12 +53,12 @@ const isCheckpointFolder = (dir: string) => fs.existsSync(path.join(dir, WEIGHTS
 const mtime = (file: string) => fs.statSync(file).mtimeMs
 
 /** Exports `load()`'s model to `target` unless target is newer than every source file. */
-async function cachedExport(target: string, sources: string[], load: () => Promise<TagModel>, thresholds: number[] | null): Promise<string> {
+async function cachedExport(target: string, sources: string[], load: () => Promise<TagModel>, thresholds: number[] | null, activation: ScoreActivation): Promise<string> {
   const fresh = fs.existsSync(target) && sources.every((s) => !fs.existsSync(s) || mtime(s) <= mtime(target))
   if (fresh) return target
   const model = await load()
   try {
-    await exportOnnx(model, target, { thresholds })
+    await exportOnnx(model, target, { thresholds, activation })
   } finally {
     model.dispose()
   }
@@ -68,43 +72,54 @@ function fromRun(id: string): ResolvedModel {
   if (!fs.existsSync(path.join(ckpt, CONFIG_FILE))) throw new Error(`Run ${id} has no checkpoint yet (${path.join(dir, 'ckpt')} holds neither best nor last)`)
   const thresholds = pickThresholds(loadRun(id).thresholds)
   const config = readCheckpointConfig(ckpt)
+  const activation = activationOfLoss(readRunConfig(id).loss)
   const load = withBackend(() => loadCheckpoint(ckpt))
   return {
     source: 'run',
     description: `run ${id} (${path.relative(dir, ckpt)})`,
-    meta: metaOf(config, thresholds),
-    onnxFile: () => cachedExport(path.join(dir, 'export', 'model.onnx'), [path.join(ckpt, WEIGHTS_FILE), path.join(ckpt, CONFIG_FILE), path.join(dir, 'thresholds.json')], load, thresholds),
+    meta: metaOf(config, thresholds, activation),
+    activationAssumed: null,
+    onnxFile: () => cachedExport(path.join(dir, 'export', 'model.onnx'), [path.join(ckpt, WEIGHTS_FILE), path.join(ckpt, CONFIG_FILE), path.join(dir, 'thresholds.json')], load, thresholds, activation),
     loadModel: load
   }
 }
 
 function fromCheckpoint(dir: string): ResolvedModel {
   const config = readCheckpointConfig(dir)
+  const act = checkpointActivation(dir)
   const load = withBackend(() => loadCheckpoint(dir))
   return {
     source: 'checkpoint',
     description: `checkpoint ${dir}`,
-    meta: metaOf(config, null),
-    onnxFile: () => cachedExport(cachedOnnxPath('ckpt', dir, [WEIGHTS_FILE, CONFIG_FILE]), [], load, null),
+    ...withActivation(config, act),
+    onnxFile: () => cachedExport(cachedOnnxPath('ckpt', dir, [WEIGHTS_FILE, CONFIG_FILE], act.activation), [], load, null, act.activation),
     loadModel: load
   }
 }
 
 function fromHfAst(dir: string): ResolvedModel {
   const config = readHfAstConfig(dir)
+  const act = hfAstActivation(dir)
   const load = withBackend(() => loadHfAst(dir).model)
   return {
     source: 'hf-ast',
     description: `Hugging Face AST ${dir}`,
-    meta: metaOf(config, null),
-    onnxFile: () => cachedExport(cachedOnnxPath('hf-ast', dir, [CONFIG_FILE, 'preprocessor_config.json', 'model.safetensors']), [], load, null),
+    ...withActivation(config, act),
+    onnxFile: () => cachedExport(cachedOnnxPath('hf-ast', dir, [CONFIG_FILE, 'preprocessor_config.json', 'model.safetensors'], act.activation), [], load, null, act.activation),
     loadModel: load
   }
 }
 
-/** cacheDir()/onnx/<kind>-<hash of the folder and its files' sizes and mtimes>.onnx: a changed folder gets a new file. */
-function cachedOnnxPath(kind: string, dir: string, files: string[]): string {
-  const h = crypto.createHash('sha256').update(fs.realpathSync(dir))
+function withActivation(config: ReturnType<typeof readCheckpointConfig>, act: ModelActivation): Pick<ResolvedModel, 'meta' | 'activationAssumed'> {
+  return { meta: metaOf(config, null, act.activation), activationAssumed: act.assumed }
+}
+
+/**
+ * cacheDir()/onnx/<kind>-<hash of the folder, its files' sizes and mtimes, and the activation>.onnx:
+ * a changed folder gets a new file, and so does another activation (the file records it).
+ */
+function cachedOnnxPath(kind: string, dir: string, files: string[], activation: ScoreActivation): string {
+  const h = crypto.createHash('sha256').update(fs.realpathSync(dir)).update(`\0${activation}`)
   for (const f of files) {
     const st = fs.statSync(path.join(dir, f))
     h.update(`\0${f}\0${st.size}\0${st.mtimeMs}`)
@@ -113,7 +128,11 @@ function cachedOnnxPath(kind: string, dir: string, files: string[]): string {
 }
 
 function fromOnnx(file: string): ResolvedModel {
-  return { source: 'onnx', description: file, meta: readOnnxMeta(file), onnxFile: async () => file, loadModel: null }
+  const props = readOnnxProps(file)
+  const meta = parseOnnxMeta(file, props)
+  // Exports made before the activation was recorded are sigmoid models as far as anyone knows.
+  const activationAssumed = props.activation ? null : `sigmoid scores assumed because ${file} was exported before the activation was recorded`
+  return { source: 'onnx', description: file, meta, activationAssumed, onnxFile: async () => file, loadModel: null }
 }
 
 /** Resolves a model reference; throws an Error naming it when it is none of the four kinds. */
@@ -147,16 +166,16 @@ export function resolveModel(ref: string): ResolvedModel {
  * Exports a run (best checkpoint, with its thresholds), a checkpoint folder or a Hugging Face AST
  * folder to outFile; without outFile, to the cached export tagging uses (a run's export/model.onnx).
  */
-export async function exportModelRef(ref: string, outFile?: string): Promise<{ path: string; bytes: number; meta: OnnxModelMeta; source: ModelSource }> {
+export async function exportModelRef(ref: string, outFile?: string): Promise<{ path: string; bytes: number; meta: OnnxModelMeta; source: ModelSource; activationAssumed: string | null }> {
   const resolved = resolveModel(ref)
   if (!resolved.loadModel) throw new Error(`${ref} is already an ONNX file`)
   if (!outFile) {
     const file = await resolved.onnxFile()
-    return { path: file, bytes: fs.statSync(file).size, meta: resolved.meta, source: resolved.source }
+    return { path: file, bytes: fs.statSync(file).size, meta: resolved.meta, source: resolved.source, activationAssumed: resolved.activationAssumed }
   }
   const model = await resolved.loadModel()
   try {
-    return { ...(await exportOnnx(model, outFile, { thresholds: resolved.meta.thresholds })), source: resolved.source }
+    return { ...(await exportOnnx(model, outFile, { thresholds: resolved.meta.thresholds, activation: resolved.meta.activation })), source: resolved.source, activationAssumed: resolved.activationAssumed }
   } finally {
     model.dispose()
   }

@@ -1,6 +1,6 @@
 // ONNX export of any TagModel (opset 17, symbolic batch axis), built from model.config and the
 // reference-named weights, plus the metadata a .onnx file needs to be used on its own: labels,
-// feature settings with normalisation, thresholds and the model config.
+// feature settings with normalisation, thresholds, the score activation and the model config.
 import fs from 'node:fs'
 import type * as tf from '@tensorflow/tfjs-core'
 import type { ModelConfig } from '../models/config'
@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../fsutil'
 import { frameOutput } from '../models/frameHead'
 import { htsatGeometry } from '../models/htsat/config'
 import { inputNorm } from '../train/model'
+import type { ScoreActivation } from './activation'
 import { buildAstFrameHead, buildAstGraph } from './onnxAst'
 import { buildHtsatGraph } from './onnxHtsat'
 import { createGraphBuilder, decodeMetadata, encodeModel, tensorInfo, type GraphBuilder, type WeightSource } from './onnxGraph'
@@ -31,6 +32,8 @@ export interface OnnxModelMeta {
   features: OnnxFeatureConfig
   /** Per-class decision thresholds, when the run optimised some. */
   thresholds: number[] | null
+  /** How clip logits become scores: 'softmax' for single-label (CE-trained) models, else 'sigmoid'. */
+  activation: ScoreActivation
   modelKind: ModelConfig['kind']
   model: ModelConfig
   /** `frame_logits` [batch, frames, C] at frameRate steps per second, for models that have it. */
@@ -40,6 +43,8 @@ export interface OnnxModelMeta {
 
 export interface ExportOptions {
   thresholds?: number[] | null
+  /** Default 'sigmoid'. */
+  activation?: ScoreActivation
 }
 
 /** The Kaldi fbank hop every Tagbench model is trained on (AUDIO's fbank: 10 ms). */
@@ -62,11 +67,12 @@ function embeddingDimOf(config: ModelConfig): number {
 }
 
 /** The metadata an export of a model with this config carries. */
-export function metaOf(config: ModelConfig, thresholds: number[] | null): OnnxModelMeta {
+export function metaOf(config: ModelConfig, thresholds: number[] | null, activation: ScoreActivation = 'sigmoid'): OnnxModelMeta {
   return {
     labels: config.labels,
     features: featureConfigOf(config),
     thresholds,
+    activation,
     modelKind: config.kind,
     model: config,
     frameOutput: frameOutput(config),
@@ -128,7 +134,7 @@ export function encodeOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, opt
   ]
   if (out.frameLogits) outputs.push(tensorInfo(g.output('frame_logits', out.frameLogits.name), ['batch', out.frameLogits.frames, C]))
   const graph = g.graph(`tagbench_${config.kind}`, [tensorInfo('fbank', ['batch', config.targetLength, config.melBins])], outputs)
-  const meta = metaOf(config, thresholds)
+  const meta = metaOf(config, thresholds, opts.activation)
   if (Boolean(out.frameLogits) !== Boolean(meta.frameOutput) || (out.frameLogits && out.frameLogits.frames !== meta.frameOutput?.frames))
     throw new Error(`ONNX export: the ${config.kind} graph's frame output disagrees with its config (${JSON.stringify(meta.frameOutput)})`)
   return { bytes: encodeModel(graph, metadataProps(meta), process.env.npm_package_version ?? '0.1.0'), meta }
@@ -150,6 +156,7 @@ export function metadataProps(meta: OnnxModelMeta): Record<string, string> {
     labels: JSON.stringify(meta.labels),
     norm: JSON.stringify(meta.features.norm),
     features: JSON.stringify(meta.features),
+    activation: meta.activation,
     model_kind: meta.modelKind,
     model_config: JSON.stringify(meta.model),
     embedding_dim: String(meta.embeddingDim)
@@ -159,14 +166,22 @@ export function metadataProps(meta: OnnxModelMeta): Record<string, string> {
   return props
 }
 
-/** Reads what exportOnnx wrote into a .onnx file's metadata_props; throws naming the file when it is not a Tagbench export. */
-export function readOnnxMeta(file: string): OnnxModelMeta {
-  let props: Record<string, string>
+/** A .onnx file's metadata_props; throws naming the file when it is no ONNX model. */
+export function readOnnxProps(file: string): Record<string, string> {
   try {
-    props = decodeMetadata(fs.readFileSync(file))
+    return decodeMetadata(fs.readFileSync(file))
   } catch (err) {
     throw new Error(`${file} is not a readable ONNX model: ${(err as Error).message}`)
   }
+}
+
+/** Reads what exportOnnx wrote into a .onnx file's metadata_props; throws naming the file when it is not a Tagbench export. */
+export function readOnnxMeta(file: string): OnnxModelMeta {
+  return parseOnnxMeta(file, readOnnxProps(file))
+}
+
+/** The OnnxModelMeta in `file`'s metadata_props (exports made before the activation key read as sigmoid). */
+export function parseOnnxMeta(file: string, props: Record<string, string>): OnnxModelMeta {
   if (props['tagbench.format'] !== '1')
     throw new Error(`${file} has no Tagbench metadata (labels, features): export it with \`tagbench export\``)
   let meta: OnnxModelMeta
@@ -175,6 +190,7 @@ export function readOnnxMeta(file: string): OnnxModelMeta {
       labels: JSON.parse(props.labels),
       features: JSON.parse(props.features),
       thresholds: props.thresholds ? JSON.parse(props.thresholds) : null,
+      activation: (props.activation ?? 'sigmoid') as ScoreActivation,
       modelKind: props.model_kind as ModelConfig['kind'],
       model: JSON.parse(props.model_config),
       frameOutput: props.frame_output ? JSON.parse(props.frame_output) : null,
@@ -189,6 +205,7 @@ export function readOnnxMeta(file: string): OnnxModelMeta {
     f?.kind !== 'kaldi-fbank' && `feature kind ${JSON.stringify(f?.kind)} is not supported (only kaldi-fbank)`,
     ![f?.sampleRate, f?.melBins, f?.targetLength, f?.frameShiftS].every((v) => Number.isFinite(v) && v > 0) && 'the feature settings are incomplete',
     meta.thresholds && meta.thresholds.length !== meta.labels.length && `${meta.thresholds.length} thresholds for ${meta.labels.length} labels`,
+    meta.activation !== 'sigmoid' && meta.activation !== 'softmax' && `activation ${JSON.stringify(meta.activation)} is neither sigmoid nor softmax`,
     !(meta.embeddingDim > 0) && 'embedding_dim is missing'
   ].filter(Boolean)
   const bad = problems.length > 0 ? problems.join('; ') : null

@@ -8,6 +8,7 @@ import { loadMono } from '../audio/decode'
 import { astFbank } from '../audio/fbank'
 import type { TagModel } from '../models/types'
 import { progressTracker, type ProgressSink } from '../progress'
+import { chooseActivation, type ActivationChoice, type ScoreActivation } from './activation'
 import { DEFAULT_EVENT_OPTIONS, type EventOptions } from './events'
 import { createFileScores, type Aggregate, type FileScores } from './fileScores'
 import { expandAudioPaths } from './files'
@@ -24,6 +25,8 @@ export interface TagOptions {
   hopS?: number
   /** How window scores (and overlapping frames) combine. Default 'max'. */
   aggregate?: Aggregate
+  /** Clip scores: 'auto' (default) uses the model's own (softmax for single-label training), or force one. */
+  activation?: ActivationChoice
   /** ORT intra-op threads. Default: all cores. */
   threads?: number
   /** Windows per model call. Default 8. */
@@ -61,8 +64,10 @@ export interface TagOutcome {
   embeddingDim: number
   engine: 'ort' | 'tfjs'
   provider: string
-  /** What ran the model, and what it fell back from. */
+  /** What ran the model, and what it fell back from; and when the activation was assumed, that (and how to override it). */
   note: string
+  /** How clip logits became scores. */
+  activation: ScoreActivation
   model: string
   labels: string[]
 }
@@ -118,6 +123,7 @@ async function tagWithRunner(
   const topK = opts.topK ?? 5
   const batchSize = Math.max(1, opts.batchSize ?? 8)
   const aggregate = opts.aggregate ?? 'max'
+  const { activation, note: activationNote } = chooseActivation(opts.activation ?? 'auto', { activation: meta.activation, assumed: resolved.activationAssumed })
   const hopFrames = opts.hopS !== undefined ? Math.max(1, Math.round(opts.hopS / frameShiftS)) : Math.max(1, Math.floor(T / 2))
   // A hop longer than a window would skip audio between windows.
   if (hopFrames > T) throw new Error(`The hop (${opts.hopS} s) is longer than the model's window (${(T * frameShiftS).toFixed(2)} s)`)
@@ -193,7 +199,7 @@ async function tagWithRunner(
         continue
       }
       const starts = windowStarts(feats.frames, T, hopFrames)
-      open.set(i, createFileScores({ labels: meta.labels, embeddingDim: D, aggregate, starts, featureFrames: feats.frames, frameShiftS, durationS: feats.durationS, frameOutput: fo ? { frameRate: fo.frameRate, framesPerWindow: fo.frames } : null }))
+      open.set(i, createFileScores({ labels: meta.labels, embeddingDim: D, aggregate, activation, starts, featureFrames: feats.frames, frameShiftS, durationS: feats.durationS, frameOutput: fo ? { frameRate: fo.frameRate, framesPerWindow: fo.frames } : null }))
       for (let w = 0; w < starts.length; w++) {
         fillWindow(feats.data, feats.frames, F, starts[w], T, meta.features.norm, buffers[filling], slots.length * T * F)
         slots.push({ index: i, window: w })
@@ -217,7 +223,8 @@ async function tagWithRunner(
     embeddingDim: D,
     engine: runner.engine,
     provider: runner.provider,
-    note: runner.note,
+    note: activationNote ? `${runner.note}; ${activationNote}` : runner.note,
+    activation,
     model: resolved.description,
     labels: meta.labels
   }

@@ -20,6 +20,7 @@ export const useTagStore = defineStore('tag', () => {
     paths: [] as string[],
     topK: 5,
     aggregate: 'max' as 'max' | 'mean',
+    activation: 'auto' as 'auto' | 'sigmoid' | 'softmax',
     hopS: null as number | null
   })
   const jobId = persisted<string | null>('tag.jobId', null)
@@ -48,7 +49,7 @@ export const useTagStore = defineStore('tag', () => {
     running.value = true
     try {
       const f = form.value
-      const { jobId: id } = await api.invoke('tag.run', { model: modelRef(), paths: f.paths, topK: f.topK, aggregate: f.aggregate, hopS: f.hopS ?? undefined })
+      const { jobId: id } = await api.invoke('tag.run', { model: modelRef(), paths: f.paths, topK: f.topK, aggregate: f.aggregate, activation: f.activation, hopS: f.hopS ?? undefined })
       jobId.value = id
       result.value = null
       selected.value = 0
