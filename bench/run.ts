@@ -39,6 +39,8 @@ interface ReferenceTrainEntry {
   stride: number
   threads: number
   samples_per_s: number
+  /** Process CPU seconds per step, all threads (OpenMP threads spin while they wait, so it rises with the load). */
+  cpu_s_per_step?: number
   peak_rss_mb: number
   load: [number, number]
 }
@@ -154,12 +156,12 @@ async function measureTrain(o: Options, report: BenchReport, torch: boolean): Pr
       log(`PyTorch training, stride ${stride}`)
       const l0 = load1()
       try {
-        const r = await runJson<{ results: { stride: number; samples_per_s: number; peak_rss_mb: number }[]; threads: number }>(
+        const r = await runJson<{ results: { stride: number; samples_per_s: number; cpu_s_per_step?: number; peak_rss_mb: number }[]; threads: number }>(
           PYTHON,
           ['bench/reference_train.py', '--threads', '2', '--steps', String(Math.max(2, o.steps)), '--strides', String(stride)],
           300
         )
-        for (const x of r.results) report.reference.train.push({ stride: x.stride, threads: r.threads, samples_per_s: x.samples_per_s, peak_rss_mb: x.peak_rss_mb, load: [l0, load1()] })
+        for (const x of r.results) report.reference.train.push({ ...x, threads: r.threads, load: [l0, load1()] })
       } catch (err) {
         report.notes.push(`PyTorch training at stride ${stride}: ${(err as Error).message}`)
       }
@@ -243,14 +245,15 @@ export function formatTable(r: BenchReport): string {
   lines.push('')
   if (r.train.length > 0 || r.reference.train.length > 0) {
     lines.push('Training, AST-tiny (12 blocks, 192 dim), 128 mel × 512 frames, batch 8')
-    head(['configuration', 'samples/s', 'PyTorch', 'ours/PyTorch', 'peak RSS MB', 'load', 'CPU-bound'])
+    head(['configuration', 'samples/s', 'PyTorch', 'ours/PyTorch', 'peak RSS MB', 'load', 'CPU s/step', 'CPU-bound'])
     for (const t of r.train) {
       const ref = r.reference.train.find((x) => x.stride === t.stride)
       const name = `${t.backend} ${t.mode} (${t.threads} thr), stride ${t.stride}${t.tokens ? ` (${t.tokens} tok)` : ''}`
       if (t.error) row([name, `failed: ${t.error}`])
-      else row([name, fmt(t.samples_per_s), fmt(ref?.samples_per_s), ratio(t.samples_per_s, ref?.samples_per_s), String(t.peak_rss_mb), `${fmt(t.load[0], 1)}-${fmt(t.load[1], 1)}`, fmt(t.cpu_bound_samples_per_s ?? undefined)])
+      else row([name, fmt(t.samples_per_s), fmt(ref?.samples_per_s), ratio(t.samples_per_s, ref?.samples_per_s), String(t.peak_rss_mb), `${fmt(t.load[0], 1)}-${fmt(t.load[1], 1)}`, fmt(t.cpu_s_per_step), fmt(t.cpu_bound_samples_per_s ?? undefined)])
     }
-    for (const p of r.reference.train) row([`PyTorch ${p.threads} threads, stride ${p.stride}`, fmt(p.samples_per_s), '', '', String(p.peak_rss_mb), `${fmt(p.load[0], 1)}-${fmt(p.load[1], 1)}`])
+    for (const p of r.reference.train)
+      row([`PyTorch ${p.threads} threads, stride ${p.stride}`, fmt(p.samples_per_s), '', '', String(p.peak_rss_mb), `${fmt(p.load[0], 1)}-${fmt(p.load[1], 1)}`, fmt(p.cpu_s_per_step)])
     lines.push('')
   }
   if (r.infer.length > 0) {
@@ -271,7 +274,9 @@ export function formatTable(r: BenchReport): string {
     lines.push('')
   }
   if (r.train.length > 0)
-    lines.push('CPU-bound: batch / CPU seconds per step of the busiest thread, the rate with a free core per thread (load = 1-minute load average).')
+    lines.push(
+      'CPU s/step: the process, all threads. CPU-bound: batch / CPU seconds per step of the busiest thread, the rate with a free core per thread. load: 1-minute load average.'
+    )
   for (const n of r.notes) lines.push(`note: ${n}`)
   if (r.seconds !== undefined) lines.push(`(${Math.round(r.seconds)} s; load average ${r.machine.load_start.map((v) => v.toFixed(1)).join(' ')} at the start, ${r.machine.load_end?.map((v) => v.toFixed(1)).join(' ')} at the end)`)
   return lines.join('\n')

@@ -5,11 +5,13 @@
 //   node bin/run-ts.mjs bench/train.ts [--backend wasm] [--stride 16] [--threads 1] [--steps 2] [--json]
 //   node bin/run-ts.mjs bench/train.ts --leak-check [--leak-steps 1000] [--threads 2]
 import os from 'node:os'
-import { pathToFileURL } from 'node:url'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { Command, InvalidArgumentError } from 'commander'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../src/main/engine/backend'
+import { writeJsonAtomic } from '../src/main/engine/fsutil'
 import { makeAstConfig } from '../src/main/engine/models/config'
 import { createModel } from '../src/main/engine/models'
 import { createOptimizer } from '../src/main/engine/train/optimizer'
@@ -246,5 +248,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     .parse()
   const o = program.opts<{ backend: BackendPreference; stride: number; threads?: number; batch: number; depth: number; warmup: number; steps: number; leakCheck?: boolean; leakSteps: number; json?: boolean }>()
   const result = o.leakCheck ? await leakCheck(o.leakSteps, o.threads) : await benchTrain(o)
+  if (o.leakCheck) {
+    // Kept beside the speed results (bench/results/), dated, for NOTES.md to cite.
+    const d = new Date()
+    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', `${day}-leak-check.json`)
+    await writeJsonAtomic(file, { date: d.toISOString(), cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), ...result })
+    console.error(`leak check written to ${path.relative(process.cwd(), file)}`)
+  }
   console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
 }
