@@ -12,7 +12,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           jobWorker: resolve(__dirname, 'src/main/jobs/worker.ts'),
-          cacheWorker: resolve(__dirname, 'src/main/engine/audio/cacheWorker.ts')
+          cacheWorker: resolve(__dirname, 'src/main/engine/audio/cacheWorker.ts'),
+          gradientWorker: resolve(__dirname, 'src/main/engine/train/parallel/gradientWorker.ts')
         }
       }
     }

@@ -2,10 +2,9 @@
 // (layout and atomicity in cacheStore.ts). Misses are computed by a pool of worker threads, one per core;
 // if workers cannot start (e.g. a bundle without the worker entry), extraction runs in this thread instead
 // and says so. A file that cannot be decoded is reported with its reason and the rest go on.
-import fs from 'node:fs'
 import os from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { workerEntryUrl } from '../workerEntry'
 import { progressTracker, type ProgressSink } from '../progress'
 import { computeFeature, type FeatureSettings } from './extract'
 import { entryPath, readEntry, writeEntry } from './cacheStore'
@@ -46,15 +45,7 @@ interface Job {
   entry: string
 }
 
-/**
- * The worker entry: a tsx bootstrap for the .ts source (dev, CLI, tests), or the built cacheWorker.js,
- * which electron-vite emits at the top of out/main while this module may sit in out/main/chunks.
- */
-function defaultWorkerEntry(): URL {
-  if (import.meta.url.endsWith('.ts')) return new URL('./cacheWorkerEntry.mjs', import.meta.url)
-  const beside = new URL('./cacheWorker.js', import.meta.url)
-  return fs.existsSync(fileURLToPath(beside)) ? beside : new URL('../cacheWorker.js', import.meta.url)
-}
+const defaultWorkerEntry = (): URL => workerEntryUrl(import.meta.url, './cacheWorkerEntry.mjs', 'cacheWorker.js')
 
 const cancelled = (): Error => new Error('Feature extraction cancelled')
 

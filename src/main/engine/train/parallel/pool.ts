@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendPreference } from '../../../../shared/types'
 import { backendReport } from '../../backend'
+import { workerEntryUrl } from '../../workerEntry'
 import type { TagModel } from '../../models/types'
 import { derivedSeed } from '../sampler'
 import type { Batch } from '../data'
@@ -55,7 +56,7 @@ export function defaultTrainThreads(backend: string | undefined = backendReport(
 }
 
 const defaultWorkerEntry = (): URL =>
-  import.meta.url.endsWith('.ts') ? new URL('./workerEntry.mjs', import.meta.url) : new URL('./gradientWorker.js', import.meta.url)
+  workerEntryUrl(import.meta.url, './workerEntry.mjs', 'gradientWorker.js')
 
 interface GradientWorker {
   worker: Worker
