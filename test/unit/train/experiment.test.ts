@@ -4,32 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { initBackend } from '../../../src/main/engine/backend'
 import { createExperiment, expandGrid, listExperiments, loadExperiment, readGridFile, runExperiment, type GridSpec } from '../../../src/main/engine/runs/experiment'
 import { PRESETS } from '../../../src/main/engine/runs/presets'
 import { listRuns, loadRun, readRunConfig } from '../../../src/main/engine/runs/store'
 import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { tempDir } from '../data/helpers'
-import { importTinyDataset, tinyRun, writeTinyDataset } from './helpers'
+import { tinyDatasetFixture, tinyRun } from './helpers'
 
-let data: { dir: string; cleanup: () => void }
-let audio: { dir: string; cleanup: () => void }
-let datasetId: string
 
 describe('experiments', () => {
-  beforeAll(async () => {
-    data = tempDir('exp-data')
-    audio = tempDir('exp-audio')
-    process.env.TAGBENCH_DATA_DIR = data.dir
-    await initBackend('wasm')
-    writeTinyDataset(audio.dir, 30, 0.5)
-    datasetId = (await importTinyDataset(audio.dir)).id
-  })
-
-  afterAll(() => {
-    data.cleanup()
-    audio.cleanup()
-  })
+  const fx = tinyDatasetFixture('exp')
 
   it('expands axes × seeds, first axis slowest; stride sets both strides', () => {
     const spec: GridSpec = { name: 'g', base: { dataset: 'd', epochs: 1 }, axes: [{ key: 'stride', values: [16, 10] }, { key: 'frozen', values: [false, true] }], seeds: [1, 2] }
@@ -53,7 +37,7 @@ describe('experiments', () => {
 
   it('creates nothing when one run of the grid is invalid', () => {
     const before = listRuns().length
-    expect(() => createExperiment({ name: 'bad', base: tinyRun(datasetId), axes: [{ key: 'lr', values: [1e-3, -1] }] })).toThrow(/run "bad: lr=-1": Run config: lr must be positive/)
+    expect(() => createExperiment({ name: 'bad', base: tinyRun(fx.datasetId), axes: [{ key: 'lr', values: [1e-3, -1] }] })).toThrow(/run "bad: lr=-1": Run config: lr must be positive/)
     expect(listRuns()).toHaveLength(before)
   })
 
@@ -77,7 +61,7 @@ describe('experiments', () => {
   })
 
   it('trains a 2 strides × 2 seeds grid through its queue and pools seeds in the results', async () => {
-    const exp = createExperiment({ name: 'strides', base: tinyRun(datasetId, { epochs: 2, targetLength: 64 }), axes: [{ key: 'stride', values: [16, 12] }], seeds: [3, 4] })
+    const exp = createExperiment({ name: 'strides', base: tinyRun(fx.datasetId, { epochs: 2, targetLength: 64 }), axes: [{ key: 'stride', values: [16, 12] }], seeds: [3, 4] })
     expect(exp.runIds).toHaveLength(4)
     expect(readRunConfig(exp.runIds[2])).toMatchObject({ fstride: 12, tstride: 12, seed: 3 })
     expect(loadRun(exp.runIds[0])).toMatchObject({ status: 'queued', experiment: exp.id })

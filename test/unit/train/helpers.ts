@@ -7,6 +7,9 @@ import wavefile from 'wavefile'
 import type { DatasetRecord, RunConfigInput } from '../../../src/shared/types'
 import { importDataset } from '../../../src/main/engine/data/record'
 import { makeRng } from '../../../src/main/engine/rng'
+import { initBackend } from '../../../src/main/engine/backend'
+import { afterAll, beforeAll } from 'vitest'
+import { tempDir } from '../data/helpers'
 
 export const TINY_CLASSES = ['low', 'mid', 'high']
 const FREQS = [250, 1000, 3500]
@@ -101,4 +104,27 @@ export function tinyRun(dataset: string, over: Partial<RunConfigInput> = {}): Pa
     threads: 1,
     ...over
   }
+}
+
+/**
+ * A test file's shared setup: a temp data folder, the wasm backend, and a tiny imported dataset.
+ * Registers its own beforeAll/afterAll; read the fields inside tests.
+ */
+export function tinyDatasetFixture(name: string): { datasetId: string; audioDir: string } {
+  const state = { datasetId: '', audioDir: '' }
+  let dirs: { cleanup: () => void }[] = []
+  beforeAll(async () => {
+    const data = tempDir(`${name}-data`)
+    const audio = tempDir(`${name}-audio`)
+    dirs = [data, audio]
+    process.env.TAGBENCH_DATA_DIR = data.dir
+    await initBackend('wasm')
+    writeTinyDataset(audio.dir, 30, 0.5)
+    state.datasetId = (await importTinyDataset(audio.dir)).id
+    state.audioDir = audio.dir
+  })
+  afterAll(() => {
+    for (const d of dirs) d.cleanup()
+  })
+  return state
 }

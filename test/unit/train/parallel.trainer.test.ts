@@ -3,40 +3,24 @@
 // round-off: summed shard gradients differ from the whole-batch gradient only in the last bits),
 // says in its log that it ran on 2 threads, and leaves no tensor behind in this thread.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { initBackend, tf } from '../../../src/main/engine/backend'
+import { tf } from '../../../src/main/engine/backend'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
 import { loadRun, readMetrics } from '../../../src/main/engine/runs/store'
 import type { MetricEntry } from '../../../src/shared/api'
-import { tempDir } from '../data/helpers'
-import { importTinyDataset, tinyRun, writeTinyDataset } from './helpers'
+import { tinyDatasetFixture, tinyRun } from './helpers'
 
-let data: { dir: string; cleanup: () => void }
-let audio: { dir: string; cleanup: () => void }
-let datasetId: string
 
 const stepLosses = (entries: MetricEntry[]) => entries.filter((e) => e.kind === 'step').map((e) => e.loss!)
 
 describe('trainer, data-parallel', () => {
-  beforeAll(async () => {
-    data = tempDir('parallel-data')
-    audio = tempDir('parallel-audio')
-    process.env.TAGBENCH_DATA_DIR = data.dir
-    await initBackend('wasm')
-    writeTinyDataset(audio.dir, 30, 0.5)
-    datasetId = (await importTinyDataset(audio.dir)).id
-  })
-
-  afterAll(() => {
-    data.cleanup()
-    audio.cleanup()
-  })
+  const fx = tinyDatasetFixture('parallel')
 
   it('follows the single-thread run step for step on 2 threads, with SpecAugment, accumulation and clipping', async () => {
     // Uneven micro-batches (21 clips, batch 4 as 2 + 2 with accumulation) exercise the shard shares.
     const over = { epochs: 2, gradAccum: 2, clipNorm: 1 }
-    const single = createTrainingRun(tinyRun(datasetId, { ...over, threads: 1 })).runId
-    const parallel = createTrainingRun(tinyRun(datasetId, { ...over, threads: 2 })).runId
+    const single = createTrainingRun(tinyRun(fx.datasetId, { ...over, threads: 1 })).runId
+    const parallel = createTrainingRun(tinyRun(fx.datasetId, { ...over, threads: 2 })).runId
     await trainRun(single)
     const before = tf.memory().numTensors
     await trainRun(parallel)

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { initBackend, tf } from '../../../src/main/engine/backend'
+import { tf } from '../../../src/main/engine/backend'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
 import { loadTrainingCheckpoint } from '../../../src/main/engine/train/state'
@@ -13,30 +13,15 @@ import { clipMetrics } from '../../../src/main/engine/eval/metrics'
 import { readSafetensors } from '../../../src/main/engine/models/safetensors'
 import type { ApiEvent, JobProgress } from '../../../src/shared/api'
 import { tempDir } from '../data/helpers'
-import { importTinyDataset, tinyRun, writeTinyDataset, writeTinyFolders } from './helpers'
+import { importTinyDataset, tinyDatasetFixture, tinyRun, writeTinyDataset, writeTinyFolders } from './helpers'
 
-let data: { dir: string; cleanup: () => void }
-let audio: { dir: string; cleanup: () => void }
-let datasetId: string
 let firstRun: string
 
 describe('trainer', () => {
-  beforeAll(async () => {
-    data = tempDir('trainer-data')
-    audio = tempDir('trainer-audio')
-    process.env.TAGBENCH_DATA_DIR = data.dir
-    await initBackend('wasm')
-    writeTinyDataset(audio.dir, 30, 0.5)
-    datasetId = (await importTinyDataset(audio.dir)).id
-  })
-
-  afterAll(() => {
-    data.cleanup()
-    audio.cleanup()
-  })
+  const fx = tinyDatasetFixture('trainer')
 
   it('trains, evaluates every epoch, tests the best checkpoint, and leaks no tensors', async () => {
-    const { runId, config } = createTrainingRun(tinyRun(datasetId, { epochs: 4, clipNorm: 1, balancedSampling: true }))
+    const { runId, config } = createTrainingRun(tinyRun(fx.datasetId, { epochs: 4, clipNorm: 1, balancedSampling: true }))
     firstRun = runId
     // The complete config is what the run folder holds, every optional field filled in.
     expect(readRunConfig(runId)).toEqual(config)
@@ -106,8 +91,8 @@ describe('trainer', () => {
 
   it('gradient accumulation over two half batches trains like one whole batch', async () => {
     const common = { epochs: 1, specAugment: false, schedule: 'constant' as const, warmupSteps: 0 }
-    const whole = createTrainingRun(tinyRun(datasetId, { ...common, batchSize: 4 })).runId
-    const halves = createTrainingRun(tinyRun(datasetId, { ...common, batchSize: 2, gradAccum: 2 })).runId
+    const whole = createTrainingRun(tinyRun(fx.datasetId, { ...common, batchSize: 4 })).runId
+    const halves = createTrainingRun(tinyRun(fx.datasetId, { ...common, batchSize: 2, gradAccum: 2 })).runId
     await trainRun(whole)
     await trainRun(halves)
     const loss = (id: string) => readMetrics(id).filter((e) => e.kind === 'step').map((e) => e.loss!)
@@ -129,7 +114,7 @@ describe('trainer', () => {
 
   it('stops early when validation stops improving, and tests the best epoch', async () => {
     // A learning rate too small to change anything: the val mAP of epoch 1 is never beaten.
-    const { runId } = createTrainingRun(tinyRun(datasetId, { epochs: 5, lr: 1e-12, earlyStopPatience: 2 }))
+    const { runId } = createTrainingRun(tinyRun(fx.datasetId, { epochs: 5, lr: 1e-12, earlyStopPatience: 2 }))
     const result = await trainRun(runId)
     expect(result.epochsDone).toBe(3)
     expect(result.bestEpoch).toBe(1)
@@ -141,7 +126,7 @@ describe('trainer', () => {
   it('skips an unreadable clip, names it in the log, and trains on the rest', async () => {
     const copy = tempDir('trainer-bad')
     try {
-      fs.cpSync(audio.dir, copy.dir, { recursive: true })
+      fs.cpSync(fx.audioDir, copy.dir, { recursive: true })
       const record = await importTinyDataset(copy.dir, 'tiny-bad')
       fs.writeFileSync(path.join(copy.dir, 'audio', 'clip0.wav'), 'not audio at all')
       const { runId } = createTrainingRun(tinyRun(record.id, { epochs: 1 }))
@@ -197,7 +182,7 @@ describe('trainer', () => {
   })
 
   it('starts from an earlier run with a frozen backbone: only the new head changes', async () => {
-    const { runId, config } = createTrainingRun(tinyRun(datasetId, { epochs: 1, pretrained: { kind: 'run', runId: firstRun }, frozen: true, depth: undefined, melBins: undefined }))
+    const { runId, config } = createTrainingRun(tinyRun(fx.datasetId, { epochs: 1, pretrained: { kind: 'run', runId: firstRun }, frozen: true, depth: undefined, melBins: undefined }))
     // Depth and mel bins come from the checkpoint it starts from.
     expect(config).toMatchObject({ depth: 1, melBins: 32 })
     await trainRun(runId)
