@@ -3,29 +3,17 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Command } from 'commander'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { registerFeatures } from '../../../src/main/cli/commands/features'
 import { readNpy } from '../../../src/main/engine/npy'
+import { runCli } from '../cliHarness'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-features-cli-'))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 const FIX = path.resolve('test/fixtures/audio')
 
 async function run(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride()
-  registerFeatures(program)
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await program.parseAsync(['node', 'tagbench', 'features', ...args])
-  } finally {
-    spy.mockRestore()
-  }
-  return out
+  return runCli([registerFeatures], ['features', ...args])
 }
 
 describe('tagbench features', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path'
-import { Command } from 'commander'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir, useTempDataDir, writeText, writeWav } from './helpers'
+import { runCli } from '../cliHarness'
 
 const data = useTempDataDir()
 const trees = tempDir('cli')
@@ -13,19 +13,7 @@ afterAll(() => {
 
 /** Runs `tagbench dataset ...` in-process and returns what it printed. */
 async function run(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride()
-  registerDataset(program)
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await program.parseAsync(['node', 'tagbench', 'dataset', ...args])
-  } finally {
-    spy.mockRestore()
-  }
-  return out
+  return runCli([registerDataset], ['dataset', ...args])
 }
 
 describe('tagbench dataset', () => {

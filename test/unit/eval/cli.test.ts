@@ -1,15 +1,15 @@
 // `tagbench metrics` and `tagbench thresholds` through commander, on .npy files written from the sklearn
 // fixture, so the printed numbers are checked against sklearn's.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Command } from 'commander'
 import { writeNpy } from '../../../src/main/engine/npy'
 import { registerMetrics } from '../../../src/main/cli/commands/metrics'
 import { registerThresholds } from '../../../src/main/cli/commands/thresholds'
 import { f1Scores } from '../../../src/main/engine/eval/metrics'
 import { makeRng } from '../../../src/main/engine/rng'
+import { runCli } from '../cliHarness'
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/eval/metrics.json'), 'utf8'))
 const multi = fx.sets.find((s: { name: string }) => s.name === 'multilabel-ties-1dp')
@@ -26,19 +26,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 async function run(args: string[]): Promise<unknown> {
-  const program = new Command().exitOverride()
-  registerMetrics(program)
-  registerThresholds(program)
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString()
-    return true
-  })
-  try {
-    await program.parseAsync(['node', 'tagbench', ...args])
-  } finally {
-    spy.mockRestore()
-  }
+  const out = await runCli([registerMetrics, registerThresholds], [...args])
   return args.includes('--json') ? JSON.parse(out) : out
 }
 const f = (name: string) => path.join(dir, name)

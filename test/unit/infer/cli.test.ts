@@ -1,11 +1,10 @@
 // `tagbench export` and `tagbench tag` in-process, on MODELS' tiny Hugging Face AST fixture (odd
 // layer_norm_eps 0.25, strides 16/12, 48 mel × 100 frames): the export carries the folder's feature
 // settings, tagging caches one ONNX per folder under cacheDir(), and CSV/JSON/.npy outputs agree.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Command } from 'commander'
 import { parse } from 'csv-parse/sync'
 import { initBackend } from '../../../src/main/engine/backend'
 import { readNpy } from '../../../src/main/engine/npy'
@@ -16,6 +15,7 @@ import { createGraphBuilder, encodeModel, tensorInfo } from '../../../src/main/e
 import { pickThresholds } from '../../../src/main/engine/infer/modelRef'
 import { closeSessions } from '../../../src/main/engine/infer/ortSession'
 import { toneBurst, writeEnergyModel, writeWavSamples } from './helpers'
+import { runCli } from '../cliHarness'
 
 const HF = path.resolve(__dirname, '../../fixtures/models/ast/hf_ast')
 let dir: string
@@ -37,20 +37,7 @@ afterAll(async () => {
 })
 
 async function run(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride()
-  registerExport(program)
-  registerTag(program)
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await program.parseAsync(['node', 'tagbench', ...args])
-  } finally {
-    spy.mockRestore()
-  }
-  return out
+  return runCli([registerExport, registerTag], [...args])
 }
 
 describe('tagbench export / tag', () => {

@@ -4,14 +4,14 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Command } from 'commander'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerEmbed } from '../../../src/main/cli/commands/embed'
 import { registerPredict } from '../../../src/main/cli/commands/predict'
 import { initBackend } from '../../../src/main/engine/backend'
 import { readNpy, writeNpy } from '../../../src/main/engine/npy'
 import { loadHfAst } from '../../../src/main/engine/models/import/hfAst'
 import { saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
+import { runCli } from '../cliHarness'
 
 const FIX = path.resolve('test/fixtures/models/ast')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-models-cli-'))
@@ -35,20 +35,7 @@ function inputFile(name: string, frames: number, melBins: number, map: (v: numbe
 }
 
 async function run(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride()
-  registerEmbed(program)
-  registerPredict(program)
-  let out = ''
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await program.parseAsync(['node', 'tagbench', ...args])
-  } finally {
-    spy.mockRestore()
-  }
-  return out
+  return runCli([registerEmbed, registerPredict], [...args])
 }
 
 function maxRelError(actual: ArrayLike<number>, expected: number[][]): number {
