@@ -69,7 +69,7 @@ export function scratchModelConfig(cfg: RunConfigInput, classNames: string[], no
 export function buildModel(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): TagModel {
   const p = cfg.pretrained
   if (p.kind === 'none') return createModel(scratchModelConfig(cfg, classNames, norm, frameRate), cfg.seed)
-  if (cfg.frameHead) throw new Error('A frame head on a pretrained start is not supported yet; train it from scratch or without the frame head')
+  if (cfg.frameHead && cfg.model !== 'ast') throw new Error('A frame head on a pretrained start is for AST; HTS-AT has its own framewise output')
   const finetune: AstFinetuneOptions = {
     labels: classNames,
     targetLength: cfg.targetLength,
@@ -79,6 +79,8 @@ export function buildModel(cfg: RunConfigInput, classNames: string[], norm: Feat
     frozen: cfg.frozen,
     dropout: cfg.dropout ?? 0,
     dropPath: cfg.dropPath ?? 0,
+    // The pretrained weights have no frame head: a new one starts from its own initialisation.
+    ...(cfg.frameHead ? { frameHead: { frameRate } } : {}),
     seed: cfg.seed
   }
   switch (p.kind) {
