@@ -2,36 +2,25 @@
 // (with a harmonic and a little seeded noise so no two clips are identical). 16-bit PCM WAV, 16 kHz.
 import fs from 'node:fs'
 import path from 'node:path'
+import { pcm16Wav } from '../wav'
 
-/** 16-bit mono PCM WAV bytes (header written here: a test fixture, never product code). */
+/** 16-bit mono PCM WAV bytes of a seeded tone with its second harmonic and a little noise. */
 export function toneWav(seconds: number, freq: number, seed: number, sampleRate = 16000): Buffer {
   const frames = Math.round(seconds * sampleRate)
-  const buf = Buffer.alloc(44 + frames * 2)
-  buf.write('RIFF', 0, 'ascii')
-  buf.writeUInt32LE(36 + frames * 2, 4)
-  buf.write('WAVEfmt ', 8, 'ascii')
-  buf.writeUInt32LE(16, 16)
-  buf.writeUInt16LE(1, 20)
-  buf.writeUInt16LE(1, 22)
-  buf.writeUInt32LE(sampleRate, 24)
-  buf.writeUInt32LE(sampleRate * 2, 28)
-  buf.writeUInt16LE(2, 32)
-  buf.writeUInt16LE(16, 34)
-  buf.write('data', 36, 'ascii')
-  buf.writeUInt32LE(frames * 2, 40)
   let s = (seed * 2654435761) >>> 0
   const noise = (): number => {
     s = (s * 1664525 + 1013904223) >>> 0
     return s / 2 ** 32 - 0.5
   }
   const detune = 1 + 0.02 * noise()
+  const pcm = new Int16Array(frames)
   for (let i = 0; i < frames; i++) {
     const t = i / sampleRate
     const env = Math.min(1, t / 0.02, (seconds - t) / 0.02)
     const v = env * (0.5 * Math.sin(2 * Math.PI * freq * detune * t) + 0.2 * Math.sin(4 * Math.PI * freq * detune * t)) + 0.05 * noise()
-    buf.writeInt16LE(Math.round(Math.max(-1, Math.min(1, v)) * 32000), 44 + i * 2)
+    pcm[i] = Math.round(Math.max(-1, Math.min(1, v)) * 32000)
   }
-  return buf
+  return pcm16Wav([pcm], sampleRate)
 }
 
 export const TONE_CLASSES: Record<string, number> = { low: 220, mid: 660, high: 1760 }

@@ -2,30 +2,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { pcm16Wav } from '../../wav'
 
-/** 16-bit PCM WAV bytes of a sine (header written by hand: fixtures only, never product code). */
+/** 16-bit PCM WAV bytes of a sine, the same tone in every channel. */
 export function wavBytes(seconds: number, sampleRate = 16000, channels = 1, freq = 440): Buffer {
   const frames = Math.round(seconds * sampleRate)
-  const dataBytes = frames * channels * 2
-  const buf = Buffer.alloc(44 + dataBytes)
-  buf.write('RIFF', 0, 'ascii')
-  buf.writeUInt32LE(36 + dataBytes, 4)
-  buf.write('WAVE', 8, 'ascii')
-  buf.write('fmt ', 12, 'ascii')
-  buf.writeUInt32LE(16, 16)
-  buf.writeUInt16LE(1, 20)
-  buf.writeUInt16LE(channels, 22)
-  buf.writeUInt32LE(sampleRate, 24)
-  buf.writeUInt32LE(sampleRate * channels * 2, 28)
-  buf.writeUInt16LE(channels * 2, 32)
-  buf.writeUInt16LE(16, 34)
-  buf.write('data', 36, 'ascii')
-  buf.writeUInt32LE(dataBytes, 40)
-  for (let i = 0; i < frames; i++) {
-    const v = Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / sampleRate))
-    for (let c = 0; c < channels; c++) buf.writeInt16LE(v, 44 + (i * channels + c) * 2)
-  }
-  return buf
+  const tone = Int16Array.from({ length: frames }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / sampleRate)))
+  return pcm16Wav(Array.from({ length: channels }, () => tone), sampleRate)
 }
 
 export function writeWav(file: string, seconds: number, sampleRate = 16000, channels = 1): void {

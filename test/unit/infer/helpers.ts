@@ -7,26 +7,13 @@ import { makeAstConfig } from '../../../src/main/engine/models/config'
 import { createGraphBuilder, encodeModel, tensorInfo } from '../../../src/main/engine/infer/onnxGraph'
 import { metadataProps, type OnnxModelMeta } from '../../../src/main/engine/infer/onnxExport'
 import type { ScoreActivation } from '../../../src/main/engine/infer/activation'
+import { pcm16Wav } from '../../wav'
 
-/** 16-bit mono PCM WAV of the samples (header by hand: test fixtures only). */
+/** 16-bit mono PCM WAV of the samples (scaled by 32767, clipped). */
 export function writeWavSamples(file: string, samples: Float32Array, sampleRate = 16000): void {
-  const data = samples.length * 2
-  const buf = Buffer.alloc(44 + data)
-  buf.write('RIFF', 0, 'ascii')
-  buf.writeUInt32LE(36 + data, 4)
-  buf.write('WAVEfmt ', 8, 'ascii')
-  buf.writeUInt32LE(16, 16)
-  buf.writeUInt16LE(1, 20)
-  buf.writeUInt16LE(1, 22)
-  buf.writeUInt32LE(sampleRate, 24)
-  buf.writeUInt32LE(sampleRate * 2, 28)
-  buf.writeUInt16LE(2, 32)
-  buf.writeUInt16LE(16, 34)
-  buf.write('data', 36, 'ascii')
-  buf.writeUInt32LE(data, 40)
-  samples.forEach((v, i) => buf.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32767))), 44 + 2 * i))
+  const pcm = Int16Array.from(samples, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))))
   fs.mkdirSync(path.dirname(file), { recursive: true })
-  fs.writeFileSync(file, buf)
+  fs.writeFileSync(file, pcm16Wav([pcm], sampleRate))
 }
 
 /** Silence with a 440 Hz tone (amplitude 0.3) between onS and offS. */
