@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openApp, type E2eApp } from './helpers'
+import { browseTo, openApp, type E2eApp } from './helpers'
 import { writeToneDataset } from './audio'
 
 // Page-side code is type-checked for Node (no DOM types): the few browser objects it touches, by shape.
@@ -46,8 +46,7 @@ describe('datasets', () => {
 
     // The server-side picker: type the path, go there, choose it.
     await page.getByTestId('choose-folder').click()
-    await page.getByTestId('picker-path').fill(folder)
-    await page.getByTestId('picker-path').press('Enter')
+    await browseTo(page, folder)
     await expect.poll(() => page.getByTestId('picker-entries').innerText()).toMatch(/high[\s\S]*low[\s\S]*mid/)
     await app.shot('datasets-picker')
     await page.getByTestId('picker-choose-folder').click()
@@ -117,8 +116,7 @@ describe('datasets', () => {
     try {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
       await page.getByTestId('choose-folder').click()
-      await page.getByTestId('picker-path').fill(bad)
-      await page.getByTestId('picker-path').press('Enter')
+      await browseTo(page, bad)
       await page.getByTestId('picker-entries').getByText('noise').waitFor()
       await page.getByTestId('picker-choose-folder').click()
       await expect.poll(() => page.getByTestId('detected-layout').innerText()).toBe('Detected layout: folders')
@@ -141,8 +139,7 @@ describe('datasets', () => {
     try {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
       await page.getByTestId('choose-folder').click()
-      await page.getByTestId('picker-path').fill(big)
-      await page.getByTestId('picker-path').press('Enter')
+      await browseTo(page, big)
       await page.getByTestId('picker-entries').getByText('mid').waitFor()
       await page.getByTestId('picker-choose-folder').click()
       await page.getByTestId('detected-layout').filter({ hasText: 'Detected layout' }).waitFor()
@@ -154,6 +151,47 @@ describe('datasets', () => {
       expect(await page.getByTestId('dataset-table').innerText()).not.toMatch(/\bbig\b/)
     } finally {
       fs.rmSync(big, { recursive: true, force: true })
+    }
+  })
+
+  it('the picker never overwrites a path being typed when its opening listing arrives late', async () => {
+    // Hold back the reply to the picker's first listing (the user's home folder) until the user has
+    // put the cursor in the path field: the late reply must leave the field to them.
+    const page = await app.browser.newPage({ viewport: { width: 1400, height: 900 } })
+    let releaseHeld: (() => void) | null = null
+    let holding = true
+    await page.routeWebSocket(/\/api\?/, (ws) => {
+      const server = ws.connectToServer()
+      const listIds = new Set<number>()
+      ws.onMessage((m) => {
+        const frame = JSON.parse(String(m)) as { id: number; method: string }
+        if (frame.method === 'fs.listDir') listIds.add(frame.id)
+        server.send(m)
+      })
+      server.onMessage((m) => {
+        const frame = JSON.parse(String(m)) as { id?: number }
+        if (holding && frame.id !== undefined && listIds.has(frame.id)) {
+          holding = false
+          releaseHeld = () => ws.send(m)
+        } else ws.send(m)
+      })
+    })
+    try {
+      await page.goto(app.server.url)
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
+      await page.getByTestId('choose-folder').click()
+      const field = page.getByTestId('picker-path')
+      await field.focus()
+      await expect.poll(() => releaseHeld !== null).toBe(true)
+      releaseHeld!()
+      await page.locator('[data-testid="picker-entries"][aria-busy="false"]').waitFor()
+      expect(await field.inputValue()).toBe('')
+      await page.keyboard.type(folder)
+      await page.keyboard.press('Enter')
+      await expect.poll(() => page.getByTestId('picker-entries').innerText()).toMatch(/high[\s\S]*low[\s\S]*mid/)
+      expect(await field.inputValue()).toBe(folder)
+    } finally {
+      await page.close()
     }
   })
 

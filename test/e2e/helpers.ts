@@ -62,16 +62,21 @@ export async function openApp(): Promise<E2eApp> {
 export async function importThroughPicker(page: Page, folder: string, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click()
   await page.getByTestId('choose-folder').click()
-  await page.getByTestId('picker-path').fill(folder)
-  await page.getByTestId('picker-path').press('Enter')
-  // The listing has arrived when the path field shows the folder (the server resolves it).
-  await page.waitForFunction((f) => {
-    const doc = (globalThis as unknown as { document: { querySelector(s: string): { value?: string } | null } }).document
-    return doc.querySelector('[data-testid="picker-path"]')?.value === f && !doc.querySelector('[data-testid="picker-entries"][aria-busy="true"]')
-  }, folder)
+  await browseTo(page, folder)
   await page.getByTestId('picker-choose-folder').click()
   await page.getByTestId('detected-layout').filter({ hasText: 'Detected layout' }).waitFor()
   await page.getByTestId('import-name').fill(name)
   await page.getByTestId('import-start').click()
   await page.getByTestId('dataset-table').getByRole('link', { name, exact: true }).waitFor({ timeout: 60_000 })
+}
+
+/** In an open server folder picker: types `folder` into the path field, goes there, and waits until
+ *  its listing has arrived (the field shows the folder the server resolved, and nothing is loading). */
+export async function browseTo(page: Page, folder: string): Promise<void> {
+  await page.getByTestId('picker-path').fill(folder)
+  await page.getByTestId('picker-path').press('Enter')
+  await page.waitForFunction((f) => {
+    const doc = (globalThis as unknown as { document: { querySelector(s: string): { value?: string } | null } }).document
+    return doc.querySelector('[data-testid="picker-path"]')?.value === f && !doc.querySelector('[data-testid="picker-entries"][aria-busy="true"]')
+  }, folder)
 }

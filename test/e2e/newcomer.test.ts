@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openApp, type E2eApp } from './helpers'
+import { browseTo, openApp, type E2eApp } from './helpers'
 import { TONE_CLASSES, writeToneDataset } from './audio'
 
 let app: E2eApp
@@ -27,8 +27,7 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     const { page } = app
     await page.getByRole('link', { name: 'Datasets', exact: true }).click()
     await page.getByTestId('choose-folder').click()
-    await page.getByTestId('picker-path').fill(folder)
-    await page.getByTestId('picker-path').press('Enter')
+    await browseTo(page, folder)
     await page.getByTestId('picker-entries').getByText('mid').waitFor()
     await page.getByTestId('picker-choose-folder').click()
     await expect.poll(() => page.getByTestId('detected-layout').innerText()).toBe('Detected layout: folders')
@@ -154,8 +153,7 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await page.getByTestId('tag-with').click()
     await page.getByRole('heading', { level: 1, name: 'Tag' }).waitFor()
     await page.getByTestId('tag-browse').click()
-    await page.getByTestId('picker-path').fill(path.join(folder, 'high'))
-    await page.getByTestId('picker-path').press('Enter')
+    await browseTo(page, path.join(folder, 'high'))
     await page.getByTestId('picker-entries').getByText('high_00.wav').click()
     await page.getByTestId('picker-entries').getByText('high_01.wav').click()
     await page.getByTestId('picker-choose-files').click()
