@@ -44,7 +44,7 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await page.getByRole('heading', { level: 1, name: 'Experiments' }).waitFor()
     const form = page.getByTestId('experiment-form')
     await form.waitFor()
-    expect(await page.getByTestId('exp-dataset').locator('option:checked').innerText()).toContain('tones')
+    await expect.poll(() => page.getByTestId('exp-dataset').locator('option:checked').innerText()).toContain('tones')
     await page.getByTestId('exp-size').selectOption('tiny')
     // The smallest model the form allows: one block.
     const depth = page.getByTestId('exp-depth')
