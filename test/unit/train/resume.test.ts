@@ -1,6 +1,7 @@
 // Interruption and resume: a training job process killed with SIGKILL in the middle of an epoch is
 // resumed from its last checkpoint and finishes with an intact metrics history (every step and epoch
-// once, in order) and the same losses as an uninterrupted run with the same seed; a cancelled run
+// once, in order) and the same losses as an uninterrupted run with the same seed (dropout masks
+// included); a cancelled run
 // keeps its checkpoint and resumes the same way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
@@ -16,8 +17,9 @@ import type { ApiEvent, MetricEntry } from '../../../src/shared/api'
 import { tempDir } from '../data/helpers'
 import { importTinyDataset, tinyRun, writeTinyDataset } from './helpers'
 
-// 28 training clips in batches of 2: 14 steps per epoch, 42 in all; ckpt/last every 4 steps.
-const RUN = { melBins: 64, targetLength: 160, batchSize: 2, epochs: 3, checkpointEverySteps: 4 }
+// 28 training clips in batches of 2: 14 steps per epoch, 42 in all; ckpt/last every 4 steps. Dropout
+// and drop-path are on, so a resume must also draw the same masks to give the same losses.
+const RUN = { melBins: 64, targetLength: 160, batchSize: 2, epochs: 3, checkpointEverySteps: 4, dropout: 0.1, dropPath: 0.1 }
 const STEPS = 42
 
 let data: { dir: string; cleanup: () => void }

@@ -103,7 +103,7 @@ export function createAst(config: AstConfig, seed: number): AstModel {
   const D = c.embedDim
   const params = astParams(c, tokens, makeRng(seed))
   // Dropout masks draw from their own stream, so that enabling dropout does not change the init.
-  const dropRng = makeRng(seed ^ 0x5eed)
+  let dropRng = makeRng(seed ^ 0x5eed)
   const indices = tf.tensor1d(patchIndices(c), 'int32')
   const v1 = (n: string) => params.get(n) as unknown as tf.Tensor1D
   const v2 = (n: string) => params.get(n) as unknown as tf.Tensor2D
@@ -175,6 +175,9 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     trainableVariables: () => (c.frozen ? headNames : params.list()).map((p) => p.variable),
     namedWeights: () => params.namedWeights(),
     loadWeights: (weights, source) => params.load(weights, source),
+    reseedDropout(s) {
+      dropRng = makeRng(s)
+    },
     dispose() {
       params.dispose()
       indices.dispose()

@@ -20,6 +20,12 @@ export interface TagModel {
    * `source` and the tensor. Returns the names of the model's weights that were not given.
    */
   loadWeights(weights: WeightMap, source: string): string[]
+  /**
+   * Restart the dropout / drop-path mask stream from `seed`. The trainer does so before every
+   * micro-batch with a seed derived from the step, so a resumed run draws the same masks as an
+   * uninterrupted one, with no generator state to save.
+   */
+  reseedDropout(seed: number): void
   dispose(): void
 }
 

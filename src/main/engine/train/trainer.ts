@@ -56,6 +56,8 @@ export interface TrainResult {
 }
 
 const AUG_STREAM = 2
+/** Dropout masks: one seed per (step, micro-batch), so a resume draws the same masks (TagModel.reseedDropout). */
+const DROPOUT_STEP_STREAM = 5
 const CANCELLED = 'Training cancelled'
 
 /** AST trains with Adam betas (0.95, 0.999); AdamW follows PyTorch's (and HTS-AT's) defaults. */
@@ -110,20 +112,22 @@ function testSummary(m: ReturnType<typeof splitMetrics>, thresholds: ReturnType<
  * samples, so the summed gradient is that of the mean loss over the whole step. Returns the summed
  * gradients (the caller disposes them) in the order of the trainable variables, and that mean loss.
  * `shards` computes each micro-batch on one thread or data-parallel over several (train/parallel).
+ * Micro-batch m draws its dropout masks from a seed derived from `stepSeed` and m.
  */
 async function stepGradients(
   micro: Int32Array[],
   samples: number,
   makeBatch: (indices: Int32Array) => Promise<Batch>,
-  shards: StepGradients
+  shards: StepGradients,
+  stepSeed: number
 ): Promise<{ grads: tf.Tensor[]; loss: number }> {
   let grads: tf.Tensor[] | null = null
   let loss = 0
   try {
-    for (const idx of micro) {
+    for (const [m, idx] of micro.entries()) {
       const b = await makeBatch(idx)
       const share = b.size / samples
-      const { loss: microLoss, grads: list } = await shards.compute(b, share)
+      const { loss: microLoss, grads: list } = await shards.compute(b, share, derivedSeed(stepSeed, m, DROPOUT_STEP_STREAM))
       if (grads === null) grads = list
       else {
         const prev: tf.Tensor[] = grads
@@ -262,7 +266,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         const lr = lrAt(state.step, stepsPerEpoch, schedule)
         const micro = stepBatches(order, batch, accum, s)
         const samples = micro.reduce((n, b) => n + b.length, 0)
-        const step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards)
+        const step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM))
         let grads = step.grads
         const stepLoss = step.loss
         if (!Number.isFinite(stepLoss)) {

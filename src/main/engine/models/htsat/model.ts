@@ -86,7 +86,7 @@ export function createHtsat(config: HtsatConfig, seed: number): HtsatModel {
   const g = htsatGeometry(c)
   const params = htsatParams(c, g, makeRng(seed))
   // Dropout masks draw from their own stream, so that enabling dropout does not change the init.
-  const dropRng = makeRng(seed ^ 0x5eed)
+  let dropRng = makeRng(seed ^ 0x5eed)
   const v = <T extends tf.Tensor>(n: string) => params.get(n) as unknown as T
   const nw = (n: string): NormWeights => ({ gamma: params.get(`${n}.weight`), beta: params.get(`${n}.bias`) })
   const bn: MelBatchNormWeights = {
@@ -162,6 +162,9 @@ export function createHtsat(config: HtsatConfig, seed: number): HtsatModel {
     trainableVariables: () => (c.frozen ? headVariables : params.list().filter((p) => p.variable.trainable)).map((p) => p.variable),
     namedWeights: () => params.namedWeights(),
     loadWeights: (weights, source) => params.load(weights, source),
+    reseedDropout(s) {
+      dropRng = makeRng(s)
+    },
     dispose() {
       params.dispose()
       for (const w of windowConsts.values()) w.dispose()

@@ -42,6 +42,7 @@ function step(r: Replica, msg: StepMessage): number {
     const n = v.size
     tf.tidy(() => v.assign(tf.tensor(r.weights.slice(offsets[i], offsets[i] + n), shapes[i], 'float32')))
   })
+  if (msg.dropSeed !== undefined) r.model.reseedDropout(msg.dropSeed)
   const { value, grads } = shardGradients(r.model, r.vars, msg.batch, msg.share, r.init.lossContext)
   try {
     grads.forEach((g, i) => r.grads.set(g.dataSync() as Float32Array, offsets[i]))

@@ -37,15 +37,20 @@ export interface StepGradients {
   readonly threads: number
   /**
    * The loss of `batch` times `share` and its gradients w.r.t. the variables given at creation, summed
-   * over the shards. The caller disposes the gradients.
+   * over the shards. With `dropSeed`, shard k first restarts its dropout stream from a seed derived
+   * from it and k (see TagModel.reseedDropout). The caller disposes the gradients.
    */
-  compute(batch: Batch, share: number): Promise<{ loss: number; grads: tf.Tensor[] }>
+  compute(batch: Batch, share: number, dropSeed?: number): Promise<{ loss: number; grads: tf.Tensor[] }>
   /** Each worker after its last step: live tensors (leak checks) and its thread's CPU seconds for the step. */
   workerStats(): { tensors: number; cpuS: number | null }[]
   dispose(): Promise<void>
 }
 
 const SHARD_STREAM = 3
+const DROPOUT_STREAM = 4
+
+/** Shard k's dropout seed for a micro-batch whose seed is `dropSeed`. */
+const shardDropSeed = (dropSeed: number, k: number): number => derivedSeed(dropSeed, k, DROPOUT_STREAM)
 
 /**
  * Default shard count: one per core on the single-threaded backends (wasm, plain JS); 1 on native
@@ -121,7 +126,8 @@ function hostWeights(model: TagModel): InitMessage['weights'] {
 function singleThread(model: TagModel, vars: tf.Variable[], ctx: LossContext): StepGradients {
   return {
     threads: 1,
-    async compute(batch, share) {
+    async compute(batch, share, dropSeed) {
+      if (dropSeed !== undefined) model.reseedDropout(shardDropSeed(dropSeed, 0))
       const { value, grads } = shardGradients(model, vars, batch, share, ctx)
       const loss = (await value.data())[0]
       value.dispose()
@@ -166,19 +172,22 @@ export async function createStepGradients(model: TagModel, vars: tf.Variable[], 
 
   return {
     threads: workers.length + 1,
-    async compute(batch, share) {
+    async compute(batch, share, dropSeed) {
       const sizes = shardSizes(batch.size, workers.length + 1)
-      if (sizes.length === 1) return singleThread(model, vars, ctx).compute(batch, share)
+      if (sizes.length === 1) return singleThread(model, vars, ctx).compute(batch, share, dropSeed)
       publishWeights()
       const pending: Promise<WorkerReply>[] = []
       let from = sizes[0]
       for (let k = 1; k < sizes.length; k++) {
         const shard = sliceBatch(batch, from, sizes[k])
         const buffers = [shard.x, shard.y, shard.frameY, shard.frameMask].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []))
-        pending.push(workers[k - 1].request({ type: 'step', id: nextId++, batch: shard, share: (share * sizes[k]) / batch.size }, buffers))
+        const step: StepMessage = { type: 'step', id: nextId++, batch: shard, share: (share * sizes[k]) / batch.size }
+        if (dropSeed !== undefined) step.dropSeed = shardDropSeed(dropSeed, k)
+        pending.push(workers[k - 1].request(step, buffers))
         from += sizes[k]
       }
       // This thread's shard runs while the workers run theirs.
+      if (dropSeed !== undefined) model.reseedDropout(shardDropSeed(dropSeed, 0))
       const own = shardGradients(model, vars, sliceBatch(batch, 0, sizes[0]), (share * sizes[0]) / batch.size, ctx)
       let loss = own.value.dataSync()[0]
       own.value.dispose()

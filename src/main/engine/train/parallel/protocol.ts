@@ -46,6 +46,8 @@ export interface StepMessage {
   batch: Batch
   /** The shard's weight in the step's mean loss (its samples / the step's samples). */
   share: number
+  /** Where the replica's dropout stream restarts for this shard (TagModel.reseedDropout). */
+  dropSeed?: number
 }
 
 export type WorkerRequest = InitMessage | StepMessage
