@@ -65,6 +65,10 @@ export interface ApiMethods {
   'experiment.presets': { params: void; result: ExperimentPreset[] }
   'experiment.start': { params: ExperimentSpec; result: ExperimentSummary }
   'experiment.list': { params: void; result: ExperimentSummary[] }
+  /** Train an interrupted, cancelled or failed experiment's unfinished runs (queued start, the rest resume). */
+  'experiment.resume': { params: { id: string }; result: ExperimentSummary }
+  /** Stop an experiment's queue: its running run is cancelled (checkpointed) and its queued runs are not started. */
+  'experiment.cancel': { params: { id: string }; result: { ok: boolean } }
 
   'tag.run': { params: TagRequest; result: { jobId: string } }
   /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
@@ -139,6 +143,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'experiment.presets',
   'experiment.start',
   'experiment.list',
+  'experiment.resume',
+  'experiment.cancel',
   'tag.run',
   'tag.result'
 ] as const

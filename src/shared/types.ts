@@ -350,7 +350,8 @@ export interface ExperimentSummary {
   runIds: string[]
   axes: ExperimentAxis[]
   createdAt: string
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+  /** 'interrupted': marked running, but the process that ran its queue is gone (an app restart, a kill). */
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
   /** One cell per combination of axis values (seeds and folds pooled), from the runs' test results. */
   results?: ExperimentCell[]
 }

@@ -47,6 +47,43 @@ function runningJob(ctx: ServiceContext, runId: string): string | null {
   return ctx.jobs.list().find((j) => j.runId === runId && j.state === 'running')?.jobId ?? null
 }
 
+/** Experiment queues running in this process, to stop them (experiment.cancel). */
+const queues = new Map<string, AbortController>()
+
+/**
+ * Run an experiment's queue in this process for as long as the app does; each run is its own job.
+ * Returns once the queue has started (or refused to: already running elsewhere).
+ */
+async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
+  const { runExperiment } = await experiments()
+  const changed = () => ctx.emit({ type: 'experiment.changed', id })
+  const abort = new AbortController()
+  let started!: () => void
+  const running = new Promise<void>((resolve) => (started = resolve))
+  queues.set(id, abort)
+  const queue = runExperiment(
+    id,
+    async (runId, resume) => {
+      // A queued run the user cancelled before its turn is skipped.
+      if (readRunState(runId).status === 'cancelled' && !resume) return
+      await startTrainJob(ctx, runId, resume).done
+    },
+    {
+      signal: abort.signal,
+      onChange: () => {
+        started()
+        changed()
+      }
+    }
+  ).finally(() => {
+    if (queues.get(id) === abort) queues.delete(id)
+    changed()
+  })
+  queue.catch(() => {}) // its failures reach the user through the runs' and experiment's status
+  // Either the queue marks itself running (first onChange) or runExperiment refuses at once.
+  await Promise.race([running, queue])
+}
+
 /** The stored threshold comparison, or one computed now from the stored val and test predictions. */
 async function thresholdsOf(id: string): Promise<ThresholdComparison> {
   const run = loadRun(id)
@@ -110,20 +147,38 @@ export const handlers: HandlerTable = {
   'experiment.presets': () => PRESETS,
   'experiment.list': async () => (await experiments()).listExperiments(),
   'experiment.start': async (spec: ExperimentSpec, ctx) => {
-    const { createExperiment, runExperiment, summarizeExperiment } = await experiments()
+    const { createExperiment, loadExperiment, summarizeExperiment } = await experiments()
     const exp = createExperiment(spec)
-    const changed = (id: string) => ctx.emit({ type: 'experiment.changed', id })
     for (const runId of exp.runIds) ctx.emit({ type: 'run.changed', runId })
-    changed(exp.id)
-    // The queue runs in this process for as long as the app does; each run is its own job.
-    void runExperiment(
-      exp.id,
-      async (runId, resume) => {
-        if (readRunState(runId).status === 'cancelled' && !resume) return
-        await startTrainJob(ctx, runId, resume).done
-      },
-      { onChange: changed }
-    ).catch(() => changed(exp.id))
-    return summarizeExperiment(exp)
+    await startQueue(ctx, exp.id)
+    return summarizeExperiment(loadExperiment(exp.id))
+  },
+  'experiment.resume': async (p, ctx) => {
+    const { loadExperiment, summarizeExperiment } = await experiments()
+    const before = summarizeExperiment(loadExperiment(p.id))
+    if (before.status === 'done') throw new Error(`Experiment ${before.name} has already finished`)
+    await startQueue(ctx, p.id)
+    return summarizeExperiment(loadExperiment(p.id))
+  },
+  'experiment.cancel': async (p, ctx) => {
+    const { loadExperiment } = await experiments()
+    const exp = loadExperiment(p.id)
+    const queue = queues.get(p.id)
+    if (!queue) {
+      if (exp.status === 'running' && exp.owner && exp.owner.pid !== process.pid)
+        throw new Error(`Experiment ${exp.name} is run by another process (pid ${exp.owner.pid}); stop it there`)
+      return { ok: false }
+    }
+    // Stop the queue first, so that cancelling the running run does not start the next one.
+    queue.abort()
+    for (const runId of exp.runIds) {
+      const jobId = runningJob(ctx, runId)
+      if (jobId) ctx.jobs.cancel(jobId)
+      else if (readRunState(runId).status === 'queued') {
+        updateRunStatus(runId, { status: 'cancelled' })
+        ctx.emit({ type: 'run.changed', runId })
+      }
+    }
+    return { ok: true }
   }
 }

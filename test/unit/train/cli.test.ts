@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { tempDir } from '../data/helpers'
 import { importTinyDataset, writeTinyDataset } from './helpers'
@@ -92,5 +93,25 @@ describe('tagbench train / runs / experiment / resume', () => {
     expect(out.status).toBe('done')
     expect(out.runs.map((x) => [x.values, x.status])).toEqual([[{ specAugment: true }, 'done'], [{ specAugment: false }, 'done']])
     expect(out.results.map((c) => c.n)).toEqual([1, 1])
+  }, 60_000)
+
+  it('experiment --resume <id> trains what an interrupted experiment has left', async () => {
+    const { createExperiment } = await import('../../../src/main/engine/runs/experiment')
+    const { experimentsDir } = await import('../../../src/main/engine/paths')
+    const exp = createExperiment({ name: 'cli-orphan', base: { dataset: 'tiny', depth: 1, melBins: 32, targetLength: 48, epochs: 1, batchSize: 4, threads: 1 }, axes: [{ key: 'specAugment', values: [true, false] }] })
+    // Left 'running' by a queue process that is gone (pid 2^22 + 1 is above Linux's pid_max).
+    const file = path.join(experimentsDir(), exp.id, 'experiment.json')
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), status: 'running', owner: { pid: 4194305, hostname: os.hostname() } }))
+    const both = await tagbench(['experiment', 'grid.yaml', '--resume', exp.id])
+    expect(both.code).toBe(1)
+    expect(both.stderr).toMatch(/grid file, or --resume/)
+    const r = await tagbench(['experiment', '--resume', exp.id, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as { experiment: string; status: string; runs: { status: string }[] }
+    expect(out).toMatchObject({ experiment: exp.id, status: 'done' })
+    expect(out.runs.map((x) => x.status)).toEqual(['done', 'done'])
+    const again = await tagbench(['experiment', '--resume', exp.id])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/already finished/)
   }, 60_000)
 })

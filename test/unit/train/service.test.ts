@@ -3,6 +3,8 @@
 // experiment queue of two runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { createService, type Service } from '../../../src/main/service/index'
 import { createJobManager, type JobManager } from '../../../src/main/jobs/manager'
 import { forkLauncher } from '../../../src/main/jobs/launcher'
@@ -115,4 +117,59 @@ describe('run and experiment requests', () => {
     expect(exp.results!.map((c) => [c.values, c.n])).toEqual([[{ specAugment: true }, 1], [{ specAugment: false }, 1]])
     expect(events.some((e) => e.type === 'experiment.changed' && e.id === started.id)).toBe(true)
   }, 90_000)
+
+  const experimentOf = async (id: string) => ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === id)!
+  async function waitForStatus(id: string, status: ExperimentSummary['status'], timeoutMs = 90_000): Promise<ExperimentSummary> {
+    const t0 = Date.now()
+    for (;;) {
+      const exp = await experimentOf(id)
+      if (exp.status === status) return exp
+      if (Date.now() - t0 > timeoutMs) throw new Error(`experiment ${id} is ${exp.status}, not ${status}`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  const runOf = async (id: string) => (await service.handle('run.get', { id })) as RunRecord
+
+  it('cancels an experiment (the running run checkpointed, the next one never started) and resumes it to the end', async () => {
+    const started = (await service.handle('experiment.start', { name: 'stop', base: tinyRun(datasetId, { epochs: 20 }), axes: [{ key: 'specAugment', values: [true, false] }] })) as ExperimentSummary
+    const [first, second] = started.runIds
+    await waitFor((e) => e.type === 'run.metrics' && e.runId === first && e.entries.some((m) => m.kind === 'epoch'))
+    expect(await service.handle('experiment.cancel', { id: started.id })).toEqual({ ok: true })
+    await waitForStatus(started.id, 'cancelled')
+    const stopped = await runOf(first)
+    expect(stopped.status).toBe('cancelled')
+    expect(stopped.epochsDone).toBeGreaterThanOrEqual(1)
+    expect(stopped.epochsDone).toBeLessThan(20)
+    // The queue did not move on to the second run when the first was cancelled.
+    expect(await runOf(second)).toMatchObject({ status: 'cancelled', epochsDone: 0 })
+    expect(jobs.list().some((j) => j.runId === second)).toBe(false)
+    expect(await service.handle('experiment.cancel', { id: started.id })).toEqual({ ok: false })
+
+    const resumed = (await service.handle('experiment.resume', { id: started.id })) as ExperimentSummary
+    expect(resumed.status).toBe('running')
+    await expect(service.handle('experiment.resume', { id: started.id })).rejects.toThrow(/already running/)
+    const done = await waitForStatus(started.id, 'done')
+    for (const id of started.runIds) {
+      expect(await runOf(id)).toMatchObject({ status: 'done', epochsDone: 20 })
+      const steps = ((await service.handle('run.metrics', { id })) as MetricEntry[]).filter((m) => m.kind === 'step').map((m) => m.step)
+      expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1))
+    }
+    expect(done.results!.every((c) => c.n === 1)).toBe(true)
+    await expect(service.handle('experiment.resume', { id: started.id })).rejects.toThrow(/already finished/)
+  }, 180_000)
+
+  it('shows an experiment whose queue process died as interrupted, and resumes its queue', async () => {
+    const { createExperiment } = await import('../../../src/main/engine/runs/experiment')
+    const { experimentsDir } = await import('../../../src/main/engine/paths')
+    const exp = createExperiment({ name: 'orphan', base: tinyRun(datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })
+    // As the app leaves it when it is killed mid-queue: 'running', owned by a process that is gone
+    // (pid 2^22 + 1 is above Linux's largest pid_max).
+    const dead = 4194305
+    const file = path.join(experimentsDir(), exp.id, 'experiment.json')
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), status: 'running', owner: { pid: dead, hostname: os.hostname() } }))
+    expect((await experimentOf(exp.id)).status).toBe('interrupted')
+    await service.handle('experiment.resume', { id: exp.id })
+    await waitForStatus(exp.id, 'done')
+    for (const id of exp.runIds) expect(await runOf(id)).toMatchObject({ status: 'done', epochsDone: 1 })
+  }, 120_000)
 })

@@ -2,7 +2,7 @@
 // processes, one after another or N at once, then print the results pooled over seeds (and folds).
 import type { Command } from 'commander'
 import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
-import { createExperiment, readGridFile, runExperiment } from '../../engine/runs/experiment'
+import { createExperiment, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
 import { printResult } from '../output'
@@ -17,19 +17,26 @@ function cellLine(c: ExperimentCell): string {
 
 export function registerExperiment(program: Command): void {
   program
-    .command('experiment <grid>')
-    .description(`Run an experiment grid from a YAML or JSON file (name, dataset, preset, base, axes, seeds, parallel). Presets: ${PRESETS.map((p) => p.id).join(', ')}`)
+    .command('experiment [grid]')
+    .description(`Run an experiment grid from a YAML or JSON file (name, dataset, preset, base, axes, seeds, parallel), or with --resume the runs an earlier experiment has left. Presets: ${PRESETS.map((p) => p.id).join(', ')}`)
+    .option('--resume <id>', 'train the unfinished runs of experiment <id> (queued ones start, the rest continue from their checkpoints)')
     .option('--dataset <name>', 'dataset (overrides the file)')
     .option('--parallel <n>', 'runs trained at once (default: the file, else 1)')
     .option('--json', 'print {experiment, status, runs, results} as JSON')
-    .action(async (gridFile: string, opts: { dataset?: string; parallel?: string; json?: boolean }) => {
+    .action(async (gridFile: string | undefined, opts: { resume?: string; dataset?: string; parallel?: string; json?: boolean }) => {
       const parallel = opts.parallel === undefined ? undefined : Number(opts.parallel)
       if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw new Error(`--parallel must be a positive integer, got "${opts.parallel}"`)
-      const spec = readGridFile(gridFile, { dataset: opts.dataset, parallel })
-      const exp = createExperiment(spec)
+      if (!gridFile === !opts.resume) throw new Error('Give a grid file, or --resume <experiment id>, not both')
+      let exp: ExperimentFile
+      if (opts.resume) {
+        if (opts.dataset) throw new Error('--dataset applies to a new grid, not to --resume')
+        exp = loadExperiment(opts.resume)
+        if (summarizeExperiment(exp).status === 'done') throw new Error(`Experiment ${exp.name} (${exp.id}) has already finished`)
+      } else exp = createExperiment(readGridFile(gridFile!, { dataset: opts.dataset, parallel }))
+      const runsAtOnce = parallel ?? exp.spec.parallel ?? 1
       if (!opts.json) process.stderr.write(`Experiment ${exp.id}: ${exp.runIds.length} runs\n`)
       const abort = new AbortController()
-      const trainer = cliTrainer({ quiet: opts.json, bar: (spec.parallel ?? 1) === 1, onInterrupt: () => abort.abort() })
+      const trainer = cliTrainer({ quiet: opts.json, bar: runsAtOnce === 1, onInterrupt: () => abort.abort() })
       let summary: ExperimentSummary
       try {
         summary = await runExperiment(
@@ -38,7 +45,7 @@ export function registerExperiment(program: Command): void {
             const outcome = await trainer.start(runId, resume)
             if (outcome.status !== 'done') throw new Error(`run ${runId} ended ${outcome.status}`)
           },
-          { parallel: spec.parallel, signal: abort.signal }
+          { parallel: runsAtOnce, signal: abort.signal }
         )
       } finally {
         trainer.close()

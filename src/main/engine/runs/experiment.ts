@@ -5,6 +5,7 @@
 // fold: mean ± std of their test mAP (test accuracy for single-label data, e.g. ESC-50's five folds).
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { ExperimentAxis, ExperimentCell, ExperimentSpec, ExperimentSummary, RunConfigInput } from '../../../shared/types'
@@ -13,7 +14,7 @@ import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
 import { createTrainingRun, resolveRunConfig } from '../train/newRun'
 import { findPreset } from './presets'
-import { listRuns } from './store'
+import { listRuns, ownerAlive } from './store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
 export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
@@ -22,6 +23,13 @@ export interface ExperimentFile extends ExperimentSummary {
   spec: GridSpec
   /** The axis values of each run, in queue order. */
   runs: { runId: string; values: Record<string, unknown> }[]
+  /** The process running the queue while status is 'running'. */
+  owner?: { pid: number; hostname: string } | null
+}
+
+/** The status to show: a 'running' experiment whose queue process is gone is 'interrupted'. */
+function effectiveStatus(file: ExperimentFile): ExperimentSummary['status'] {
+  return file.status === 'running' && !(file.owner && ownerAlive(file.owner)) ? 'interrupted' : file.status
 }
 
 /** Axes whose runs are pooled in the results rather than shown apart. */
@@ -151,7 +159,7 @@ export function experimentResults(file: Pick<ExperimentFile, 'runs'>, runs = lis
 
 /** The summary the API and CLI show, with results. */
 export function summarizeExperiment(file: ExperimentFile, runs = listRuns()): ExperimentSummary {
-  return { id: file.id, name: file.name, runIds: file.runIds, axes: file.axes, createdAt: file.createdAt, status: file.status, results: experimentResults(file, runs) }
+  return { id: file.id, name: file.name, runIds: file.runIds, axes: file.axes, createdAt: file.createdAt, status: effectiveStatus(file), results: experimentResults(file, runs) }
 }
 
 /** All experiments, newest first; an unreadable one is reported and skipped. */
@@ -181,12 +189,16 @@ export type StartRun = (runId: string, resume: boolean) => Promise<unknown>
 /**
  * Train the experiment's unfinished runs, `parallel` at a time (default: the spec's, else 1). Queued
  * runs start fresh; interrupted, cancelled or failed ones resume. A failed run does not stop the
- * others. Aborting the signal starts no more runs (those running are the caller's to cancel).
+ * others. Aborting the signal starts no more runs (those running are the caller's to cancel). This
+ * also picks up an interrupted experiment where its queue stopped; one whose queue still runs in a
+ * live process is refused.
  */
 export async function runExperiment(id: string, start: StartRun, opts: { parallel?: number; signal?: AbortSignal; onChange?: (id: string) => void } = {}): Promise<ExperimentSummary> {
   const file = loadExperiment(id)
+  if (effectiveStatus(file) === 'running') throw new Error(`Experiment ${file.name} is already running (pid ${file.owner?.pid} on ${file.owner?.hostname})`)
   const setStatus = (status: ExperimentFile['status']) => {
     file.status = status
+    file.owner = status === 'running' ? { pid: process.pid, hostname: os.hostname() } : null
     save(file)
     opts.onChange?.(id)
   }

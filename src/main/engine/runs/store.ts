@@ -164,12 +164,15 @@ function readLock(id: string): LockFile | null {
   }
 }
 
-/** Whether the process that marked this run 'running' still exists (a lock from another host counts as alive). */
+/** Whether the process `owner` names still exists (one on another host counts as alive: we cannot tell). */
+export function ownerAlive(owner: { pid: number; hostname: string }): boolean {
+  return owner.hostname !== os.hostname() || pidAlive(owner.pid)
+}
+
+/** Whether the process that marked this run 'running' still exists. */
 export function runProcessAlive(id: string): boolean {
   const lock = readLock(id)
-  if (!lock) return false
-  if (lock.hostname !== os.hostname()) return true
-  return pidAlive(lock.pid)
+  return lock !== null && ownerAlive(lock)
 }
 
 /** Status as the user should see it: 'running' with no live process is 'interrupted'. */
