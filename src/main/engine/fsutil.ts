@@ -9,36 +9,57 @@ function tempName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`)
 }
 
+/**
+ * The error to show when writing `target` failed: it names the file, and says "the disk is full" in
+ * words where the system only says ENOSPC.
+ */
+export function writeError(target: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code
+  const why = code === 'ENOSPC' || code === 'EDQUOT' ? `the disk is full (${code}); free some space, then try again` : (err as Error).message
+  return new Error(`Could not write ${target}: ${why}`)
+}
+
 export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(target), { recursive: true })
   const tmp = tempName(target)
-  const fd = fs.openSync(tmp, 'w')
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data
+  let fd: number | null = null
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
+    fs.mkdirSync(path.dirname(target), { recursive: true })
+    fd = fs.openSync(tmp, 'w')
+    // write(2) may take less than it is given (a nearly full disk): go on until all of it is written.
+    for (let done = 0; done < bytes.length; ) {
+      const n = fs.writeSync(fd, bytes, done, bytes.length - done)
+      if (n <= 0) throw Object.assign(new Error('no progress writing'), { code: 'ENOSPC' })
+      done += n
+    }
     fs.fsyncSync(fd)
-  } catch (err) {
     fs.closeSync(fd)
+    fd = null
+    fs.renameSync(tmp, target)
+  } catch (err) {
+    if (fd !== null) fs.closeSync(fd)
     fs.rmSync(tmp, { force: true })
-    throw new Error(`Could not write ${target}: ${(err as Error).message}`)
+    throw writeError(target, err)
   }
-  fs.closeSync(fd)
-  fs.renameSync(tmp, target)
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await fs.promises.mkdir(path.dirname(target), { recursive: true })
   const tmp = tempName(target)
-  const handle = await fs.promises.open(tmp, 'w')
+  let handle: fs.promises.FileHandle | null = null
   try {
+    await fs.promises.mkdir(path.dirname(target), { recursive: true })
+    handle = await fs.promises.open(tmp, 'w')
+    // FileHandle.writeFile loops until everything is written.
     await handle.writeFile(data)
     await handle.sync()
-  } catch (err) {
     await handle.close()
+    handle = null
+    await fs.promises.rename(tmp, target)
+  } catch (err) {
+    await handle?.close()
     await fs.promises.rm(tmp, { force: true })
-    throw new Error(`Could not write ${target}: ${(err as Error).message}`)
+    throw writeError(target, err)
   }
-  await handle.close()
-  await fs.promises.rename(tmp, target)
 }
 
 export const writeJsonAtomic = (target: string, value: unknown): Promise<void> =>

@@ -17,7 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
-import { readJsonSync, writeJsonAtomicSync } from '../fsutil'
+import { readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
@@ -175,6 +175,15 @@ export function runProcessAlive(id: string): boolean {
   return lock !== null && ownerAlive(lock)
 }
 
+/**
+ * Give up this process's claim on a run without writing run.json (which a full disk refuses):
+ * its 'running' status then reads as 'interrupted', so it can be resumed at once.
+ */
+export function releaseRunLock(id: string): void {
+  const lock = readLock(id)
+  if (lock && lock.pid === process.pid && lock.hostname === os.hostname()) fs.rmSync(file(id, 'lock.json'), { force: true })
+}
+
 /** Status as the user should see it: 'running' with no live process is 'interrupted'. */
 function effectiveStatus(id: string, status: RunStatus): RunStatus {
   return status === 'running' && !runProcessAlive(id) ? 'interrupted' : status
@@ -320,8 +329,12 @@ function repairTornTail(fileName: string): void {
 export function appendMetrics(id: string, entries: MetricEntry[]): void {
   if (entries.length === 0) return
   const target = file(id, 'metrics.jsonl')
-  repairTornTail(target)
-  fs.appendFileSync(target, entries.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  try {
+    repairTornTail(target)
+    fs.appendFileSync(target, entries.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  } catch (err) {
+    throw writeError(target, err)
+  }
 }
 
 /**
@@ -355,7 +368,12 @@ export function readMetrics(id: string, since = 0): MetricEntry[] {
 
 export function appendLog(id: string, message: string): void {
   const lines = message.split('\n').map((l) => `${nowIso()} ${l}`)
-  fs.appendFileSync(file(id, 'log.txt'), lines.join('\n') + '\n')
+  const target = file(id, 'log.txt')
+  try {
+    fs.appendFileSync(target, lines.join('\n') + '\n')
+  } catch (err) {
+    throw writeError(target, err)
+  }
 }
 
 export type CheckpointSlot = 'last' | 'best'

@@ -25,6 +25,7 @@ import {
   readRunConfig,
   readRunState,
   recoverCheckpoints,
+  releaseRunLock,
   runProcessAlive,
   savePredictions,
   saveThresholds,
@@ -376,12 +377,19 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     await shards?.dispose()
     model?.dispose()
     const message = err instanceof Error ? err.message : String(err)
-    if (message === CANCELLED || signal?.aborted) {
-      updateRunStatus(runId, { status: 'cancelled' })
-      log('Cancelled; the last checkpoint is kept and the run can be resumed')
-    } else {
-      updateRunStatus(runId, { status: 'failed', failure: message })
-      log(`Failed: ${message}`)
+    // Bookkeeping may fail too (a full disk fails every write): the first error is the one to report.
+    // A run left marked 'running' shows as interrupted once this process is gone, and can be resumed.
+    try {
+      if (message === CANCELLED || signal?.aborted) {
+        updateRunStatus(runId, { status: 'cancelled' })
+        log('Cancelled; the last checkpoint is kept and the run can be resumed')
+      } else {
+        updateRunStatus(runId, { status: 'failed', failure: message })
+        log(`Failed: ${message}`)
+      }
+    } catch {
+      // Reported through the job's error below; the run reads as interrupted and can be resumed.
+      releaseRunLock(runId)
     }
     changed()
     throw err
