@@ -123,6 +123,13 @@ describe('probeAudio', () => {
     expect(Math.abs(opus.durationS - 0.3)).toBeLessThan(0.03)
   })
 
+  it('finds a WAV cut off after its header without decoding it', async () => {
+    const whole = fs.readFileSync(fix('pcm_s16.wav'))
+    const cut = path.join(tmp, 'cut-probe.wav')
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)))
+    await expect(probeAudio(cut)).rejects.toThrow(`${cut} is truncated: its header declares ${whole.length} bytes, the file has ${Math.floor(whole.length * 0.6)}`)
+  })
+
   it('gives the decoder’s error for a file that is not audio', async () => {
     const bad = path.join(tmp, 'notes.wav')
     fs.writeFileSync(bad, 'this is a text file, renamed to .wav\n'.repeat(20))

@@ -29,6 +29,9 @@ describe('folders-per-class', () => {
     writeWav(path.join(root, 'cat', 'deeper', 'c-deep.wav'), 1, 8000)
     writeText(path.join(root, 'dog', 'broken.wav'), NOT_AUDIO)
     writeText(path.join(root, 'dog', 'zero.wav'), '')
+    // A WAV cut off mid-data: its header still reads fine.
+    writeWav(path.join(root, 'dog', 'cut.wav'), 0.5, 8000)
+    fs.truncateSync(path.join(root, 'dog', 'cut.wav'), 3000)
     fs.mkdirSync(path.join(root, 'bird'))
     writeWav(path.join(root, 'stray.wav'), 0.1, 8000)
     fs.symlinkSync('..', path.join(root, 'cat', 'loop'))
@@ -46,9 +49,11 @@ describe('folders-per-class', () => {
       'other stray.wav',
       'symlink-loop cat/loop',
       'unreadable-audio dog/broken.wav',
+      'unreadable-audio dog/cut.wav',
       'unreadable-audio dog/zero.wav'
     ])
-    expect(record.problems).toBe(5)
+    expect(record.problems).toBe(6)
+    expect(record.problemList.find((p) => p.where === 'dog/cut.wav')!.message).toMatch(/truncated: its header declares \d+ bytes, the file has 3000/)
     expect(record.problemList.find((p) => p.where === 'dog/zero.wav')!.message).toMatch(/empty/)
   })
 

@@ -50,12 +50,24 @@ const isRiffWave = (b: Uint8Array): boolean =>
  * bytes present. Streaming writers put a placeholder there (0 or ≥ 0x7FFFF000) and are not checked; one
  * missing pad byte is tolerated.
  */
-function checkRiffLength(file: string, b: Uint8Array): void {
+function checkRiffLength(file: string, b: Uint8Array, fileSize = b.length): void {
   if (!isRiffWave(b)) return
   const declared = (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0
   if (declared === 0 || declared >= 0x7ffff000) return
   const expected = declared + 8
-  if (b.length + 1 < expected) throw new Error(`${file} is truncated: its header declares ${expected} bytes, the file has ${b.length}`)
+  if (fileSize + 1 < expected) throw new Error(`${file} is truncated: its header declares ${expected} bytes, the file has ${fileSize}`)
+}
+
+/** checkRiffLength from the first 12 bytes and the file's size, without reading the audio. */
+async function checkRiffLengthOnDisk(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r')
+  try {
+    const head = new Uint8Array(12)
+    const { bytesRead } = await handle.read(head, 0, 12, 0)
+    checkRiffLength(file, head.subarray(0, bytesRead), (await handle.stat()).size)
+  } finally {
+    await handle.close()
+  }
 }
 
 /** True when every sample times its scale (by sign) is an integer in [-full, full - 1]. */
@@ -161,18 +173,22 @@ const PROBED_CONTAINERS = new Set(['WAVE', 'FLAC', 'MPEG', 'Ogg', 'AIFF', 'AIFF-
 /**
  * Duration, sample rate and channel count from the header when it states them (milliseconds instead of a
  * full decode). Falls back to decoding, which also gives the proper error for a file that is not audio.
- * It does not validate the audio data itself: decodeAudioFile does.
+ * A WAV shorter than its RIFF header declares is reported as truncated here; the audio data itself is
+ * validated by decodeAudioFile.
  */
 export async function probeAudio(file: string): Promise<AudioProbe> {
   try {
     const { format } = await parseFile(file, { duration: false, skipCovers: true })
     const known = PROBED_CONTAINERS.has(format.container ?? '') || /^M4A|^MP4|isom/i.test(format.container ?? '')
     if (known && format.sampleRate && format.numberOfChannels && format.duration && format.duration > 0) {
+      // A WAV cut off after its header still has a header to read: its RIFF size tells.
+      if (format.container === 'WAVE') await checkRiffLengthOnDisk(file)
       // Opus always decodes at 48 kHz; its header's rate is only the original input's.
       const sampleRate = format.codec === 'Opus' ? 48000 : format.sampleRate
       return { durationS: format.duration, sampleRate, channels: format.numberOfChannels }
     }
-  } catch {
+  } catch (err) {
+    if (err instanceof Error && / is truncated: /.test(err.message)) throw err
     // Unreadable header: decoding below reports why.
   }
   const { sampleRate, channels } = await decodeAudioFile(file)
