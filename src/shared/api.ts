@@ -25,7 +25,9 @@ import type {
   TagFileResult,
   ThresholdComparison,
   OnnxExportRequest,
-  ModelChoice
+  ModelChoice,
+  CacheUsage,
+  CacheRemoval
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -33,6 +35,13 @@ export interface ApiMethods {
   'app.info': { params: void; result: AppInfo }
 
   'fs.listDir': { params: { path?: string }; result: DirListing }
+
+  /** Disk used by the feature cache, per feature setting. */
+  'cache.usage': { params: void; result: CacheUsage }
+  /** Delete every cached feature, or those of one setting (CacheSettingsUsage.name). Safe while runs train. */
+  'cache.clear': { params: { settings?: string }; result: CacheRemoval }
+  /** Delete the cached features no dataset can use any more (edited, moved or deleted audio, old versions). */
+  'cache.prune': { params: void; result: CacheRemoval }
 
   'dataset.list': { params: void; result: DatasetSummary[] }
   /** The layout an import would use for this folder, before importing it (null with the reason when none fits). */
@@ -118,6 +127,9 @@ export interface TagbenchApi {
 export const API_METHODS: readonly ApiMethod[] = [
   'app.info',
   'fs.listDir',
+  'cache.usage',
+  'cache.clear',
+  'cache.prune',
   'dataset.list',
   'dataset.detect',
   'dataset.get',

@@ -411,3 +411,30 @@ export interface OnnxExportRequest {
   runId: string
   out?: string
 }
+
+/** Disk used by the feature cache under one feature setting (one folder of the cache). */
+export interface CacheSettingsUsage {
+  /** The folder name, e.g. v1-sr16000-mel128. */
+  name: string
+  /** Parsed from the name; null for a folder the app did not write. */
+  version: number | null
+  sampleRate: number | null
+  melBins: number | null
+  /** Whether this app version still reads it (an older feature version's entries are never read). */
+  current: boolean
+  entries: number
+  bytes: number
+}
+
+export interface CacheUsage {
+  dir: string
+  entries: number
+  bytes: number
+  settings: CacheSettingsUsage[]
+}
+
+/** What a clear or prune of the feature cache removed. */
+export interface CacheRemoval {
+  entries: number
+  bytes: number
+}

@@ -180,4 +180,19 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await app.shot('tag')
     expect(app.consoleErrors).toEqual([])
   })
+
+  it('sees what the feature cache holds on Settings, and clears it', async () => {
+    const { page } = app
+    await page.getByRole('link', { name: 'Settings', exact: true }).click()
+    const cache = page.getByTestId('feature-cache')
+    // Training extracted the 24 clips' 128-mel features once, for both runs.
+    await expect.poll(() => cache.getByTestId('cache-setting').innerText()).toMatch(/^128 mel at 16 kHz[\s\S]*\b24\b/)
+    await page.getByTestId('cache-prune').click()
+    await page.getByTestId('notice').filter({ hasText: 'Unused features removed: 0 feature files' }).waitFor()
+    await app.shot('settings-cache')
+    await page.getByTestId('cache-clear').click()
+    await page.getByTestId('notice').filter({ hasText: /Feature cache cleared: 24 feature files, [\d.]+ [kM]B freed/ }).waitFor()
+    await expect.poll(() => cache.getByTestId('cache-total').innerText()).toMatch(/^0 clips, 0 B in /)
+    expect(app.consoleErrors).toEqual([])
+  })
 })

@@ -15,6 +15,7 @@ import { registerRuns } from './commands/runs'
 import { registerExperiment } from './commands/experiment'
 import { registerEmbed } from './commands/embed'
 import { registerPredict } from './commands/predict'
+import { registerCache } from './commands/cache'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -24,6 +25,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerMetrics,
   registerThresholds,
   registerFeatures,
+  registerCache,
   registerTag,
   registerTrain,
   registerResume,

@@ -4,6 +4,7 @@
 import type { ApiEvent, ApiMethod, AppInfo, ParamsOf, ResultOf } from '../../shared/api'
 import type { JobManager } from '../jobs/manager'
 import { handlers as appHandlers } from './app'
+import { handlers as cacheHandlers } from './cache'
 import { handlers as datasetHandlers } from './datasets'
 import { handlers as tagHandlers } from './tag'
 import { handlers as runHandlers } from './runs'
@@ -17,7 +18,7 @@ export interface ServiceContext {
 export type Handler<M extends ApiMethod> = (params: ParamsOf<M>, ctx: ServiceContext) => Promise<ResultOf<M>> | ResultOf<M>
 export type HandlerTable = { [M in ApiMethod]?: Handler<M> }
 
-const TABLES: HandlerTable[] = [appHandlers, datasetHandlers, tagHandlers, runHandlers]
+const TABLES: HandlerTable[] = [appHandlers, cacheHandlers, datasetHandlers, tagHandlers, runHandlers]
 
 export interface Service {
   handle(method: string, params: unknown): Promise<unknown>

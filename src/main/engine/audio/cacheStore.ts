@@ -20,8 +20,8 @@ export function settingsDir(settings: FeatureSettings): string {
   return path.join(cacheDir(), 'features', `v${FEATURE_VERSION}-sr${settings.sampleRate}-mel${settings.melBins}`)
 }
 
-/** Entry path for the file as it is now; throws an Error naming the file when it cannot be read. */
-export async function entryPath(file: string, settings: FeatureSettings): Promise<string> {
+/** The cache key of the file as it is now; throws an Error naming the file when it cannot be read. */
+export async function entryKey(file: string): Promise<string> {
   const abs = path.resolve(file)
   let stat: fs.Stats
   try {
@@ -30,7 +30,12 @@ export async function entryPath(file: string, settings: FeatureSettings): Promis
     throw new Error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   if (!stat.isFile()) throw new Error(`Cannot read ${file}: not a regular file`)
-  const key = crypto.createHash('sha1').update(JSON.stringify([abs, stat.size, stat.mtimeMs])).digest('hex')
+  return crypto.createHash('sha1').update(JSON.stringify([abs, stat.size, stat.mtimeMs])).digest('hex')
+}
+
+/** Entry path for the file as it is now; throws an Error naming the file when it cannot be read. */
+export async function entryPath(file: string, settings: FeatureSettings): Promise<string> {
+  const key = await entryKey(file)
   return path.join(settingsDir(settings), key.slice(0, 2), `${key}.npy`)
 }
 
