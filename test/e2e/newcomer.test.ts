@@ -68,6 +68,8 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await page.getByTestId('axis-key-0').selectOption('stride')
     await page.getByTestId('axis-values-0').fill('16, 10')
     await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch 2 runs')
+    // Both runs at once: the experiment's spec says so, and its queue starts two jobs.
+    await page.getByTestId('exp-parallel').fill('2')
     await app.shot('experiments')
     await page.getByTestId('launch').click()
 
@@ -79,6 +81,9 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
       .poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { timeout: 240_000, interval: 1000 })
       .toEqual([true, true])
     expect(await queue.innerText()).toMatch(/stride on tones\b[\s\S]*stride=16[\s\S]*stride=10/)
+    const experiments = path.join(app.dataDir, 'experiments')
+    const [expFile] = fs.readdirSync(experiments).map((id) => JSON.parse(fs.readFileSync(path.join(experiments, id, 'experiment.json'), 'utf8')) as { spec: { parallel?: number } })
+    expect(expFile.spec.parallel).toBe(2)
   })
 
   it('overlays the two runs’ mAP curves', async () => {

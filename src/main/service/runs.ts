@@ -3,6 +3,7 @@
 // Experiments run their queue here: they start one job after another (or N at once) and wait.
 import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
+import { gpuEnvForSlot } from '../engine/gpus'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, saveThresholds, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
 import { PRESETS } from '../engine/runs/presets'
@@ -27,9 +28,9 @@ export const MODEL_CHOICES: ModelChoice[] = [
  * Start the training job of a run. A job that dies before the trainer marks the run running (a crash
  * while loading) would leave it 'queued' for ever: mark it failed with the job's message.
  */
-function startTrainJob(ctx: ServiceContext, runId: string, resume: boolean): { jobId: string; done: Promise<unknown> } {
+function startTrainJob(ctx: ServiceContext, runId: string, resume: boolean, env: Record<string, string> = {}): { jobId: string; done: Promise<unknown> } {
   const job = ctx.jobs.start(
-    { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${readRunState(runId).name}`, env: { TAGBENCH_DATA_DIR: dataDir() } },
+    { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${readRunState(runId).name}`, env: { TAGBENCH_DATA_DIR: dataDir(), ...env } },
     { runId }
   )
   job.done.catch((err: Error) => {
@@ -63,10 +64,10 @@ async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
   queues.set(id, abort)
   const queue = runExperiment(
     id,
-    async (runId, resume) => {
+    async (runId, resume, slot) => {
       // A queued run the user cancelled before its turn is skipped.
       if (readRunState(runId).status === 'cancelled' && !resume) return
-      await startTrainJob(ctx, runId, resume).done
+      await startTrainJob(ctx, runId, resume, gpuEnvForSlot(slot)).done
     },
     {
       signal: abort.signal,

@@ -93,4 +93,23 @@ describe('experiments', () => {
     await runExperiment(exp.id, async (runId) => started.push([runId, false]))
     expect(started).toEqual([])
   })
+
+  it('runs `parallel` at a time, each in its own slot (one GPU per slot), never two in one slot', async () => {
+    const exp = createExperiment({ name: 'slots', base: tinyRun(fx.datasetId, { epochs: 1 }), axes: [{ key: 'seed', values: [1, 2, 3, 4, 5] }], parallel: 2 })
+    const busy = new Set<number>()
+    const slots: number[] = []
+    let most = 0
+    await runExperiment(exp.id, async (_runId, _resume, slot) => {
+      expect(busy.has(slot)).toBe(false)
+      busy.add(slot)
+      slots.push(slot)
+      most = Math.max(most, busy.size)
+      // Uneven lengths, so the slots finish out of step.
+      await new Promise((r) => setTimeout(r, 10 + 20 * slots.length))
+      busy.delete(slot)
+    })
+    expect(slots).toHaveLength(5)
+    expect(new Set(slots)).toEqual(new Set([0, 1]))
+    expect(most).toBe(2)
+  })
 })

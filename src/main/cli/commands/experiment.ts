@@ -5,6 +5,7 @@ import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
 import { createExperiment, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
+import { gpuEnvForSlot } from '../../engine/gpus'
 import { printResult } from '../output'
 import { cliTrainer } from './train'
 
@@ -41,8 +42,8 @@ export function registerExperiment(program: Command): void {
       try {
         summary = await runExperiment(
           exp.id,
-          async (runId, resume) => {
-            const outcome = await trainer.start(runId, resume)
+          async (runId, resume, slot) => {
+            const outcome = await trainer.start(runId, resume, gpuEnvForSlot(slot))
             if (outcome.status !== 'done') throw new Error(`run ${runId} ended ${outcome.status}`)
           },
           { parallel: runsAtOnce, signal: abort.signal }

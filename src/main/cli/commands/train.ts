@@ -30,8 +30,8 @@ function epochLine(e: Extract<ApiEvent, { type: 'run.metrics' }>['entries'][numb
 }
 
 export interface CliTrainer {
-  /** Train (or resume) one run in a job process; resolves with its outcome, also when it failed. */
-  start(runId: string, resume: boolean): Promise<TrainJobOutcome>
+  /** Train (or resume) one run in a job process (with `env` added); resolves with its outcome, also when it failed. */
+  start(runId: string, resume: boolean, env?: Record<string, string>): Promise<TrainJobOutcome>
   close(): void
 }
 
@@ -60,9 +60,9 @@ export function cliTrainer(opts: { quiet?: boolean; bar?: boolean; onInterrupt?:
   }
   process.on('SIGINT', onSigint)
   return {
-    async start(runId, resume) {
+    async start(runId, resume, env = {}) {
       const { jobId, done } = jobs.start(
-        { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${runId}`, env: { TAGBENCH_DATA_DIR: dataDir() } },
+        { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${runId}`, env: { TAGBENCH_DATA_DIR: dataDir(), ...env } },
         { runId }
       )
       active.add(jobId)

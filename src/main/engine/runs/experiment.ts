@@ -183,8 +183,11 @@ export function listExperiments(onProblem?: (message: string) => void): Experime
   return out
 }
 
-/** Starts training a run (resume: continue from its checkpoint) and settles when it ends. */
-export type StartRun = (runId: string, resume: boolean) => Promise<unknown>
+/**
+ * Starts training a run (resume: continue from its checkpoint) and settles when it ends. `slot` is
+ * which of the `parallel` queue workers runs it (0-based), e.g. to give each its own GPU (gpus.ts).
+ */
+export type StartRun = (runId: string, resume: boolean, slot: number) => Promise<unknown>
 
 /**
  * Train the experiment's unfinished runs, `parallel` at a time (default: the spec's, else 1). Queued
@@ -206,11 +209,11 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
   const queue = file.runIds.filter((r) => statusOf.get(r) !== 'done' && statusOf.get(r) !== undefined)
   setStatus('running')
   let failed = false
-  const worker = async () => {
+  const worker = async (slot: number) => {
     for (let runId = queue.shift(); runId !== undefined; runId = queue.shift()) {
       if (opts.signal?.aborted) return
       try {
-        await start(runId, statusOf.get(runId) !== 'queued')
+        await start(runId, statusOf.get(runId) !== 'queued', slot)
       } catch {
         failed = true
       }
@@ -218,7 +221,7 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
     }
   }
   const parallel = Math.max(1, opts.parallel ?? file.spec.parallel ?? 1)
-  await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, queue.length)) }, worker))
+  await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, queue.length)) }, (_, slot) => worker(slot)))
   setStatus(opts.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'done')
   return summarizeExperiment(file)
 }

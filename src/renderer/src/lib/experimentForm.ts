@@ -35,6 +35,8 @@ export interface Draft {
   /** ESC-50-style folds: the fold held out as test (null: the engine's default, the last fold). */
   fold: number | null
   axes: AxisDraft[]
+  /** Runs of a grid trained at once (each its own job; on several GPUs, one GPU each). */
+  runsAtOnce: number
   preset: string
 }
 
@@ -75,6 +77,7 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     frameHead: false,
     fold: null,
     axes: [],
+    runsAtOnce: 1,
     preset: '',
     ...hardwareDefaults(info)
   }

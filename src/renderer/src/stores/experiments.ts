@@ -54,7 +54,9 @@ export const useExperimentsStore = defineStore('experiments', () => {
       name: d.name.trim() || `${axes.length ? axes.map((a) => a.key).join(' × ') : `seeds ${seeds.join(', ')}`} on ${datasetName}`,
       base: configOf(d, seeds[0]),
       axes,
-      seeds: seeds.length > 1 ? seeds : undefined
+      seeds: seeds.length > 1 ? seeds : undefined,
+      // Drafts saved before the field existed have none.
+      parallel: (d.runsAtOnce ?? 1) > 1 ? d.runsAtOnce : undefined
     })
     await load()
     return { kind: 'experiment', summary }

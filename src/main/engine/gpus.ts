@@ -1,0 +1,31 @@
+// Which GPU a parallel training job gets. tfjs-node-gpu computes on the first GPU it sees, so two
+// runs of an experiment trained at once would share GPU 0 while the others idle: each job slot is
+// given its own GPU through CUDA_VISIBLE_DEVICES instead. The GPUs are the ones the user made visible
+// (CUDA_VISIBLE_DEVICES), else those `nvidia-smi -L` lists; with fewer than two, nothing is set.
+import { spawnSync } from 'node:child_process'
+
+/** GPU ids from `nvidia-smi -L` output ("GPU 0: NVIDIA H100 (UUID: GPU-…)"), in order. */
+export function parseNvidiaSmiList(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => /^GPU (\d+):/.exec(line.trim())?.[1])
+    .filter((id): id is string => id !== undefined)
+}
+
+let detected: string[] | null = null
+
+/** The GPUs jobs may use: CUDA_VISIBLE_DEVICES's entries when set, else nvidia-smi's (none without a driver). */
+export function visibleGpus(env: NodeJS.ProcessEnv = process.env): string[] {
+  const visible = env.CUDA_VISIBLE_DEVICES
+  if (visible !== undefined) return visible.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '-1')
+  if (detected === null) {
+    const smi = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 })
+    detected = smi.status === 0 ? parseNvidiaSmiList(smi.stdout) : []
+  }
+  return detected
+}
+
+/** Environment for the training job in parallel slot `slot` (0-based): its own GPU when there are several. */
+export function gpuEnvForSlot(slot: number, gpus: string[] = visibleGpus()): Record<string, string> {
+  return gpus.length > 1 ? { CUDA_VISIBLE_DEVICES: gpus[slot % gpus.length] } : {}
+}
