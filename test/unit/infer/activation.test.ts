@@ -6,11 +6,9 @@
 // and the outcome's note says so and how to override it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import type { RunConfigInput } from '../../../src/shared/types'
-import { initBackend } from '../../../src/main/engine/backend'
 import { loadMono } from '../../../src/main/engine/audio/decode'
 import { astFbank } from '../../../src/main/engine/audio/fbank'
 import { normalize, padOrCut } from '../../../src/main/engine/audio/features'
@@ -19,9 +17,8 @@ import { createModel } from '../../../src/main/engine/models'
 import { saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
 import { checkpointDir, createRun, runDir, saveThresholds, writeCheckpoint } from '../../../src/main/engine/runs/store'
 import { exportOnnx, readOnnxMeta } from '../../../src/main/engine/infer/onnxExport'
-import { closeSessions } from '../../../src/main/engine/infer/ortSession'
 import { tagFiles } from '../../../src/main/engine/infer/tag'
-import { toneBurst, writeEnergyModel, writeWavSamples } from './helpers'
+import { toneBurst, useTagSandbox, writeEnergyModel, writeWavSamples } from './helpers'
 
 const HF = path.resolve(__dirname, '../../fixtures/models/ast/hf_ast')
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
@@ -33,43 +30,31 @@ function softmax(x: ArrayLike<number>): number[] {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const scoresOf = (top: { label: string; score: number }[]) => Object.fromEntries(top.map((t) => [t.label, t.score]))
 
-let dir: string
-const saved = process.env.TAGBENCH_DATA_DIR
+const box = useTagSandbox('tagbench-activation-')
 
-beforeAll(async () => {
-  await initBackend('wasm')
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-activation-'))
-  process.env.TAGBENCH_DATA_DIR = path.join(dir, 'data')
-})
-afterAll(async () => {
-  await closeSessions()
-  if (saved === undefined) delete process.env.TAGBENCH_DATA_DIR
-  else process.env.TAGBENCH_DATA_DIR = saved
-  fs.rmSync(dir, { recursive: true, force: true })
-})
 
 describe('activation in the ONNX metadata', () => {
   it('round-trips softmax and sigmoid; an export without the key reads as sigmoid, noted as assumed when tagging', async () => {
     const config = makeAstConfig({ embedDim: 16, heads: 1, depth: 1, fstride: 16, tstride: 16, melBins: 32, targetLength: 32, labels: ['a', 'b'] })
     const model = createModel(config, 3)
     for (const activation of ['softmax', 'sigmoid'] as const) {
-      const file = path.join(dir, `${activation}.onnx`)
+      const file = path.join(box.dir, `${activation}.onnx`)
       const out = await exportOnnx(model, file, { activation })
       expect(out.meta.activation).toBe(activation)
       expect(readOnnxMeta(file).activation).toBe(activation)
     }
     model.dispose()
 
-    const old = path.join(dir, 'old.onnx')
+    const old = path.join(box.dir, 'old.onnx')
     writeEnergyModel(old, { melBins: 32, targetLength: 100, level: -14, activation: null })
     expect(readOnnxMeta(old).activation).toBe('sigmoid')
-    const audio = path.join(dir, 'energy', 'tone.wav')
+    const audio = path.join(box.dir, 'energy', 'tone.wav')
     writeWavSamples(audio, toneBurst(0.8, 0.2, 0.6))
     const out = await tagFiles(old, [audio])
     expect(out.activation).toBe('sigmoid')
     expect(out.note).toMatch(/sigmoid scores assumed because .*old\.onnx was exported before the activation was recorded; for a single-label model choose softmax \(--activation softmax\)/)
     // The same model recorded as softmax: its two clip scores are a softmax, and nothing is assumed.
-    const soft = path.join(dir, 'soft-energy.onnx')
+    const soft = path.join(box.dir, 'soft-energy.onnx')
     writeEnergyModel(soft, { melBins: 32, targetLength: 100, level: -14, activation: 'softmax' })
     const s = await tagFiles(soft, [audio])
     expect(s.activation).toBe('softmax')
@@ -108,7 +93,7 @@ describe('a single-label (CE) run', () => {
   }
 
   it('tags with softmax scores equal to tfjs logits → softmax, summing to 1; positive = top-1 plus any over its threshold', async () => {
-    const file = path.join(dir, 'ce', 'short.wav')
+    const file = path.join(box.dir, 'ce', 'short.wav')
     writeWavSamples(file, toneBurst(0.5, 0.1, 0.4)) // 48 frames: one padded window
     const out = await tagFiles(id, [file], { topK: labels.length })
     expect(out.activation).toBe('softmax')
@@ -137,7 +122,7 @@ describe('a single-label (CE) run', () => {
   })
 
   it('aggregates per-window softmax (mean over windows still sums to 1); the run\'s checkpoint folder is softmax too', async () => {
-    const file = path.join(dir, 'ce', 'long.wav')
+    const file = path.join(box.dir, 'ce', 'long.wav')
     writeWavSamples(file, toneBurst(1.2, 0.3, 0.9)) // 118 frames: windows at 0, 32, 54
     const out = await tagFiles(id, [file], { topK: labels.length, aggregate: 'mean', engine: 'tfjs' })
     const perWindow = await Promise.all([0, 32, 54].map(async (s) => softmax(await windowLogits(file, s))))
@@ -154,7 +139,7 @@ describe('a single-label (CE) run', () => {
 
 describe('Hugging Face AST folders', () => {
   function hfCopy(name: string, problemType: string | undefined): string {
-    const to = path.join(dir, name)
+    const to = path.join(box.dir, name)
     fs.cpSync(HF, to, { recursive: true })
     const cfgFile = path.join(to, 'config.json')
     const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'))
@@ -164,7 +149,7 @@ describe('Hugging Face AST folders', () => {
   }
 
   it('problem_type single_label gives softmax, multi_label sigmoid; absent, sigmoid noted as assumed with the override', async () => {
-    const audio = path.join(dir, 'hf', 'clip.wav')
+    const audio = path.join(box.dir, 'hf', 'clip.wav')
     writeWavSamples(audio, toneBurst(0.9, 0.1, 0.8)) // one 100-frame window
     const single = await tagFiles(hfCopy('hf-single', 'single_label_classification'), [audio], { topK: 6 })
     const multi = await tagFiles(hfCopy('hf-multi', 'multi_label_classification'), [audio], { topK: 6 })
@@ -183,7 +168,7 @@ describe('Hugging Face AST folders', () => {
     expect(sum(Object.values(soft))).toBeCloseTo(1, 5)
 
     // Overriding the assumption: softmax, and no note about it.
-    const forced = await tagFiles(path.join(dir, 'hf-plain'), [audio], { topK: 6, activation: 'softmax' })
+    const forced = await tagFiles(path.join(box.dir, 'hf-plain'), [audio], { topK: 6, activation: 'softmax' })
     expect(forced.activation).toBe('softmax')
     expect(forced.note).not.toMatch(/assumed/)
     names.forEach((l) => expect(scoresOf(forced.results[0].top)[l]).toBeCloseTo(soft[l], 5))

@@ -2,7 +2,11 @@
 // ONNX model whose outputs are known functions of the input, so windowing, stitching and event
 // times can be checked against the audio itself.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
+import { initBackend } from '../../../src/main/engine/backend'
+import { closeSessions } from '../../../src/main/engine/infer/ortSession'
 import { makeAstConfig } from '../../../src/main/engine/models/config'
 import { createGraphBuilder, encodeModel, tensorInfo } from '../../../src/main/engine/infer/onnxGraph'
 import { metadataProps, type OnnxModelMeta } from '../../../src/main/engine/infer/onnxExport'
@@ -57,4 +61,30 @@ export function writeEnergyModel(file: string, opts: { melBins: number; targetLe
   if (opts.activation === null) delete props.activation
   fs.writeFileSync(file, encodeModel(g.graph('energy', [tensorInfo('fbank', ['batch', T, F])], outputs), props, 'test'))
   return meta
+}
+
+/**
+ * For a test file that tags: wasm ready, and a temp folder holding the app's data folder (box.dir/data)
+ * for the file's tests; afterwards ORT sessions are closed, the folder removed and the data-folder
+ * setting restored.
+ */
+export function useTagSandbox(prefix: string): { readonly dir: string } {
+  let dir = ''
+  const saved = process.env.TAGBENCH_DATA_DIR
+  beforeAll(async () => {
+    await initBackend('wasm')
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+    process.env.TAGBENCH_DATA_DIR = path.join(dir, 'data')
+  })
+  afterAll(async () => {
+    await closeSessions()
+    if (saved === undefined) delete process.env.TAGBENCH_DATA_DIR
+    else process.env.TAGBENCH_DATA_DIR = saved
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    get dir() {
+      return dir
+    }
+  }
 }

@@ -4,13 +4,11 @@
 // is tagged. (2) A small AST in a run folder made with the run store API: exported on first use,
 // cached, tagged with the run's best thresholds, and equal to the tfjs model applied window by window.
 // (3) Streaming: 50 clips go through in fixed-size batches, results arrive as batches complete.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import type { RunConfigInput } from '../../../src/shared/types'
-import { initBackend } from '../../../src/main/engine/backend'
 import { loadMono } from '../../../src/main/engine/audio/decode'
 import { astFbank } from '../../../src/main/engine/audio/fbank'
 import { normalize, padOrCut } from '../../../src/main/engine/audio/features'
@@ -19,25 +17,12 @@ import { makeHtsatConfig } from '../../../src/main/engine/models/htsat/config'
 import { createModel } from '../../../src/main/engine/models'
 import { saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
 import { createRun, runDir, saveThresholds, writeCheckpoint } from '../../../src/main/engine/runs/store'
-import { closeSessions } from '../../../src/main/engine/infer/ortSession'
 import { tagFiles, type BatchInfo } from '../../../src/main/engine/infer/tag'
-import { toneBurst, writeEnergyModel, writeWavSamples } from './helpers'
+import { toneBurst, useTagSandbox, writeEnergyModel, writeWavSamples } from './helpers'
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
-let dir: string
-const saved = process.env.TAGBENCH_DATA_DIR
+const box = useTagSandbox('tagbench-tag-')
 
-beforeAll(async () => {
-  await initBackend('wasm')
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-tag-'))
-  process.env.TAGBENCH_DATA_DIR = path.join(dir, 'data')
-})
-afterAll(async () => {
-  await closeSessions()
-  if (saved === undefined) delete process.env.TAGBENCH_DATA_DIR
-  else process.env.TAGBENCH_DATA_DIR = saved
-  fs.rmSync(dir, { recursive: true, force: true })
-})
 
 /** Per-frame mean over mel bins of a file's fbank: what the energy model sees. */
 async function frameEnergy(file: string, melBins: number): Promise<Float32Array> {
@@ -53,9 +38,9 @@ describe('tagging with a self-contained .onnx (energy detector)', () => {
   let audio: string
 
   beforeAll(() => {
-    model = path.join(dir, 'energy.onnx')
+    model = path.join(box.dir, 'energy.onnx')
     writeEnergyModel(model, { melBins: M, targetLength: T, level })
-    audio = path.join(dir, 'audio')
+    audio = path.join(box.dir, 'audio')
     writeWavSamples(path.join(audio, 'long.wav'), toneBurst(4, 1.0, 2.5)) // 398 frames: 7 windows
     writeWavSamples(path.join(audio, 'sub', 'short.wav'), toneBurst(0.5, 0, 0.5)) // 48 frames, padded
     fs.writeFileSync(path.join(audio, 'broken.wav'), Buffer.from('RIFF....WAVEfmt this is not audio'))
@@ -63,10 +48,10 @@ describe('tagging with a self-contained .onnx (energy detector)', () => {
   })
 
   it('tags a folder: long file windowed and stitched, events, a broken file and a missing path reported', async () => {
-    const missing = path.join(dir, 'nope.wav')
+    const missing = path.join(box.dir, 'nope.wav')
     const out = await tagFiles(model, [audio, missing], { topK: 1, embeddings: true, events: { medianS: 0.05, minDurationS: 0.1 } })
     expect(out.engine).toBe('ort')
-    expect(out.results.map((r) => path.relative(dir, r.file))).toEqual(['audio/broken.wav', 'audio/long.wav', 'audio/sub/short.wav', 'nope.wav'])
+    expect(out.results.map((r) => path.relative(box.dir, r.file))).toEqual(['audio/broken.wav', 'audio/long.wav', 'audio/sub/short.wav', 'nope.wav'])
     const [broken, long, short, nope] = out.results
     expect(broken.error).toContain('broken.wav')
     expect(broken.top).toEqual([])
@@ -127,7 +112,7 @@ describe('tagging with a self-contained .onnx (energy detector)', () => {
   })
 
   it('streams: 50 clips in batches of 8, results as each batch completes, few files held at once', async () => {
-    const clips = path.join(dir, 'clips')
+    const clips = path.join(box.dir, 'clips')
     for (let i = 0; i < 50; i++) writeWavSamples(path.join(clips, `c${String(i).padStart(2, '0')}.wav`), toneBurst(0.3, 0.05 * (i % 4), 0.3))
     const log: string[] = []
     const batches: BatchInfo[] = []
@@ -173,7 +158,7 @@ describe('tagging a run', () => {
         { method: 'search', thresholds: [0.1, 0.1, 0.1], microF1: 0.55, macroF1: 0.5 }
       ]
     })
-    const file = path.join(dir, 'run-audio', 'clip.wav')
+    const file = path.join(box.dir, 'run-audio', 'clip.wav')
     writeWavSamples(file, toneBurst(1.2, 0.3, 0.9)) // 118 frames: windows at 0, 32 and 54
 
     const out = await tagFiles(id, [file], { topK: 3 })
@@ -210,10 +195,10 @@ describe('tagging a run', () => {
     const labels = ['x', 'y']
     const config = makeHtsatConfig({ size: 'tiny', specSize: 64, melBins: 32, targetLength: 120, embedDim: 12, depths: [2, 2, 2], heads: [2, 4, 8], window: 4, labels, dropPath: 0 })
     const model = createModel(config, 4)
-    const ckpt = path.join(dir, 'htsat-ckpt')
+    const ckpt = path.join(box.dir, 'htsat-ckpt')
     await saveCheckpoint(ckpt, model)
     model.dispose()
-    const file = path.join(dir, 'htsat-audio', 'clip.wav')
+    const file = path.join(box.dir, 'htsat-audio', 'clip.wav')
     writeWavSamples(file, toneBurst(3, 0.5, 2)) // 298 frames: windows at 0, 60, 120, 178
     const ort = await tagFiles(ckpt, [file], { aggregate: 'mean' })
     const tfjs = await tagFiles(ckpt, [file], { aggregate: 'mean', engine: 'tfjs' })
@@ -228,9 +213,9 @@ describe('tagging a run', () => {
   })
 
   it('names the reference when it is no model', async () => {
-    await expect(tagFiles('no-such-run', [dir])).rejects.toThrow(/no-such-run/)
-    const notModel = path.join(dir, 'x.txt')
+    await expect(tagFiles('no-such-run', [box.dir])).rejects.toThrow(/no-such-run/)
+    const notModel = path.join(box.dir, 'x.txt')
     fs.writeFileSync(notModel, 'x')
-    await expect(tagFiles(notModel, [dir])).rejects.toThrow(/x\.txt/)
+    await expect(tagFiles(notModel, [box.dir])).rejects.toThrow(/x\.txt/)
   })
 })

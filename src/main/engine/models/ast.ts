@@ -8,7 +8,7 @@ import { makeRng, type Rng } from '../rng'
 import { AST_PATCH, astGrid, type AstConfig } from './config'
 import type { ModelOutput, TagModel } from './types'
 import { createParamStore, type ParamStore } from './layers/params'
-import { ones, truncNormal, zeros } from './layers/init'
+import { ones, torchDefault, truncNormal, zeros } from './layers/init'
 import { linear } from './layers/linear'
 import { layerNorm } from './layers/layerNorm'
 import { mlp, type MlpWeights } from './layers/mlp'
@@ -24,12 +24,6 @@ export interface AstModel extends TagModel {
   readonly grid: { fDim: number; tDim: number }
   /** Parameters under their reference names, with their layouts. */
   readonly params: ParamStore
-}
-
-/** PyTorch's default Linear/Conv init (kaiming_uniform, a = √5): U(±1/√fan_in), weight and bias alike. */
-function torchDefault(rng: Rng, n: number, fanIn: number): Float32Array {
-  const bound = 1 / Math.sqrt(fanIn)
-  return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * bound)
 }
 
 /**

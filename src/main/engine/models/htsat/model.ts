@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { makeRng, type Rng } from '../../rng'
 import { resampleFrames, resampleToFrames, frameHeadFrames } from '../frameHead'
 import { dropout } from '../layers/dropout'
-import { ones, truncNormal, zeros } from '../layers/init'
+import { ones, torchDefault, truncNormal, zeros } from '../layers/init'
 import { createParamStore, type ParamStore } from '../layers/params'
 import type { ModelOutput, TagModel } from '../types'
 import { htsatGeometry, type HtsatConfig, type HtsatGeometry } from './config'
@@ -25,12 +25,6 @@ export interface HtsatModel extends TagModel {
   readonly geometry: HtsatGeometry
   /** Parameters and bn0's running statistics under their reference names. */
   readonly params: ParamStore
-}
-
-/** PyTorch's default Conv2d init (kaiming_uniform, a = √5): U(±1/√fan_in), weight and bias alike. */
-function torchDefault(rng: Rng, n: number, fanIn: number): Float32Array {
-  const bound = 1 / Math.sqrt(fanIn)
-  return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * bound)
 }
 
 /**

@@ -19,3 +19,9 @@ export function truncNormal(rng: Rng, n: number, std = 0.02, lo = -2, hi = 2): F
 
 export const zeros = (n: number): Float32Array => new Float32Array(n)
 export const ones = (n: number): Float32Array => new Float32Array(n).fill(1)
+
+/** PyTorch's default Linear/Conv init (kaiming_uniform, a = √5): U(±1/√fan_in), weight and bias alike. */
+export function torchDefault(rng: Rng, n: number, fanIn: number): Float32Array {
+  const bound = 1 / Math.sqrt(fanIn)
+  return Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * bound)
+}
