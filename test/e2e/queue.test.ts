@@ -72,6 +72,9 @@ describe('the experiment queue', () => {
     await page.getByTestId('exp-epochs').fill(String(EPOCHS))
     await page.getByTestId('exp-seeds').fill('0, 1')
     await page.getByTestId('exp-name').fill('two seeds')
+    // A setting from "More training options" reaches the runs' configs.
+    await page.getByTestId('more-options').locator('summary').click()
+    await page.getByTestId('exp-dropout').fill('0.1')
     await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch 2 runs')
     await page.getByTestId('launch').click()
     const group = page.getByTestId('queue').locator('.group', { hasText: 'two seeds' })
@@ -80,6 +83,9 @@ describe('the experiment queue', () => {
     await expect.poll(() => runs.first().innerText(), { timeout: 60_000 }).toMatch(/\brunning\b/)
     await group.getByRole('button', { name: 'Cancel experiment' }).click()
     await expect.poll(() => group.getByTestId('queue-group').innerText(), { timeout: 30_000 }).toMatch(/cancelled/)
+    const runsDir = path.join(app.dataDir, 'runs')
+    const configs = fs.readdirSync(runsDir).filter((id) => !id.startsWith('.')).map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'config.json'), 'utf8')) as { name: string; dropout: number })
+    expect(configs.filter((c) => c.name.startsWith('two seeds')).map((c) => c.dropout)).toEqual([0.1, 0.1])
     // The first run stopped where it was; the second never started.
     await expect.poll(async () => (await runs.allInnerTexts()).map((t) => /\bcancelled\b/.test(t))).toEqual([true, true])
     expect(await runs.nth(1).innerText()).toMatch(/\b0\/\d+ epochs/)

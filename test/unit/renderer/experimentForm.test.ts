@@ -38,6 +38,20 @@ describe('experiment form', () => {
     expect(configOf({ ...d, model: 'htsat' }, 0).depth).toBeUndefined()
     expect(configOf({ ...d, loss: 'focal', targetLength: 400 }, 0)).toMatchObject({ loss: 'focal', targetLength: 400 })
   })
+  it('more training options: given ones reach the config, empty ones leave the engine default', () => {
+    const d = { ...newDraft(null), dataset: 'tones' }
+    const plain = configOf(d, 0)
+    for (const k of ['dropout', 'dropPath', 'freqm', 'timem', 'labelSmoothing', 'focalGamma', 'focalAlpha', 'balancedSampling', 'gradAccum', 'clipNorm', 'earlyStopPatience', 'checkpointEverySteps']) expect(k in plain).toBe(false)
+    const more = { ...d, dropout: 0.1, dropPath: 0.2, freqm: 12, timem: 40, labelSmoothing: 0.05, balancedSampling: true, gradAccum: 2, clipNorm: 5, earlyStopPatience: 3, checkpointEverySteps: 50 }
+    expect(configOf(more, 0)).toMatchObject({ dropout: 0.1, dropPath: 0.2, freqm: 12, timem: 40, labelSmoothing: 0.05, balancedSampling: true, gradAccum: 2, clipNorm: 5, earlyStopPatience: 3, checkpointEverySteps: 50 })
+    // A field the user cleared holds '' (v-model.number): the default again.
+    expect('dropout' in configOf({ ...more, dropout: '' as unknown as null }, 0)).toBe(false)
+    // Mask widths only with SpecAugment on; focal parameters only with the focal loss.
+    expect(configOf({ ...more, specAugment: false }, 0)).not.toHaveProperty('freqm')
+    expect(configOf({ ...more, focalGamma: 1, focalAlpha: 0.5 }, 0)).not.toHaveProperty('focalGamma')
+    expect(configOf({ ...more, loss: 'focal', focalGamma: 1, focalAlpha: 0.5 }, 0)).toMatchObject({ focalGamma: 1, focalAlpha: 0.5 })
+    expect(parseAxis({ key: 'dropout', values: '0, 0.1' }, { kind: 'none' }).values).toEqual([0, 0.1])
+  })
   it('defaults follow the hardware', () => {
     const cuda = { backend: { chosen: 'cuda' } } as never
     const wasm = { backend: { chosen: 'wasm' } } as never

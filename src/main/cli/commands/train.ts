@@ -147,6 +147,11 @@ interface TrainFlags {
   freqm?: number
   timem?: number
   mixup?: number
+  dropout?: number
+  dropPath?: number
+  labelSmoothing?: number
+  focalGamma?: number
+  focalAlpha?: number
   balanced?: boolean
   frozen?: boolean
   gradAccum?: number
@@ -209,6 +214,11 @@ export function registerTrain(program: Command): void {
     .option('--freqm <bins>', 'SpecAugment frequency mask width', num('--freqm'))
     .option('--timem <frames>', 'SpecAugment time mask width', num('--timem'))
     .option('--mixup <p>', 'probability of waveform mixup per clip', num('--mixup'))
+    .option('--dropout <p>', 'dropout in the transformer blocks (default 0)', num('--dropout'))
+    .option('--drop-path <p>', 'stochastic depth, rising to this rate at the last block (default 0; HTS-AT 0.1)', num('--drop-path'))
+    .option('--label-smoothing <x>', 'label smoothing (default 0)', num('--label-smoothing'))
+    .option('--focal-gamma <x>', 'focal loss gamma (default 2)', num('--focal-gamma'))
+    .option('--focal-alpha <x>', 'focal loss alpha (default 0.25)', num('--focal-alpha'))
     .option('--balanced', 'balanced sampling (PSLA label-frequency weights)')
     .option('--frozen', 'train the head only')
     .option('--grad-accum <n>', 'micro-batches per optimizer step', num('--grad-accum'))
@@ -245,6 +255,11 @@ export function registerTrain(program: Command): void {
         freqm: f.freqm,
         timem: f.timem,
         mixup: f.mixup,
+        dropout: f.dropout,
+        dropPath: f.dropPath,
+        labelSmoothing: f.labelSmoothing,
+        focalGamma: f.focalGamma,
+        focalAlpha: f.focalAlpha,
         balancedSampling: f.balanced,
         frozen: f.frozen,
         gradAccum: f.gradAccum,

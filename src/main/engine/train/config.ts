@@ -90,12 +90,16 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   }
   c.dropout = given.dropout ?? 0
   c.dropPath = given.dropPath ?? (model === 'htsat' ? 0.1 : 0)
+  check(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1, `dropout is a probability in [0, 1), got ${c.dropout}`)
+  check(typeof c.dropPath === 'number' && c.dropPath >= 0 && c.dropPath < 1, `dropPath is a probability in [0, 1), got ${c.dropPath}`)
   c.frameHead = given.frameHead ?? false
   if (c.frameHead) check(dataset.hasStrongLabels, `a frame head needs strong labels (onsets/offsets), and dataset ${dataset.name} has none`)
 
   // Augmentation: AST's masks are 24 of 128 mel bins and 96 of 512 frames (3/16 of each axis).
   c.freqm = c.specAugment ? (given.freqm ?? Math.round((3 * c.melBins) / 16)) : 0
   c.timem = c.specAugment ? (given.timem ?? Math.round((3 * c.targetLength) / 16)) : 0
+  check(isNonNegInt(c.freqm) && c.freqm <= c.melBins, `freqm must be a whole number of mel bins from 0 to ${c.melBins}, got ${c.freqm}`)
+  check(isNonNegInt(c.timem) && c.timem <= c.targetLength, `timem must be a whole number of frames from 0 to ${c.targetLength}, got ${c.timem}`)
   check(typeof c.mixup === 'number' && c.mixup >= 0 && c.mixup <= 1, `mixup is a probability from 0 to 1, got ${c.mixup}`)
 
   // Loss.
@@ -103,6 +107,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   if (c.loss === 'focal') {
     c.focalGamma = given.focalGamma ?? 2
     c.focalAlpha = given.focalAlpha ?? 0.25
+    check(c.focalGamma >= 0, `focalGamma must be ≥ 0, got ${c.focalGamma}`)
+    check(c.focalAlpha >= 0 && c.focalAlpha <= 1, `focalAlpha must be in [0, 1], got ${c.focalAlpha}`)
   }
   c.labelSmoothing = given.labelSmoothing ?? 0
   check(c.labelSmoothing >= 0 && c.labelSmoothing < 1, `labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`)

@@ -37,6 +37,19 @@ export interface Draft {
   axes: AxisDraft[]
   /** Runs of a grid trained at once (each its own job; on several GPUs, one GPU each). */
   runsAtOnce: number
+  // More training options: null leaves the engine's default (train/config.ts).
+  dropout: number | null
+  dropPath: number | null
+  freqm: number | null
+  timem: number | null
+  labelSmoothing: number | null
+  focalGamma: number | null
+  focalAlpha: number | null
+  balancedSampling: boolean
+  gradAccum: number | null
+  clipNorm: number | null
+  earlyStopPatience: number | null
+  checkpointEverySteps: number | null
   preset: string
 }
 
@@ -78,6 +91,18 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     fold: null,
     axes: [],
     runsAtOnce: 1,
+    dropout: null,
+    dropPath: null,
+    freqm: null,
+    timem: null,
+    labelSmoothing: null,
+    focalGamma: null,
+    focalAlpha: null,
+    balancedSampling: false,
+    gradAccum: null,
+    clipNorm: null,
+    earlyStopPatience: null,
+    checkpointEverySteps: null,
     preset: '',
     ...hardwareDefaults(info)
   }
@@ -124,6 +149,19 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
   if (d.frameHead) c.frameHead = true
   if (d.fold != null) c.fold = d.fold
   if (d.preset) c.preset = d.preset
+  const given = <T>(v: T | null | undefined | ''): v is T => v !== null && v !== undefined && v !== ''
+  if (given(d.dropout)) c.dropout = d.dropout
+  if (given(d.dropPath)) c.dropPath = d.dropPath
+  if (d.specAugment && given(d.freqm)) c.freqm = d.freqm
+  if (d.specAugment && given(d.timem)) c.timem = d.timem
+  if (given(d.labelSmoothing)) c.labelSmoothing = d.labelSmoothing
+  if (d.loss === 'focal' && given(d.focalGamma)) c.focalGamma = d.focalGamma
+  if (d.loss === 'focal' && given(d.focalAlpha)) c.focalAlpha = d.focalAlpha
+  if (d.balancedSampling) c.balancedSampling = true
+  if (given(d.gradAccum)) c.gradAccum = d.gradAccum
+  if (given(d.clipNorm)) c.clipNorm = d.clipNorm
+  if (given(d.earlyStopPatience)) c.earlyStopPatience = d.earlyStopPatience
+  if (given(d.checkpointEverySteps)) c.checkpointEverySteps = d.checkpointEverySteps
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
   return JSON.parse(JSON.stringify(c)) as RunConfigInput
 }
@@ -144,7 +182,7 @@ export function parseSeeds(text: string): number[] {
   return [...new Set(out)]
 }
 
-const NUMERIC = new Set(['stride', 'fstride', 'tstride', 'depth', 'mixup', 'lr', 'batchSize', 'epochs', 'targetLength', 'weightDecay', 'warmupSteps', 'melBins'])
+const NUMERIC = new Set(['stride', 'fstride', 'tstride', 'depth', 'mixup', 'lr', 'batchSize', 'epochs', 'targetLength', 'weightDecay', 'warmupSteps', 'melBins', 'dropout', 'dropPath', 'labelSmoothing'])
 const BOOLEAN = new Set(['frozen', 'specAugment', 'frameHead', 'balancedSampling'])
 const CHOICES: Record<string, string[]> = {
   size: ['tiny', 'small', 'base'],
@@ -170,7 +208,12 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'fstride', hint: '16, 10' },
   { key: 'tstride', hint: '16, 10' },
   { key: 'targetLength', hint: '400, 1024' },
-  { key: 'epochs', hint: '5, 10' }
+  { key: 'epochs', hint: '5, 10' },
+  { key: 'dropout', hint: '0, 0.1' },
+  { key: 'dropPath', hint: '0, 0.1' },
+  { key: 'labelSmoothing', hint: '0, 0.1' },
+  { key: 'balancedSampling', hint: 'true, false' },
+  { key: 'weightDecay', hint: '5e-7, 0.05' }
 ]
 
 /** Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining). */
