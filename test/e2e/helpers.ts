@@ -6,9 +6,9 @@ import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { startServer, type RunningServer } from '../../src/main/server/server'
 
-export const SCREENSHOT_DIR = path.resolve('test-results/screenshots')
+const SCREENSHOT_DIR = path.resolve('test-results/screenshots')
 
-export function chromiumPath(): string {
+function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[]
   const found = candidates.find((p) => fs.existsSync(p))
   if (!found) throw new Error('No Chromium found: install it (apt-get install -y chromium) or set CHROMIUM_PATH')

@@ -100,7 +100,7 @@ export async function initBackend(prefer: BackendPreference = envPreference()): 
 }
 
 /** TAGBENCH_BACKEND=auto|cuda|native|wasm|cpu lets tests and users pin a backend. */
-export function envPreference(): BackendPreference {
+function envPreference(): BackendPreference {
   const v = process.env.TAGBENCH_BACKEND
   return v === 'cuda' || v === 'native' || v === 'wasm' || v === 'cpu' ? v : 'auto'
 }

@@ -41,7 +41,7 @@ export function workerEntry(): { file: string; execArgv: string[] } {
 const OOM_STDERR = /heap out of memory|Allocation failed|out of memory/i
 
 /** Classifies a dead process: a V8 heap abort is oom; SIGKILL is killed; other signals are crashes. */
-export function classifyExit(code: number | null, signal: string | null, stderrTail: string): JobExit {
+function classifyExit(code: number | null, signal: string | null, stderrTail: string): JobExit {
   if (OOM_STDERR.test(stderrTail)) return { code, signal, failure: 'oom', detail: lastLine(stderrTail) }
   if (signal === 'SIGKILL' || signal === 'SIGTERM') return { code, signal, failure: 'killed', detail: `stopped by ${signal}` }
   if (signal) return { code, signal, failure: 'crashed', detail: `${signal}${stderrTail ? `: ${lastLine(stderrTail)}` : ''}` }

@@ -22,7 +22,7 @@ const HINTS: Record<JobFailure, string> = {
   error: ''
 }
 
-export function failureMessage(failure: JobFailure, label: string, detail: string): string {
+function failureMessage(failure: JobFailure, label: string, detail: string): string {
   return `${label}: ${detail}${HINTS[failure] ? ` — ${HINTS[failure]}` : ''}`
 }
 

@@ -16,7 +16,7 @@ function computeInfo(ctx: ServiceContext): Promise<Pick<AppInfo, 'backend' | 'or
   return compute
 }
 
-export function listDir(dir: string | undefined): DirListing {
+function listDir(dir: string | undefined): DirListing {
   const target = path.resolve(dir && dir.trim() ? dir : os.homedir())
   let entries: fs.Dirent[]
   try {

@@ -36,7 +36,7 @@ export function peaksOf(wave: Float32Array, buckets = PEAK_BUCKETS): number[] {
 }
 
 /** 16-bit PCM WAV of a mono wave, base64 (plays in an <audio> element over either transport). */
-export function wavBase64(wave: Float32Array, sampleRate: number): string {
+function wavBase64(wave: Float32Array, sampleRate: number): string {
   const pcm = new Int16Array(wave.length)
   for (let i = 0; i < wave.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(wave[i] * 32767)))
   const wav = new wavefile.WaveFile()

@@ -15,7 +15,7 @@ const newRun = () => import('../engine/train/newRun')
 const experiments = () => import('../engine/runs/experiment')
 const trainer = () => import('../engine/train/trainer')
 
-export const MODEL_CHOICES: ModelChoice[] = [
+const MODEL_CHOICES: ModelChoice[] = [
   { id: 'ast-tiny', label: 'AST tiny (DeiT-tiny width 192, 3 heads)', model: 'ast', size: 'tiny' },
   { id: 'ast-small', label: 'AST small (DeiT-small width 384, 6 heads)', model: 'ast', size: 'small' },
   { id: 'ast-base', label: 'AST base (DeiT-base width 768, 12 heads)', model: 'ast', size: 'base' },

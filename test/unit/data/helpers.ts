@@ -5,7 +5,7 @@ import path from 'node:path'
 import { pcm16Wav } from '../../wav'
 
 /** 16-bit PCM WAV bytes of a sine, the same tone in every channel. */
-export function wavBytes(seconds: number, sampleRate = 16000, channels = 1, freq = 440): Buffer {
+function wavBytes(seconds: number, sampleRate = 16000, channels = 1, freq = 440): Buffer {
   const frames = Math.round(seconds * sampleRate)
   const tone = Int16Array.from({ length: frames }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * freq * i) / sampleRate)))
   return pcm16Wav(Array.from({ length: channels }, () => tone), sampleRate)

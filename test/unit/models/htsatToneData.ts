@@ -21,7 +21,7 @@ export interface ToneBatch {
  * bins raised from a random onset for 16–63 frames. Frame targets at `steps` output steps: a class is
  * on in a step when it is on for at least half of the step's frames.
  */
-export function toneBatch(rng: Rng, n: number, steps: number): ToneBatch {
+function toneBatch(rng: Rng, n: number, steps: number): ToneBatch {
   const x = new Float32Array(n * FRAMES * MEL)
   const clip = new Float32Array(n * CLASSES)
   const frames = new Float32Array(n * steps * CLASSES)

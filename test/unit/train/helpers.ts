@@ -11,7 +11,7 @@ import { initBackend } from '../../../src/main/engine/backend'
 import { afterAll, beforeAll } from 'vitest'
 import { tempDir } from '../data/helpers'
 
-export const TINY_CLASSES = ['low', 'mid', 'high']
+const TINY_CLASSES = ['low', 'mid', 'high']
 const FREQS = [250, 1000, 3500]
 
 interface Tone {

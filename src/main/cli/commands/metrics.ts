@@ -12,7 +12,7 @@ export interface Matrix {
 }
 
 /** A [clips, classes] matrix from .npy; a 1-D array is one class. Errors name the file. */
-export function readMatrix(file: string): Matrix {
+function readMatrix(file: string): Matrix {
   const a = readNpyFloat32(file)
   if (a.shape.length === 1) return { data: a.data, rows: a.shape[0], cols: 1 }
   if (a.shape.length !== 2) throw new Error(`${file}: expected a [clips, classes] array, found shape [${a.shape}]`)
@@ -31,7 +31,7 @@ export function readScoresAndTargets(scoresFile: string, targetsFile: string): {
 }
 
 /** "0.5" for every class, or "0.3,0.5,0.4" with one value per class. */
-export function parseThresholds(text: string, nClasses: number): number | number[] {
+function parseThresholds(text: string, nClasses: number): number | number[] {
   const values = text.split(',').map((s) => Number(s.trim()))
   if (values.some((v) => !Number.isFinite(v))) throw new Error(`--thresholds must be a number or a comma-separated list of numbers, got "${text}"`)
   if (values.length === 1) return values[0]

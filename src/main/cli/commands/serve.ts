@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { startServer } from '../../server/server'
 
 /** The built renderer: out/renderer at the project root, found from src/ (tsx) or out/ (bundled). */
-export function defaultRendererDir(): string {
+function defaultRendererDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   while (path.basename(dir) !== 'src' && path.basename(dir) !== 'out' && path.dirname(dir) !== dir) dir = path.dirname(dir)
   return path.join(path.dirname(dir), 'out', 'renderer')

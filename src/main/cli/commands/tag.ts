@@ -35,7 +35,7 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
 }
 
 /** One row per file: the positives, then the top-k labels and scores in their own columns. */
-export function resultsCsv(results: TagFileResult[], topK: number): string {
+function resultsCsv(results: TagFileResult[], topK: number): string {
   const header = ['file', 'duration_s', 'error', 'positive', 'events']
   for (let i = 1; i <= topK; i++) header.push(`top${i}_label`, `top${i}_score`)
   const rows = results.map((r) => {

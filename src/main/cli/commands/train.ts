@@ -97,14 +97,14 @@ export async function trainOne(runId: string, resume: boolean, quiet: boolean): 
 }
 
 /** "ast-tiny" → { model: 'ast', size: 'tiny' }. */
-export function parseModelChoice(choice: string): { model: ModelKind; size: ModelSize } {
+function parseModelChoice(choice: string): { model: ModelKind; size: ModelSize } {
   const m = /^(ast|htsat)-(tiny|small|base)$/.exec(choice)
   if (!m) throw new Error(`Unknown model "${choice}" (use ast-tiny, ast-small, ast-base, htsat-tiny, htsat-small or htsat-base)`)
   return { model: m[1] as ModelKind, size: m[2] as ModelSize }
 }
 
 /** A pretrained start from what the user typed: a Hugging Face AST folder, a DeiT weights file, or a run id. */
-export function parsePretrained(value: string): Pretraining {
+function parsePretrained(value: string): Pretraining {
   if (value === 'none' || value === 'scratch') return { kind: 'none' }
   const p = path.resolve(value)
   if (fs.existsSync(p)) {

@@ -296,7 +296,7 @@ export function kaldiFbank(wave: Float32Array | Float64Array, opts: FbankOptions
 }
 
 /** AST's options for kaldi.fbank (ast src/dataloader.py), given the sample rate and mel count. */
-export function astFbankOptions(melBins = 128, sampleRate = 16000): FbankOptions {
+function astFbankOptions(melBins = 128, sampleRate = 16000): FbankOptions {
   return {
     sampleFrequency: sampleRate,
     numMelBins: melBins,

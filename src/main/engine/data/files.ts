@@ -8,7 +8,7 @@ export const AUDIO_EXTENSIONS = new Set(['.wav', '.flac', '.mp3', '.ogg', '.oga'
 
 export const isAudioName = (name: string): boolean => AUDIO_EXTENSIONS.has(path.extname(name).toLowerCase())
 
-export const toPosix = (p: string): string => p.replace(/\\/g, '/')
+const toPosix = (p: string): string => p.replace(/\\/g, '/')
 
 /**
  * Why a name taken from a CSV or list file may not be used, or null when it is a plain relative

@@ -13,10 +13,10 @@ export interface ProbedFile {
   sampleRate: number
 }
 
-export const DEFAULT_PROBE_CONCURRENCY = 16
+const DEFAULT_PROBE_CONCURRENCY = 16
 
 /** Runs fn over items with at most `limit` calls in flight; stops taking new items once aborted. */
-export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < items.length && !signal?.aborted) {

@@ -9,10 +9,10 @@ export const SPLITS: SplitName[] = ['train', 'val', 'test']
 export const ESC50_FOLDS = [1, 2, 3, 4, 5]
 /** ESC-50's default test fold when none is chosen (cross-validation runs pick each in turn). */
 export const DEFAULT_TEST_FOLD = 5
-export const DEFAULT_RATIOS = { train: 0.8, val: 0.1, test: 0.1 }
+const DEFAULT_RATIOS = { train: 0.8, val: 0.1, test: 0.1 }
 /** Share of all clips moved from train when a layout lacks a validation (or test) split. */
-export const CARVE_FRACTION = 0.1
-export const SPLIT_SEED = 0
+const CARVE_FRACTION = 0.1
+const SPLIT_SEED = 0
 
 /** ESC-50 cross-validation: test = fold k, val = fold (k mod 5) + 1, train = the other three. */
 export function foldSplit(fold: number, testFold: number): SplitName {

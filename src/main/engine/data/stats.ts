@@ -37,7 +37,7 @@ export function computeStats(files: DatasetFile[], classNames: string[], events:
 }
 
 /** Equal-width bins from the shortest to the longest clip; one bin when all clips are equally long. */
-export function durationHistogram(durations: number[]): DatasetStats['durationHistogram'] {
+function durationHistogram(durations: number[]): DatasetStats['durationHistogram'] {
   if (durations.length === 0) return []
   let lo = Infinity
   let hi = -Infinity

@@ -12,7 +12,7 @@ const RECORD_FILE = 'dataset.json'
 const SUMMARY_FILE = 'summary.json'
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/
 
-export const datasetFolder = (id: string): string => path.join(datasetsDir(), id)
+const datasetFolder = (id: string): string => path.join(datasetsDir(), id)
 
 export function summaryOf(r: DatasetRecord): DatasetSummary {
   const s: DatasetSummary = {
@@ -72,7 +72,7 @@ function readRecord(id: string): DatasetRecord {
 }
 
 /** Finds a dataset by id, or else by name. */
-export function findDataset(idOrName: string): DatasetSummary | null {
+function findDataset(idOrName: string): DatasetSummary | null {
   const all = listDatasets()
   return all.find((d) => d.id === idOrName) ?? all.find((d) => d.name === idOrName) ?? null
 }

@@ -24,7 +24,7 @@ export interface WalkOptions {
   skipDir?: (rel: string) => boolean
 }
 
-export const MAX_WALK_DEPTH = 32
+const MAX_WALK_DEPTH = 32
 
 export async function walkAudio(root: string, opts: WalkOptions = {}): Promise<WalkResult> {
   const maxDepth = opts.maxDepth ?? MAX_WALK_DEPTH

@@ -138,7 +138,7 @@ export function rocAuc(scores: Numbers, targets: Numbers): number | null {
 }
 
 /** d' from a mean AUC, as AST reports it: sqrt(2) · Φ⁻¹(auc). Infinite for auc 0 or 1. */
-export function dprime(auc: number): number {
+function dprime(auc: number): number {
   return normPpf(auc) * Math.SQRT2
 }
 

@@ -77,7 +77,7 @@ export interface Collars {
   percentageOfLength: number
 }
 
-export const DEFAULT_COLLARS: Collars = { tCollar: 0.2, percentageOfLength: 0.2 }
+const DEFAULT_COLLARS: Collars = { tCollar: 0.2, percentageOfLength: 0.2 }
 
 export interface EventCounts {
   tp: number

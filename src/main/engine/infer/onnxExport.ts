@@ -50,7 +50,7 @@ export interface ExportOptions {
 /** The Kaldi fbank hop every Tagbench model is trained on (AUDIO's fbank: 10 ms). */
 const FRAME_SHIFT_S = 0.01
 
-export function featureConfigOf(config: ModelConfig): OnnxFeatureConfig {
+function featureConfigOf(config: ModelConfig): OnnxFeatureConfig {
   return {
     kind: 'kaldi-fbank',
     sampleRate: config.sampleRate,
@@ -120,7 +120,7 @@ function buildModel(g: GraphBuilder, input: string, config: ModelConfig, w: Weig
 }
 
 /** Encodes the model as an ONNX ModelProto (bytes) with its metadata. */
-export function encodeOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, opts: ExportOptions = {}): { bytes: Uint8Array; meta: OnnxModelMeta } {
+function encodeOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, opts: ExportOptions = {}): { bytes: Uint8Array; meta: OnnxModelMeta } {
   const config = model.config
   const thresholds = opts.thresholds ?? null
   if (thresholds && thresholds.length !== config.numClasses)

@@ -8,10 +8,10 @@ import type { onnx as OnnxNs } from 'onnx-proto'
 const require = createRequire(import.meta.url)
 // onnx-proto is CommonJS (`module.exports = $root`); require keeps its `onnx` namespace intact under
 // tsx, vitest and the bundled app alike.
-export const onnx: typeof OnnxNs = (require('onnx-proto') as { onnx: typeof OnnxNs }).onnx
+const onnx: typeof OnnxNs = (require('onnx-proto') as { onnx: typeof OnnxNs }).onnx
 
 /** Opset 17: LayerNormalization is native; Gelu is not (it is written with Erf). */
-export const OPSET = 17
+const OPSET = 17
 const IR_VERSION = 8
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] }
@@ -154,7 +154,7 @@ export function decodeMetadata(bytes: Uint8Array): Record<string, string> {
 // ---------- layers shared by the exported models ----------
 
 /** [out, in] (PyTorch Linear layout) → [in, out], so MatMul(x, Wᵀ) needs no Transpose node. */
-export function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
+function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(w.length)
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]
   return out
@@ -173,7 +173,7 @@ export function layerNorm(g: GraphBuilder, x: string, name: string, w: Float32Ar
 }
 
 /** Exact GELU as torch.onnx writes it for opset < 20 (x·0.5·(1 + erf(x/√2))), which ORT fuses into one Gelu kernel. */
-export function gelu(g: GraphBuilder, x: string): string {
+function gelu(g: GraphBuilder, x: string): string {
   const e = g.op('Erf', [g.op('Div', [x, g.scalar(Math.SQRT2)])])
   const h = g.op('Mul', [x, g.op('Add', [e, g.scalar(1)])])
   return g.op('Mul', [h, g.scalar(0.5)], {}, 'gelu')

@@ -15,7 +15,7 @@ import { finetuneAst, type AstFinetuneOptions } from './import/astWeights'
 
 export const WEIGHTS_FILE = 'model.safetensors'
 export const CONFIG_FILE = 'config.json'
-export const EXTRA_FILE = 'extra.json'
+const EXTRA_FILE = 'extra.json'
 
 /** The model's weights in host memory, reference names and PyTorch layouts. */
 export function hostWeights(model: TagModel): WeightMap {

@@ -11,7 +11,7 @@ import { linear, matMul } from './layers/linear'
 import type { ParamStore } from './layers/params'
 
 /** Feature frames per second: the Kaldi fbank's 10 ms frame shift (AUDIO area, AST's settings). */
-export const FEATURE_FRAME_RATE = 100
+const FEATURE_FRAME_RATE = 100
 
 export interface FrameHeadWeights {
   /** [D, C] (PyTorch Linear weight [C, D] transposed). */

@@ -86,7 +86,7 @@ function slug(text: string): string {
 }
 
 /** Ids sort by creation time: "2026-11-23T10-50-01-ast-tiny-ab12" (UTC). */
-export function makeRunId(config: Pick<RunConfigInput, 'model' | 'size'>, at: Date = new Date()): string {
+function makeRunId(config: Pick<RunConfigInput, 'model' | 'size'>, at: Date = new Date()): string {
   const stamp = at.toISOString().slice(0, 19).replace(/:/g, '-')
   return `${stamp}-${slug(`${config.model}-${config.size}`)}-${crypto.randomBytes(2).toString('hex')}`
 }

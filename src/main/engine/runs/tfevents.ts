@@ -33,7 +33,7 @@ const root = protobuf.Root.fromJSON({
     }
   }
 })
-export const EventMessage = root.lookupType('tensorflow.Event')
+const EventMessage = root.lookupType('tensorflow.Event')
 
 export function crc32c(data: Uint8Array): number {
   return CRC32C.buf(data) >>> 0

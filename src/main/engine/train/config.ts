@@ -7,7 +7,7 @@ import type { ModelConfig } from '../models/config'
 import { presetBase } from '../runs/presets'
 
 /** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
-export const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
+const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
   model: 'ast',
   size: 'tiny',
   pretrained: { kind: 'none' },
@@ -157,7 +157,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /** "ast-tiny s16 scratch" style names, so runs of an experiment are told apart in a list. */
-export function defaultRunName(c: RunConfigInput): string {
+function defaultRunName(c: RunConfigInput): string {
   const start = c.pretrained.kind === 'none' ? 'scratch' : c.pretrained.kind === 'run' ? `from ${c.pretrained.runId}` : c.pretrained.kind
   const stride = c.model === 'ast' ? ` s${c.fstride === c.tstride ? c.fstride : `${c.fstride}x${c.tstride}`}` : ''
   return `${c.model}-${c.size}${c.depth !== undefined && c.depth !== 12 ? `-d${c.depth}` : ''}${stride} ${start}${c.frozen ? ' frozen' : ''}`

@@ -12,7 +12,7 @@ import { HTSAT_SIZES, htsatGeometry } from '../models/htsat/config'
  * 7.5–8.9 clips/s on one thread of an otherwise idle 2-core AMD EPYC (2026-11-23), and training costs
  * ≈ 3 forward passes: 8 × 3 × 0.86 ≈ 20.
  */
-export const DEFAULT_TRAIN_GFLOPS_PER_S = 20
+const DEFAULT_TRAIN_GFLOPS_PER_S = 20
 
 /** Backward ≈ 2 × forward. */
 const TRAIN_FORWARD_RATIO = 3

@@ -20,7 +20,7 @@ export interface SplitPredictions {
 }
 
 /** Clip probabilities from logits, matching the loss the model was trained with. */
-export function probabilities(logits: tf.Tensor2D, loss: LossOptions): tf.Tensor2D {
+function probabilities(logits: tf.Tensor2D, loss: LossOptions): tf.Tensor2D {
   return loss.kind === 'ce' ? tf.softmax(logits) : tf.sigmoid(logits)
 }
 

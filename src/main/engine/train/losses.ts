@@ -17,12 +17,12 @@ export interface LossOptions {
 }
 
 /** Elementwise BCE with logits, stable for any magnitude: max(x, 0) − x·y + log(1 + e^−|x|). */
-export function bceWithLogitsElementwise(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
+function bceWithLogitsElementwise(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.relu(logits).sub(logits.mul(targets)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))))
 }
 
 /** torchvision's sigmoid_focal_loss, elementwise: BCE · (1 − p_t)^γ, times α_t when α ≥ 0. */
-export function sigmoidFocalElementwise(logits: tf.Tensor, targets: tf.Tensor, gamma = 2, alpha = 0.25): tf.Tensor {
+function sigmoidFocalElementwise(logits: tf.Tensor, targets: tf.Tensor, gamma = 2, alpha = 0.25): tf.Tensor {
   return tf.tidy(() => {
     const p = tf.sigmoid(logits)
     const ce = bceWithLogitsElementwise(logits, targets)
@@ -36,7 +36,7 @@ export function sigmoidFocalElementwise(logits: tf.Tensor, targets: tf.Tensor, g
 }
 
 /** Softmax cross-entropy per row (over the last axis) against probability targets: −Σ q·log softmax(x). */
-export function softmaxCrossEntropyRows(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
+function softmaxCrossEntropyRows(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.neg(tf.sum(targets.mul(tf.logSoftmax(logits, -1)), -1)))
 }
 

@@ -46,7 +46,7 @@ export function needsNormStats(cfg: RunConfigInput): boolean {
 }
 
 /** The model config of a run built from scratch (or around ImageNet weights). */
-export function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): ModelConfig {
+function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): ModelConfig {
   const common = {
     size: cfg.size,
     melBins: cfg.melBins,

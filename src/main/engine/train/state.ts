@@ -12,8 +12,8 @@ import type { HostTensor, TagModel } from '../models/types'
 import { checkpointDir, readMetrics, runDir, writeCheckpoint, type CheckpointSlot } from '../runs/store'
 import type { OptimizerState } from './optimizer'
 
-export const TRAINER_FILE = 'trainer.json'
-export const OPTIMIZER_FILE = 'optimizer.safetensors'
+const TRAINER_FILE = 'trainer.json'
+const OPTIMIZER_FILE = 'optimizer.safetensors'
 
 export interface BestSoFar {
   /** 1-based epoch. */

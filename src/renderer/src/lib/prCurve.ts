@@ -56,7 +56,7 @@ export function confusionMatrix(scores: number[][], targets: number[][], nClasse
   return m
 }
 
-export function argmax(row: ArrayLike<number>): number {
+function argmax(row: ArrayLike<number>): number {
   let best = 0
   for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j
   return best

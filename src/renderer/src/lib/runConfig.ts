@@ -3,7 +3,7 @@ import type { Pretraining, RunConfigInput } from '@shared/api'
 
 export type FlatValue = string | number | boolean | null
 
-export function pretrainingLabel(p: Pretraining | undefined): string {
+function pretrainingLabel(p: Pretraining | undefined): string {
   if (!p) return 'none'
   switch (p.kind) {
     case 'none':

@@ -2,10 +2,10 @@
 // with fewer than a handful of positives a class's AP jumps between a few values.
 import type { DatasetFile } from '@shared/api'
 
-export const MIN_VAL_CLIPS = 50
-export const MIN_VAL_POSITIVES = 5
+const MIN_VAL_CLIPS = 50
+const MIN_VAL_POSITIVES = 5
 /** Share of classes below MIN_VAL_POSITIVES from which the warning is given. */
-export const MAX_THIN_SHARE = 0.25
+const MAX_THIN_SHARE = 0.25
 
 /** Validation positives per class, from the dataset's files. */
 export function valPositives(files: DatasetFile[], classNames: string[], split: DatasetFile['split'] = 'val'): Record<string, number> {

@@ -9,7 +9,7 @@ import type { ScanContext, ScannedClip } from './types'
 
 const SPLIT_NAMES: Record<string, SplitName> = { train: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test', eval: 'test' }
 
-export function parseSplit(value: string): SplitName | null {
+function parseSplit(value: string): SplitName | null {
   return SPLIT_NAMES[value.trim().toLowerCase()] ?? null
 }
 

@@ -19,7 +19,7 @@ const LISTS: [string, SplitName][] = [
 
 export const isSpeechCommands = (root: string): boolean => LISTS.some(([name]) => fs.existsSync(path.join(root, name)))
 
-export const speakerOf = (rel: string): string | undefined => {
+const speakerOf = (rel: string): string | undefined => {
   const base = path.posix.basename(rel)
   const cut = base.indexOf('_nohash_')
   return cut > 0 ? base.slice(0, cut) : undefined

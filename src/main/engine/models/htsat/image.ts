@@ -36,7 +36,7 @@ export function bicubicResizeMatrix(outLen: number, inLen: number): Float32Array
  * the r consecutive time chunks stacked along frequency. Each non-overlapping p×p patch then becomes
  * one row [B·(S/p)², p·p] (row order h-major as the conv's flatten(2), taps in (kh, kw) order).
  */
-export function imagePatches(x: tf.Tensor3D, freqRatio: number, patch: number): tf.Tensor2D {
+function imagePatches(x: tf.Tensor3D, freqRatio: number, patch: number): tf.Tensor2D {
   const [b, frames, f] = x.shape
   const side = frames / freqRatio
   const image = tf.transpose(tf.reshape(x, [b, freqRatio, side, f]), [0, 1, 3, 2]) // B, r, F, S

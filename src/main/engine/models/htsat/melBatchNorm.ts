@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 
 export const BN_EPS = 1e-5
-export const BN_MOMENTUM = 0.1
+const BN_MOMENTUM = 0.1
 
 export interface MelBatchNormWeights {
   gamma: tf.Variable

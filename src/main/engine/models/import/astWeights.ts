@@ -57,7 +57,7 @@ export interface AstFinetuneOptions {
 }
 
 /** The checkpoint's config with the fine-tuning choices applied. */
-export function finetuneConfig(base: AstConfig, o: AstFinetuneOptions): AstConfig {
+function finetuneConfig(base: AstConfig, o: AstFinetuneOptions): AstConfig {
   const labels = o.labels ?? base.labels
   const config: AstConfig = {
     ...base,

@@ -21,7 +21,7 @@ export function readDeitTrunk(file: string): TrunkWeights {
 }
 
 /** W [D, C, kh, kw] → W.sum(dim=1, keepdim=True) [D, 1, kh, kw]. */
-export function sumChannels(w: HostTensor): HostTensor {
+function sumChannels(w: HostTensor): HostTensor {
   const [D, C, kh, kw] = w.shape
   const k = kh * kw
   const out = new Float32Array(D * k)

@@ -14,7 +14,7 @@ export interface Grid {
  * clamped at 0, neighbours i0 = floor(source) and min(i0 + 1, in - 1). Bilinear interpolation along
  * one axis of a 2-D grid is exactly this, since the other axis keeps its size.
  */
-export function linearResampleWeights(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {
+function linearResampleWeights(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {
   const scale = inSize / outSize
   const i0 = new Int32Array(outSize)
   const i1 = new Int32Array(outSize)
