@@ -12,7 +12,7 @@ import { registerExport } from './commands/export'
 import { registerTrain } from './commands/train'
 import { registerResume } from './commands/resume'
 import { registerRuns } from './commands/runs'
-import { registerExperiment } from './commands/experiment'
+import { registerExperiment, registerExperiments } from './commands/experiment'
 import { registerEmbed } from './commands/embed'
 import { registerPredict } from './commands/predict'
 import { registerCache } from './commands/cache'
@@ -31,6 +31,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerResume,
   registerRuns,
   registerExperiment,
+  registerExperiments,
   registerExport,
   registerEmbed,
   registerPredict

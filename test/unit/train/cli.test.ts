@@ -113,5 +113,8 @@ describe('tagbench train / runs / experiment / resume', () => {
     const again = await tagbench(['experiment', '--resume', exp.id])
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(/already finished/)
+    const listed = JSON.parse((await tagbench(['experiments', '--json'])).stdout) as { id: string; status: string; results: { n: number }[] }[]
+    expect(listed.find((e) => e.id === exp.id)).toMatchObject({ status: 'done', results: [{ n: 1 }, { n: 1 }] })
+    expect((await tagbench(['experiments'])).stdout).toMatch(new RegExp(`${exp.id}  done +cli-orphan: 2 runs\\n  specAugment=true .*test mAP`))
   }, 60_000)
 })

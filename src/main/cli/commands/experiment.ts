@@ -2,7 +2,7 @@
 // processes, one after another or N at once, then print the results pooled over seeds (and folds).
 import type { Command } from 'commander'
 import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
-import { createExperiment, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
+import { createExperiment, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
 import { gpuEnvForSlot } from '../../engine/gpus'
@@ -60,5 +60,22 @@ export function registerExperiment(program: Command): void {
       }
       printResult(opts.json, out, () => [`Experiment ${summary.id} ${summary.status}`, ...(summary.results ?? []).map(cellLine)].join('\n'))
       if (summary.status !== 'done') process.exitCode = 1
+    })
+}
+
+export function registerExperiments(program: Command): void {
+  program
+    .command('experiments')
+    .description('List experiments, newest first, with their status (an interrupted one resumes with `tagbench experiment --resume <id>`) and results')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const problems: string[] = []
+      const list = listExperiments((m) => problems.push(m))
+      for (const p of problems) process.stderr.write(`tagbench: skipping an experiment: ${p}\n`)
+      printResult(opts.json, list, () =>
+        list.length
+          ? list.map((e) => [`${e.id}  ${e.status.padEnd(11)} ${e.name}: ${e.runIds.length} runs`, ...(e.results ?? []).map(cellLine)].join('\n')).join('\n')
+          : 'No experiments yet (tagbench experiment <grid.yaml>)'
+      )
     })
 }
