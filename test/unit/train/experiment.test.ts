@@ -3,12 +3,14 @@
 // queue, and results pooled over seeds as mean ± sample std of the runs' test mAP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { createExperiment, expandGrid, listExperiments, loadExperiment, readGridFile, runExperiment, type GridSpec } from '../../../src/main/engine/runs/experiment'
 import { PRESETS } from '../../../src/main/engine/runs/presets'
 import { listRuns, loadRun, readRunConfig } from '../../../src/main/engine/runs/store'
 import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { tempDir } from '../data/helpers'
+import { experimentsDir } from '../../../src/main/engine/paths'
 import { tinyDatasetFixture, tinyRun } from './helpers'
 
 
@@ -92,6 +94,13 @@ describe('experiments', () => {
     started.length = 0
     await runExperiment(exp.id, async (runId) => started.push([runId, false]))
     expect(started).toEqual([])
+  })
+
+  it('an experiment marked running by this process, with no queue here, is interrupted (a reused pid)', () => {
+    const exp = createExperiment({ name: 'reused pid', base: tinyRun(fx.datasetId, { epochs: 1 }), axes: [] })
+    const file = path.join(experimentsDir(), exp.id, 'experiment.json')
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), status: 'running', owner: { pid: process.pid, hostname: os.hostname() } }))
+    expect(listExperiments().find((e) => e.id === exp.id)?.status).toBe('interrupted')
   })
 
   it('runs `parallel` at a time, each in its own slot (one GPU per slot), never two in one slot', async () => {

@@ -29,8 +29,15 @@ export interface ExperimentFile extends ExperimentSummary {
 
 /** The status to show: a 'running' experiment whose queue process is gone is 'interrupted'. */
 function effectiveStatus(file: ExperimentFile): ExperimentSummary['status'] {
-  return file.status === 'running' && !(file.owner && ownerAlive(file.owner)) ? 'interrupted' : file.status
+  if (file.status !== 'running') return file.status
+  // Owned by this process: running only if its queue is (a restarted app may reuse a dead one's pid).
+  const ours = file.owner?.pid === process.pid && file.owner.hostname === os.hostname()
+  const alive = ours ? queuesHere.has(file.id) : !!file.owner && ownerAlive(file.owner)
+  return alive ? 'running' : 'interrupted'
 }
+
+/** Experiments whose queue runs in this process now. */
+const queuesHere = new Set<string>()
 
 /** Axes whose runs are pooled in the results rather than shown apart. */
 const POOLED = new Set(['seed', 'fold'])
@@ -207,7 +214,13 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
   }
   const statusOf = new Map(listRuns().map((r) => [r.id, r.status]))
   const queue = file.runIds.filter((r) => statusOf.get(r) !== 'done' && statusOf.get(r) !== undefined)
-  setStatus('running')
+  queuesHere.add(id)
+  try {
+    setStatus('running')
+  } catch (err) {
+    queuesHere.delete(id)
+    throw err
+  }
   let failed = false
   const worker = async (slot: number) => {
     for (let runId = queue.shift(); runId !== undefined; runId = queue.shift()) {
@@ -222,6 +235,7 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
   }
   const parallel = Math.max(1, opts.parallel ?? file.spec.parallel ?? 1)
   await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, queue.length)) }, (_, slot) => worker(slot)))
+  queuesHere.delete(id)
   setStatus(opts.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'done')
   return summarizeExperiment(file)
 }
