@@ -110,11 +110,11 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     expect(await page.getByTestId('config-diff').innerText()).toMatch(/fstride\s+16\s+10|fstride\s+10\s+16/)
     // A validation split of a few clips earns a warning.
     expect(await page.getByTestId('val-warning').first().innerText()).toMatch(/Validation split is small: only \d+ validation clips/)
-    expect(await curves.getAttribute('aria-label')).toMatch(/^validation mAP by epoch, EMA 0\.6: .*stride=(16|10); .*stride=(10|16)$/)
+    expect(await curves.getAttribute('aria-label')).toMatch(/^validation mAP by epoch, EMA 0\.6: .*stride=(16|10) \(to epoch 1\); .*stride=(10|16) \(to epoch 1\)$/)
     // Grouped by a chosen setting: one mean curve per stride, each of one run.
     await page.getByTestId('group-mode').selectOption('keys')
     await page.getByRole('checkbox', { name: 'fstride' }).check()
-    await expect.poll(() => curves.getAttribute('aria-label')).toMatch(/band ± std: fstride=(16|10); fstride=(10|16)$/)
+    await expect.poll(() => curves.getAttribute('aria-label')).toMatch(/band ± std: fstride=(16|10) \(to epoch 1\); fstride=(10|16) \(to epoch 1\)$/)
     await page.getByTestId('group-mode').selectOption('none')
     await page.getByTestId('curve-metric').selectOption('loss')
     await page.getByTestId('smoothing-kind').selectOption('cma')

@@ -35,6 +35,8 @@ export interface RunningServer {
   token: string
   port: number
   jobs: JobManager
+  /** Push an event to every connected page, as the engine does (benches and tests simulate live runs with it). */
+  emit(event: ApiEvent): void
   close(): Promise<void>
 }
 
@@ -137,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     token,
     port,
     jobs,
+    emit,
     async close() {
       jobs.shutdown()
       for (const ws of sockets) ws.terminate()
