@@ -78,6 +78,8 @@ export interface ApiMethods {
   'experiment.resume': { params: { id: string }; result: ExperimentSummary }
   /** Stop an experiment's queue: its running run is cancelled (checkpointed) and its queued runs are not started. */
   'experiment.cancel': { params: { id: string }; result: { ok: boolean } }
+  /** Delete an experiment that is not running; with `withRuns`, its runs too. */
+  'experiment.delete': { params: { id: string; withRuns?: boolean }; result: { runsDeleted: number } }
 
   'tag.run': { params: TagRequest; result: { jobId: string } }
   /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
@@ -157,6 +159,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'experiment.list',
   'experiment.resume',
   'experiment.cancel',
+  'experiment.delete',
   'tag.run',
   'tag.result'
 ] as const

@@ -95,6 +95,16 @@ describe('the experiment queue', () => {
     await expect.poll(() => runs.first().innerText(), { timeout: 60_000 }).toMatch(/\brunning\b/)
     await group.getByRole('button', { name: 'Cancel experiment' }).click()
     await expect.poll(() => group.getByTestId('queue-group').innerText(), { timeout: 30_000 }).toMatch(/cancelled/)
+
+    // Deleting it with its runs: the dialog offers both, and the runs leave the Runs page too.
+    await group.getByTestId('experiment-delete').click()
+    const dialog = page.getByRole('dialog', { name: 'Delete experiment “two seeds”?' })
+    await dialog.waitFor()
+    await app.shot('experiment-delete')
+    await dialog.getByTestId('experiment-delete-all').click()
+    await page.getByTestId('notice').filter({ hasText: 'Deleted experiment "two seeds" and its 2 runs.' }).waitFor()
+    await expect.poll(() => group.count()).toBe(0)
+    expect(fs.readdirSync(runsDir).filter((id) => !id.startsWith('.'))).toHaveLength(1)
     expect(app.consoleErrors).toEqual([])
   })
 })

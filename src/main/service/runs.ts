@@ -161,6 +161,14 @@ export const handlers: HandlerTable = {
     await startQueue(ctx, p.id)
     return summarizeExperiment(loadExperiment(p.id))
   },
+  'experiment.delete': async (p, ctx) => {
+    const { deleteExperiment, loadExperiment } = await experiments()
+    const { runIds } = loadExperiment(p.id)
+    const result = deleteExperiment(p.id, { withRuns: p.withRuns })
+    ctx.emit({ type: 'experiment.changed', id: p.id })
+    if (p.withRuns) for (const runId of runIds) ctx.emit({ type: 'run.changed', runId })
+    return result
+  },
   'experiment.cancel': async (p, ctx) => {
     const { loadExperiment } = await experiments()
     const exp = loadExperiment(p.id)

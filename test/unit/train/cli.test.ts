@@ -116,5 +116,11 @@ describe('tagbench train / runs / experiment / resume', () => {
     const listed = JSON.parse((await tagbench(['experiments', '--json'])).stdout) as { id: string; status: string; results: { n: number }[] }[]
     expect(listed.find((e) => e.id === exp.id)).toMatchObject({ status: 'done', results: [{ n: 1 }, { n: 1 }] })
     expect((await tagbench(['experiments'])).stdout).toMatch(new RegExp(`${exp.id}  done +cli-orphan: 2 runs\\n  specAugment=true .*test mAP`))
+    const deleted = await tagbench(['experiments', '--delete', exp.id, '--with-runs', '--json'])
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: exp.id, runsDeleted: 2 })
+    const runsLeft = JSON.parse((await tagbench(['runs', '--json'])).stdout) as { id: string }[]
+    expect(runsLeft.some((r) => exp.runIds.includes(r.id))).toBe(false)
+    expect((JSON.parse((await tagbench(['experiments', '--json'])).stdout) as { id: string }[]).some((e) => e.id === exp.id)).toBe(false)
+    expect((await tagbench(['experiments', '--delete', exp.id])).stderr).toMatch(/No experiment/)
   }, 60_000)
 })

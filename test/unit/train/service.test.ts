@@ -148,6 +148,7 @@ describe('run and experiment requests', () => {
     const resumed = (await service.handle('experiment.resume', { id: started.id })) as ExperimentSummary
     expect(resumed.status).toBe('running')
     await expect(service.handle('experiment.resume', { id: started.id })).rejects.toThrow(/already running/)
+    await expect(service.handle('experiment.delete', { id: started.id })).rejects.toThrow(/is running; cancel it first/)
     const done = await waitForStatus(started.id, 'done')
     for (const id of started.runIds) {
       expect(await runOf(id)).toMatchObject({ status: 'done', epochsDone: 20 })
@@ -171,5 +172,9 @@ describe('run and experiment requests', () => {
     await service.handle('experiment.resume', { id: exp.id })
     await waitForStatus(exp.id, 'done')
     for (const id of exp.runIds) expect(await runOf(id)).toMatchObject({ status: 'done', epochsDone: 1 })
+    // Deleting the experiment keeps its runs unless asked.
+    expect(await service.handle('experiment.delete', { id: exp.id })).toEqual({ runsDeleted: 0 })
+    expect(((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).some((e) => e.id === exp.id)).toBe(false)
+    for (const id of exp.runIds) expect((await runOf(id)).status).toBe('done')
   }, 120_000)
 })

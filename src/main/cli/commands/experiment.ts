@@ -2,7 +2,7 @@
 // processes, one after another or N at once, then print the results pooled over seeds (and folds).
 import type { Command } from 'commander'
 import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
-import { createExperiment, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
+import { createExperiment, deleteExperiment, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
 import { gpuEnvForSlot } from '../../engine/gpus'
@@ -67,8 +67,17 @@ export function registerExperiments(program: Command): void {
   program
     .command('experiments')
     .description('List experiments, newest first, with their status (an interrupted one resumes with `tagbench experiment --resume <id>`) and results')
+    .option('--delete <id>', 'delete this experiment (not while it runs); its runs stay, as single runs')
+    .option('--with-runs', 'with --delete: delete its runs too')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action((opts: { delete?: string; withRuns?: boolean; json?: boolean }) => {
+      if (opts.withRuns && !opts.delete) throw new Error('--with-runs goes with --delete <id>')
+      if (opts.delete) {
+        const name = loadExperiment(opts.delete).name
+        const { runsDeleted } = deleteExperiment(opts.delete, { withRuns: opts.withRuns })
+        printResult(opts.json, { deleted: opts.delete, runsDeleted }, () => `Deleted experiment ${name} (${opts.delete})${opts.withRuns ? ` and ${runsDeleted} runs` : '; its runs are kept'}`)
+        return
+      }
       const problems: string[] = []
       const list = listExperiments((m) => problems.push(m))
       for (const p of problems) process.stderr.write(`tagbench: skipping an experiment: ${p}\n`)

@@ -14,7 +14,7 @@ import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
 import { createTrainingRun, resolveRunConfig } from '../train/newRun'
 import { findPreset } from './presets'
-import { listRuns, ownerAlive } from './store'
+import { deleteRun, listRuns, ownerAlive } from './store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
 export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
@@ -238,6 +238,29 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
   queuesHere.delete(id)
   setStatus(opts.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'done')
   return summarizeExperiment(file)
+}
+
+/**
+ * Delete an experiment that is not running, and with `withRuns` its runs too (each refused while it
+ * trains; runs already gone are skipped). Kept runs stay as single runs. Returns the runs deleted.
+ */
+export function deleteExperiment(id: string, opts: { withRuns?: boolean } = {}): { runsDeleted: number } {
+  const file = loadExperiment(id)
+  if (effectiveStatus(file) === 'running') throw new Error(`Experiment ${file.name} is running; cancel it first`)
+  const present = new Set(listRuns().map((r) => r.id))
+  let runsDeleted = 0
+  if (opts.withRuns) {
+    for (const runId of file.runIds.filter((r) => present.has(r))) {
+      deleteRun(runId)
+      runsDeleted++
+    }
+  }
+  // Renamed first, so a crash mid-delete never leaves a half experiment that still lists.
+  const dir = path.dirname(experimentFile(id))
+  const trash = path.join(experimentsDir(), `.deleted-${id}-${process.pid}`)
+  fs.renameSync(dir, trash)
+  fs.rmSync(trash, { recursive: true, force: true })
+  return { runsDeleted }
 }
 
 /**
