@@ -42,6 +42,12 @@ describe('completeRunConfig', () => {
     const c = completeRunConfig({ dataset: 'd', preset: 'quick', epochs: 2 }, facts(), null)
     expect(c).toMatchObject({ depth: 4, fstride: 16, targetLength: 400, optimizer: 'adamw', lr: 5e-4, epochs: 2, preset: 'quick' })
     expect(() => completeRunConfig({ dataset: 'd', preset: 'nope' }, facts(), null)).toThrow(/Unknown preset 'nope'/)
+    // The preset's 4 s is an upper bound: 1 s clips keep their length (rounded up to whole patches),
+    // 10 s clips are cut to 4 s, and a length given explicitly wins.
+    const short = facts({ files: Array.from({ length: 20 }, () => ({ durationS: 1 })) })
+    expect(completeRunConfig({ dataset: 'd', preset: 'quick' }, short, null).targetLength).toBe(112)
+    expect(completeRunConfig({ dataset: 'd', preset: 'quick' }, facts({ files: [{ durationS: 10 }] }), null).targetLength).toBe(400)
+    expect(completeRunConfig({ dataset: 'd', preset: 'quick', targetLength: 400 }, short, null).targetLength).toBe(400)
   })
 
   it('takes mel bins and depth from a pretrained checkpoint and refuses a mismatch', () => {

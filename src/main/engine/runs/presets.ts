@@ -7,7 +7,8 @@
 import type { ExperimentPreset, RunConfigInput } from '../../../shared/types'
 
 /**
- * AST with 4 blocks of DeiT-tiny width, no patch overlap, 4 s clips (400 frames) of 128 mel bins:
+ * AST with 4 blocks of DeiT-tiny width, no patch overlap, clips of 4 s (400 frames) at most (shorter
+ * clips keep their own length, see train/config.ts) of 128 mel bins:
  * 8 × 25 = 200 patches, 0.86 forward GFLOPs per clip. AdamW with a short warm-up and a cosine decay.
  * About 9 training clips/s on one tfjs-wasm thread of a 2-core EPYC, so 420 clips train for ten
  * epochs in about ten minutes.
@@ -37,7 +38,7 @@ export const PRESETS: ExperimentPreset[] = [
   {
     id: 'quick',
     label: 'Quick start',
-    description: 'One small AST (4 blocks, tiny width, stride 16, 4 s clips) trained from scratch: a useful model in minutes on a laptop CPU.',
+    description: 'One small AST (4 blocks, tiny width, stride 16, clips of 4 s at most) trained from scratch: a useful model in minutes on a laptop CPU.',
     axes: [],
     base: QUICK
   },

@@ -76,7 +76,11 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
   }
   c.melBins = given.melBins ?? pretrained?.melBins ?? defaultMel
-  c.targetLength = given.targetLength ?? defaultTargetLength(dataset.files.map((f) => f.durationS))
+  // A preset's clip length is an upper bound ("4 s clips" at most): 1 s Speech Commands clips are not
+  // padded to four times their length. A length the user gives is taken as it is.
+  const fromClips = defaultTargetLength(dataset.files.map((f) => f.durationS))
+  const asked = stripUndefined(partial).targetLength
+  c.targetLength = asked ?? (preset.targetLength !== undefined ? Math.min(preset.targetLength, fromClips) : fromClips)
   if (model === 'htsat') c.targetLength = Math.min(c.targetLength, 1024)
   check(isPosInt(c.melBins) && c.melBins >= 16, `melBins must be an integer ≥ 16, got ${c.melBins}`)
   check(isPosInt(c.targetLength) && c.targetLength >= 16, `targetLength must be an integer ≥ 16 frames, got ${c.targetLength}`)
