@@ -61,7 +61,6 @@ async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
   const abort = new AbortController()
   let started!: () => void
   const running = new Promise<void>((resolve) => (started = resolve))
-  queues.set(id, abort)
   const queue = runExperiment(
     id,
     async (runId, resume, slot) => {
@@ -72,6 +71,8 @@ async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
     {
       signal: abort.signal,
       onChange: () => {
+        // Registered once it has started: a refused second start must not replace the running queue's.
+        if (!queues.has(id)) queues.set(id, abort)
         started()
         changed()
       }

@@ -149,6 +149,11 @@ describe('run and experiment requests', () => {
     expect(resumed.status).toBe('running')
     await expect(service.handle('experiment.resume', { id: started.id })).rejects.toThrow(/already running/)
     await expect(service.handle('experiment.delete', { id: started.id })).rejects.toThrow(/is running; cancel it first/)
+    // The refused second start left the running queue stoppable.
+    await waitFor((e) => e.type === 'run.metrics' && e.runId === second && e.entries.some((m) => m.kind === 'epoch'))
+    expect(await service.handle('experiment.cancel', { id: started.id })).toEqual({ ok: true })
+    await waitForStatus(started.id, 'cancelled')
+    await service.handle('experiment.resume', { id: started.id })
     const done = await waitForStatus(started.id, 'done')
     for (const id of started.runIds) {
       expect(await runOf(id)).toMatchObject({ status: 'done', epochsDone: 20 })
