@@ -3,15 +3,10 @@ import type { Command } from 'commander'
 import type { DatasetLayout, DatasetRecord, DatasetSummary, SubsetRecipe } from '../../../shared/types'
 import { createSubset, deleteDataset, describeDataset, importDataset, listDatasets, loadDataset } from '../../engine/data/record'
 import { printResult, progressBar } from '../output'
+import { positiveInt } from '../args'
 
 const LAYOUTS = ['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv']
 const MAX_PROBLEMS_SHOWN = 20
-
-function positiveInt(value: string, what: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${value}"`)
-  return n
-}
 
 function summaryLine(d: DatasetSummary): string {
   const splits = `${d.splits.train}/${d.splits.val}/${d.splits.test}`

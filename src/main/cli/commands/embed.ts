@@ -10,13 +10,7 @@ import { prepareModelInput } from '../../engine/models/input'
 import { predictAll } from '../../engine/models/predict'
 import type { ModelSize } from '../../../shared/types'
 import { printResult, progressBar } from '../output'
-
-function positiveInt(value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${value}"`)
-  return n
-}
+import { positiveInt } from '../args'
 
 interface EmbedOptions {
   weights: string

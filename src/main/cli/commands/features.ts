@@ -5,12 +5,7 @@ import { loadMono } from '../../engine/audio/decode'
 import { astFbank } from '../../engine/audio/fbank'
 import { writeNpy } from '../../engine/npy'
 import { printResult } from '../output'
-
-function positiveInt(value: string, what: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got "${value}"`)
-  return n
-}
+import { positiveInt } from '../args'
 
 export function registerFeatures(program: Command): void {
   program

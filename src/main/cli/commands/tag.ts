@@ -8,6 +8,7 @@ import { writeNpy } from '../../engine/npy'
 import { ACTIVATION_CHOICES } from '../../engine/infer/activation'
 import { tagFiles, type TagOptions } from '../../engine/infer/tag'
 import { printResult, progressBar } from '../output'
+import { oneOf, positiveInt, positiveNumber } from '../args'
 
 interface TagCliOptions {
   topK: string
@@ -21,17 +22,6 @@ interface TagCliOptions {
   json?: boolean
   csv?: string
   embeddings?: string
-}
-
-function positiveNumber(value: string, what: string, integer: boolean): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${what} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`)
-  return n
-}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${what} must be one of ${allowed.join(', ')}, got "${value}"`)
-  return value as T
 }
 
 /** One row per file: the positives, then the top-k labels and scores in their own columns. */
@@ -73,17 +63,17 @@ export function registerTag(program: Command): void {
     .option('--embeddings <file.npy>', 'write float32 [files, D] mean embeddings (rows in result order; NaN where a file failed)')
     .option('--json', 'print JSON (results, engine and what it fell back from)')
     .action(async (model: string, paths: string[], o: TagCliOptions) => {
-      const topK = positiveNumber(o.topK, '--top-k', true)
+      const topK = positiveInt(o.topK, '--top-k')
       const opts: TagOptions = {
         topK,
         aggregate: oneOf(o.aggregate, ['max', 'mean'] as const, '--aggregate'),
         activation: oneOf(o.activation, ACTIVATION_CHOICES, '--activation'),
-        batchSize: positiveNumber(o.batch, '--batch', true),
+        batchSize: positiveInt(o.batch, '--batch'),
         provider: oneOf(o.provider, ['auto', 'cpu', 'cuda'] as const, '--provider'),
         engine: oneOf(o.engine, ['auto', 'ort', 'tfjs'] as const, '--engine'),
         embeddings: Boolean(o.embeddings),
-        ...(o.hop !== undefined ? { hopS: positiveNumber(o.hop, '--hop', false) } : {}),
-        ...(o.threads !== undefined ? { threads: positiveNumber(o.threads, '--threads', true) } : {})
+        ...(o.hop !== undefined ? { hopS: positiveNumber(o.hop, '--hop') } : {}),
+        ...(o.threads !== undefined ? { threads: positiveInt(o.threads, '--threads') } : {})
       }
       const bar = progressBar(!o.json)
       let out

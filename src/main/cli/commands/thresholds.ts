@@ -8,6 +8,7 @@ import { learnThresholds, type SglOptions, type ThresholdMethod } from '../../en
 import { makeRng } from '../../engine/rng'
 import { printResult } from '../output'
 import { readScoresAndTargets, type Matrix } from './metrics'
+import { finiteNumber } from '../args'
 
 const METHODS = ['default', 'search', 'sgl', 'all'] as const
 
@@ -38,12 +39,6 @@ function rowsOf(m: Matrix, rows: number[]): Matrix {
   return { data, rows: rows.length, cols: m.cols }
 }
 
-function number(text: string, what: string): number {
-  const v = Number(text)
-  if (!Number.isFinite(v)) throw new Error(`${what} must be a number, got "${text}"`)
-  return v
-}
-
 function chooseSets(opts: Opts): Sets {
   const given = readScoresAndTargets(opts.scores, opts.targets)
   if (opts.valScores || opts.valTargets) {
@@ -54,13 +49,13 @@ function chooseSets(opts: Opts): Sets {
     return { learn: val, report: given, learnedOn: 'validation files' }
   }
   if (opts.valFraction === undefined) return { learn: given, report: given, learnedOn: 'same set' }
-  const fraction = number(opts.valFraction, '--val-fraction')
+  const fraction = finiteNumber(opts.valFraction, '--val-fraction')
   const n = given.scores.rows
   const nLearn = Math.round(fraction * n)
   if (!(fraction > 0 && fraction < 1) || nLearn === 0 || nLearn === n) {
     throw new Error(`--val-fraction ${opts.valFraction} leaves nothing to learn on or to report on with ${n} clips`)
   }
-  const order = makeRng(number(opts.seed, '--seed')).shuffle(Array.from({ length: n }, (_, i) => i))
+  const order = makeRng(finiteNumber(opts.seed, '--seed')).shuffle(Array.from({ length: n }, (_, i) => i))
   const pick = (rows: number[]) => ({ scores: rowsOf(given.scores, rows), targets: rowsOf(given.targets, rows) })
   return { learn: pick(order.slice(0, nLearn)), report: pick(order.slice(nLearn)), learnedOn: 'random split' }
 }
@@ -87,10 +82,10 @@ export function registerThresholds(program: Command): void {
       if (!(METHODS as readonly string[]).includes(opts.method)) throw new Error(`Unknown method "${opts.method}" (use ${METHODS.join(', ')})`)
       const sets = chooseSets(opts)
       const sgl: SglOptions = {
-        epochs: number(opts.sglEpochs, '--sgl-epochs'),
-        lr: number(opts.sglLr, '--sgl-lr'),
-        sigmaInit: number(opts.sigmaInit, '--sigma-init'),
-        tInit: number(opts.tInit, '--t-init')
+        epochs: finiteNumber(opts.sglEpochs, '--sgl-epochs'),
+        lr: finiteNumber(opts.sglLr, '--sgl-lr'),
+        sigmaInit: finiteNumber(opts.sigmaInit, '--sigma-init'),
+        tInit: finiteNumber(opts.tInit, '--t-init')
       }
       const methods: ThresholdMethod[] = opts.method === 'all' ? ['default', 'search', 'sgl'] : [opts.method as ThresholdMethod]
       const { learn, report } = sets

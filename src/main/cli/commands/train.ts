@@ -11,6 +11,7 @@ import { dataDir } from '../../engine/paths'
 import { runDir, loadRun } from '../../engine/runs/store'
 import { createTrainingRun } from '../../engine/train/newRun'
 import { printResult, progressBar } from '../output'
+import { finiteNumber } from '../args'
 
 export interface TrainJobOutcome {
   run: string
@@ -118,11 +119,8 @@ function parsePretrained(value: string): Pretraining {
   throw new Error(`--pretrained ${value}: no such file, folder or run`)
 }
 
-const num = (what: string) => (v: string): number => {
-  const n = Number(v)
-  if (!Number.isFinite(n)) throw new Error(`${what} must be a number, got "${v}"`)
-  return n
-}
+/** commander's parser for a numeric option. */
+const num = (what: string) => (v: string): number => finiteNumber(v, what)
 
 interface TrainFlags {
   dataset: string
