@@ -68,6 +68,16 @@ export const writeJsonAtomic = (target: string, value: unknown): Promise<void> =
 export const writeJsonAtomicSync = (target: string, value: unknown): void =>
   writeFileAtomicSync(target, JSON.stringify(value, null, 2) + '\n')
 
+/**
+ * Delete a folder so that it is gone from listings at once: renamed to a hidden `.deleted-<name>-<pid>`
+ * sibling first (one atomic step), then removed. A crash in between leaves only the hidden folder.
+ */
+export function deleteDirAtomically(dir: string): void {
+  const trash = path.join(path.dirname(dir), `.deleted-${path.basename(dir)}-${process.pid}`)
+  fs.renameSync(dir, trash)
+  fs.rmSync(trash, { recursive: true, force: true })
+}
+
 /** Read JSON with an error that names the file, instead of a bare SyntaxError. */
 export function readJsonSync<T>(file: string): T {
   let text: string

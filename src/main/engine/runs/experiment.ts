@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { ExperimentAxis, ExperimentCell, ExperimentSpec, ExperimentSummary, RunConfigInput } from '../../../shared/types'
-import { readJsonSync, writeJsonAtomicSync } from '../fsutil'
+import { deleteDirAtomically, readJsonSync, writeJsonAtomicSync } from '../fsutil'
 import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
 import { createTrainingRun, resolveRunConfig } from '../train/newRun'
@@ -255,11 +255,8 @@ export function deleteExperiment(id: string, opts: { withRuns?: boolean } = {}):
       runsDeleted++
     }
   }
-  // Renamed first, so a crash mid-delete never leaves a half experiment that still lists.
-  const dir = path.dirname(experimentFile(id))
-  const trash = path.join(experimentsDir(), `.deleted-${id}-${process.pid}`)
-  fs.renameSync(dir, trash)
-  fs.rmSync(trash, { recursive: true, force: true })
+  // Gone from the list at once: a crash mid-delete never leaves half an experiment that still lists.
+  deleteDirAtomically(path.dirname(experimentFile(id)))
   return { runsDeleted }
 }
 

@@ -17,7 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
-import { readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
+import { deleteDirAtomically, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
@@ -485,7 +485,5 @@ export function deleteRun(id: string): void {
   if (!fs.existsSync(dir)) throw new Error(`No run ${id} in ${runsDir()}`)
   const lock = readLock(id)
   if (lock && runProcessAlive(id)) throw new Error(`Run ${id} is still running (pid ${lock.pid}); cancel it first`)
-  const trash = path.join(runsDir(), `.deleted-${id}-${process.pid}`)
-  fs.renameSync(dir, trash)
-  fs.rmSync(trash, { recursive: true, force: true })
+  deleteDirAtomically(dir)
 }
