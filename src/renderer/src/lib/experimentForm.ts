@@ -122,6 +122,16 @@ export function pretrainingOf(d: Draft): Pretraining {
 }
 
 /** The run config the draft describes; fields left to the engine (target length, loss) are left out. */
+/** "More training options" that are numbers: null (or '' from a cleared input) keeps the engine's default. */
+const MORE_NUMBER_KEYS = ['dropout', 'dropPath', 'freqm', 'timem', 'labelSmoothing', 'focalGamma', 'focalAlpha', 'gradAccum', 'clipNorm', 'earlyStopPatience', 'checkpointEverySteps'] as const
+type MoreNumberKey = (typeof MORE_NUMBER_KEYS)[number]
+const isGiven = (v: number | null | undefined | ''): v is number => v !== null && v !== undefined && v !== ''
+/** Mask widths matter only with SpecAugment on, γ and α only with the focal loss. */
+const moreOptionApplies = (d: Draft, k: MoreNumberKey): boolean =>
+  k === 'freqm' || k === 'timem' ? d.specAugment : k === 'focalGamma' || k === 'focalAlpha' ? d.loss === 'focal' : true
+/** Whether any "more training option" holds a value (then the form shows them open). */
+export const moreOptionsChanged = (d: Draft): boolean => d.balancedSampling || MORE_NUMBER_KEYS.some((k) => isGiven(d[k]))
+
 export function configOf(d: Draft, seed: number): RunConfigInput {
   const c: RunConfigInput = {
     dataset: d.dataset,
@@ -149,19 +159,11 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
   if (d.frameHead) c.frameHead = true
   if (d.fold != null) c.fold = d.fold
   if (d.preset) c.preset = d.preset
-  const given = <T>(v: T | null | undefined | ''): v is T => v !== null && v !== undefined && v !== ''
-  if (given(d.dropout)) c.dropout = d.dropout
-  if (given(d.dropPath)) c.dropPath = d.dropPath
-  if (d.specAugment && given(d.freqm)) c.freqm = d.freqm
-  if (d.specAugment && given(d.timem)) c.timem = d.timem
-  if (given(d.labelSmoothing)) c.labelSmoothing = d.labelSmoothing
-  if (d.loss === 'focal' && given(d.focalGamma)) c.focalGamma = d.focalGamma
-  if (d.loss === 'focal' && given(d.focalAlpha)) c.focalAlpha = d.focalAlpha
+  for (const k of MORE_NUMBER_KEYS) {
+    const v = d[k]
+    if (moreOptionApplies(d, k) && isGiven(v)) c[k] = v
+  }
   if (d.balancedSampling) c.balancedSampling = true
-  if (given(d.gradAccum)) c.gradAccum = d.gradAccum
-  if (given(d.clipNorm)) c.clipNorm = d.clipNorm
-  if (given(d.earlyStopPatience)) c.earlyStopPatience = d.earlyStopPatience
-  if (given(d.checkpointEverySteps)) c.checkpointEverySteps = d.checkpointEverySteps
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
   return JSON.parse(JSON.stringify(c)) as RunConfigInput
 }
