@@ -171,12 +171,12 @@ export const handlers: HandlerTable = {
     return result
   },
   'experiment.cancel': async (p, ctx) => {
-    const { loadExperiment } = await experiments()
+    const { loadExperiment, summarizeExperiment } = await experiments()
     const exp = loadExperiment(p.id)
     const queue = queues.get(p.id)
     if (!queue) {
-      if (exp.status === 'running' && exp.owner && exp.owner.pid !== process.pid)
-        throw new Error(`Experiment ${exp.name} is run by another process (pid ${exp.owner.pid}); stop it there`)
+      // Running, but not here: another live process (the CLI) owns the queue. An interrupted one has none.
+      if (summarizeExperiment(exp).status === 'running') throw new Error(`Experiment ${exp.name} is run by another process (pid ${exp.owner?.pid}); stop it there`)
       return { ok: false }
     }
     // Stop the queue first, so that cancelling the running run does not start the next one.

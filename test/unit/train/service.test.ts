@@ -174,6 +174,8 @@ describe('run and experiment requests', () => {
     const file = path.join(experimentsDir(), exp.id, 'experiment.json')
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), status: 'running', owner: { pid: dead, hostname: os.hostname() } }))
     expect((await experimentOf(exp.id)).status).toBe('interrupted')
+    // Nothing runs it: cancelling has nothing to stop (its dead owner is no other process to ask).
+    expect(await service.handle('experiment.cancel', { id: exp.id })).toEqual({ ok: false })
     await service.handle('experiment.resume', { id: exp.id })
     await waitForStatus(exp.id, 'done')
     for (const id of exp.runIds) expect(await runOf(id)).toMatchObject({ status: 'done', epochsDone: 1 })
