@@ -7,7 +7,7 @@ import wavefile from 'wavefile'
 import type { ClipPreview, DatasetRecord, StrongEvent } from '../../shared/api'
 import { loadMono } from '../engine/audio/decode'
 import { astFbank } from '../engine/audio/fbank'
-import { createSubset, deleteDataset, listDatasets, loadDataset, summaryOf } from '../engine/data/record'
+import { createSubset, datasetRoot, deleteDataset, listDatasets, loadDataset, summaryOf } from '../engine/data/record'
 import { detectLayout } from '../engine/data/layouts'
 import type { HandlerTable } from './index'
 
@@ -101,13 +101,8 @@ export const handlers: HandlerTable = {
   'dataset.import': async (req, ctx) => {
     const folder = req.folder?.trim()
     if (!folder) throw new Error('Choose a folder to import')
-    let st: fs.Stats
-    try {
-      st = await fs.promises.stat(folder)
-    } catch (err) {
-      throw new Error(`Cannot open dataset folder ${folder}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-    }
-    if (!st.isDirectory()) throw new Error(`${folder} is not a folder`)
+    // Refused here, before a job starts, with the import's own message.
+    await datasetRoot(folder)
     const name = req.name?.trim() || path.basename(path.resolve(folder))
     const { jobId } = ctx.jobs.start({ kind: 'import', runner: 'import', params: { ...req, folder }, label: `Importing ${name}` })
     return { jobId }

@@ -27,7 +27,8 @@ export interface ImportOptions {
   concurrency?: number
 }
 
-async function datasetRoot(folder: string): Promise<string> {
+/** The dataset folder's real path; an Error naming it when it cannot be opened or is not a folder. */
+export async function datasetRoot(folder: string): Promise<string> {
   let st: fs.Stats
   try {
     st = await fs.promises.stat(folder)
