@@ -6,13 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import fs from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic, writeFileAtomicSync } from '../../../src/main/engine/fsutil'
-import { initBackend } from '../../../src/main/engine/backend'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { loadTrainingCheckpoint } from '../../../src/main/engine/train/state'
 import { loadRun, readMetrics } from '../../../src/main/engine/runs/store'
 import { tempDir } from '../data/helpers'
-import { importTinyDataset, tinyRun, writeTinyDataset } from '../train/helpers'
+import { tinyDatasetFixture, tinyRun } from '../train/helpers'
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
 
@@ -54,25 +53,11 @@ describe('atomic writes on a full disk', () => {
 })
 
 describe('a training run that fills the disk', () => {
-  let data: { dir: string; cleanup: () => void }
-  let audio: { dir: string; cleanup: () => void }
-  let datasetId: string
-  beforeAll(async () => {
-    data = tempDir('full-disk-data')
-    audio = tempDir('full-disk-audio')
-    process.env.TAGBENCH_DATA_DIR = data.dir
-    await initBackend('wasm')
-    writeTinyDataset(audio.dir, 30, 0.5)
-    datasetId = (await importTinyDataset(audio.dir)).id
-  })
-  afterAll(() => {
-    vi.restoreAllMocks()
-    data.cleanup()
-    audio.cleanup()
-  })
+  const fx = tinyDatasetFixture('full-disk')
+  afterAll(() => vi.restoreAllMocks())
 
   it('fails naming the file, keeps its last checkpoint, and resumes to the end once there is space', async () => {
-    const { runId } = createTrainingRun(tinyRun(datasetId, { epochs: 3, threads: 1 }))
+    const { runId } = createTrainingRun(tinyRun(fx.datasetId, { epochs: 3, threads: 1 }))
     // The disk fills while the second epoch's checkpoint is written: every write fails from then on.
     let full = false
     const real = fs.writeSync.bind(fs) as (...a: unknown[]) => number

@@ -9,12 +9,8 @@ import { createService, type Service } from '../../../src/main/service/index'
 import { createJobManager, type JobManager } from '../../../src/main/jobs/manager'
 import { forkLauncher } from '../../../src/main/jobs/launcher'
 import type { ApiEvent, CostEstimate, ExperimentSummary, JobProgress, MetricEntry, RunRecord, RunSummary, ThresholdComparison } from '../../../src/shared/api'
-import { tempDir } from '../data/helpers'
-import { importTinyDataset, tinyRun, writeTinyDataset } from './helpers'
+import { tinyDatasetFixture, tinyRun } from './helpers'
 
-let data: { dir: string; cleanup: () => void }
-let audio: { dir: string; cleanup: () => void }
-let datasetId: string
 let service: Service
 let jobs: JobManager
 const events: ApiEvent[] = []
@@ -39,33 +35,25 @@ function waitFor(pred: (e: ApiEvent) => boolean, timeoutMs = 60_000): Promise<Ap
 const jobEnded = (jobId: string) => (e: ApiEvent) => e.type === 'job.progress' && e.job.jobId === jobId && ['done', 'failed', 'cancelled'].includes(e.job.state)
 
 describe('run and experiment requests', () => {
-  beforeAll(async () => {
-    data = tempDir('svc-data')
-    audio = tempDir('svc-audio')
-    process.env.TAGBENCH_DATA_DIR = data.dir
-    writeTinyDataset(audio.dir, 30, 0.5)
-    datasetId = (await importTinyDataset(audio.dir)).id
+  const fx = tinyDatasetFixture('svc')
+  beforeAll(() => {
     jobs = createJobManager(forkLauncher, (e) => events.push(e))
     service = createService({ transport: 'websocket', jobs, emit: (e) => events.push(e) })
   })
 
-  afterAll(() => {
-    jobs.shutdown()
-    data.cleanup()
-    audio.cleanup()
-  })
+  afterAll(() => jobs.shutdown())
 
   it('lists model choices and estimates a config against its dataset', async () => {
     const choices = (await service.handle('model.choices', undefined)) as { id: string }[]
     expect(choices.map((c) => c.id)).toContain('ast-tiny')
-    const est = (await service.handle('model.estimate', tinyRun(datasetId))) as CostEstimate
+    const est = (await service.handle('model.estimate', tinyRun(fx.datasetId))) as CostEstimate
     expect(est).toMatchObject({ fDim: 2, tDim: 3, tokens: 6 })
     expect(est.secondsPerEpoch).toBeGreaterThan(0)
     await expect(service.handle('model.estimate', tinyRun('no-such-dataset'))).rejects.toThrow(/No dataset "no-such-dataset"/)
   })
 
   it('starts a run as a job, streams its metrics, and serves its results', async () => {
-    const { runId, jobId } = (await service.handle('run.start', tinyRun(datasetId, { epochs: 2 }))) as { runId: string; jobId: string }
+    const { runId, jobId } = (await service.handle('run.start', tinyRun(fx.datasetId, { epochs: 2 }))) as { runId: string; jobId: string }
     const end = (await waitFor(jobEnded(jobId))) as { job: JobProgress }
     expect(end.job).toMatchObject({ state: 'done', runId, kind: 'train' })
     const streamed = events.filter((e) => e.type === 'run.metrics' && e.runId === runId).flatMap((e) => (e as { entries: MetricEntry[] }).entries)
@@ -86,7 +74,7 @@ describe('run and experiment requests', () => {
   })
 
   it('cancels a running job (run ends cancelled with its checkpoint) and resumes it', async () => {
-    const { runId, jobId } = (await service.handle('run.start', tinyRun(datasetId, { epochs: 30 }))) as { runId: string; jobId: string }
+    const { runId, jobId } = (await service.handle('run.start', tinyRun(fx.datasetId, { epochs: 30 }))) as { runId: string; jobId: string }
     await waitFor((e) => e.type === 'run.metrics' && e.runId === runId && e.entries.some((m) => m.kind === 'epoch'))
     expect(await service.handle('run.cancel', { id: runId })).toEqual({ ok: true })
     await waitFor(jobEnded(jobId))
@@ -105,7 +93,7 @@ describe('run and experiment requests', () => {
   it('runs an experiment queue of two runs and reports its results', async () => {
     const presets = (await service.handle('experiment.presets', undefined)) as { id: string }[]
     expect(presets.map((p) => p.id)).toEqual(expect.arrayContaining(['quick', 'overlap', 'pretrained-vs-scratch', 'frozen-vs-finetuned', 'tiny-vs-small', 'augmentation']))
-    const started = (await service.handle('experiment.start', { name: 'svc', base: tinyRun(datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })) as ExperimentSummary
+    const started = (await service.handle('experiment.start', { name: 'svc', base: tinyRun(fx.datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })) as ExperimentSummary
     expect(started.runIds).toHaveLength(2)
     const isDone = async () => ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === started.id)!.status === 'done'
     const t0 = Date.now()
@@ -131,7 +119,7 @@ describe('run and experiment requests', () => {
   const runOf = async (id: string) => (await service.handle('run.get', { id })) as RunRecord
 
   it('cancels an experiment (the running run checkpointed, the next one never started) and resumes it to the end', async () => {
-    const started = (await service.handle('experiment.start', { name: 'stop', base: tinyRun(datasetId, { epochs: 20 }), axes: [{ key: 'specAugment', values: [true, false] }] })) as ExperimentSummary
+    const started = (await service.handle('experiment.start', { name: 'stop', base: tinyRun(fx.datasetId, { epochs: 20 }), axes: [{ key: 'specAugment', values: [true, false] }] })) as ExperimentSummary
     const [first, second] = started.runIds
     await waitFor((e) => e.type === 'run.metrics' && e.runId === first && e.entries.some((m) => m.kind === 'epoch'))
     expect(await service.handle('experiment.cancel', { id: started.id })).toEqual({ ok: true })
@@ -167,7 +155,7 @@ describe('run and experiment requests', () => {
   it('shows an experiment whose queue process died as interrupted, and resumes its queue', async () => {
     const { createExperiment } = await import('../../../src/main/engine/runs/experiment')
     const { experimentsDir } = await import('../../../src/main/engine/paths')
-    const exp = createExperiment({ name: 'orphan', base: tinyRun(datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })
+    const exp = createExperiment({ name: 'orphan', base: tinyRun(fx.datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })
     // As the app leaves it when it is killed mid-queue: 'running', owned by a process that is gone
     // (pid 2^22 + 1 is above Linux's largest pid_max).
     const dead = 4194305
