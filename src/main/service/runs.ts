@@ -3,7 +3,7 @@
 // Experiments run their queue here: they start one job after another (or N at once) and wait.
 import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
-import { gpuEnvForSlot } from '../engine/gpus'
+import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, saveThresholds, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
 import { PRESETS } from '../engine/runs/presets'
@@ -66,7 +66,7 @@ async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
     async (runId, resume, slot) => {
       // A queued run the user cancelled before its turn is skipped.
       if (readRunState(runId).status === 'cancelled' && !resume) return
-      await startTrainJob(ctx, runId, resume, gpuEnvForSlot(slot)).done
+      await startTrainJob(ctx, runId, resume, gpuEnvForSlot(slot, await visibleGpus())).done
     },
     {
       signal: abort.signal,

@@ -12,10 +12,10 @@ describe('GPU slots', () => {
     expect(parseNvidiaSmiList('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.')).toEqual([])
   })
 
-  it('takes the GPUs the user made visible, in their order', () => {
-    expect(visibleGpus({ CUDA_VISIBLE_DEVICES: '3, 1' })).toEqual(['3', '1'])
-    expect(visibleGpus({ CUDA_VISIBLE_DEVICES: '' })).toEqual([])
-    expect(visibleGpus({ CUDA_VISIBLE_DEVICES: '-1' })).toEqual([])
+  it('takes the GPUs the user made visible, in their order', async () => {
+    expect(await visibleGpus({ CUDA_VISIBLE_DEVICES: '3, 1' })).toEqual(['3', '1'])
+    expect(await visibleGpus({ CUDA_VISIBLE_DEVICES: '' })).toEqual([])
+    expect(await visibleGpus({ CUDA_VISIBLE_DEVICES: '-1' })).toEqual([])
   })
 
   it('gives each slot its own GPU, round-robin, only when there are several', () => {

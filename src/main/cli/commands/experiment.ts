@@ -5,7 +5,7 @@ import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
 import { createExperiment, deleteExperiment, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
-import { gpuEnvForSlot } from '../../engine/gpus'
+import { gpuEnvForSlot, visibleGpus } from '../../engine/gpus'
 import { printResult } from '../output'
 import { cliTrainer } from './train'
 
@@ -43,7 +43,7 @@ export function registerExperiment(program: Command): void {
         summary = await runExperiment(
           exp.id,
           async (runId, resume, slot) => {
-            const outcome = await trainer.start(runId, resume, gpuEnvForSlot(slot))
+            const outcome = await trainer.start(runId, resume, gpuEnvForSlot(slot, await visibleGpus()))
             if (outcome.status !== 'done') throw new Error(`run ${runId} ended ${outcome.status}`)
           },
           { parallel: runsAtOnce, signal: abort.signal }
