@@ -1,5 +1,5 @@
 // Live-chart smoothness: the Runs page overlays a run's training loss with 10,000 steps already logged
-// while new steps stream in (50 every half second, as a fast GPU run logs them), in Debian's Chromium
+// while new steps stream in (50 every half second, as a fast GPU run logs them), in headless Chromium
 // against server mode. The page records every animation frame's interval and every long task (a main
 // thread busy for over 50 ms) while it updates: what "stays smooth" means, in numbers.
 //   node bin/run-ts.mjs bench/chart.ts [--points 10000] [--seconds 10]
@@ -8,11 +8,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { Command } from 'commander'
 import wavefile from 'wavefile'
 import type { MetricEntry } from '../src/shared/api'
 import { writeJsonAtomic } from '../src/main/engine/fsutil'
+import { launchChromium } from '../test/chromium'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -62,7 +62,7 @@ try {
   appendMetrics(runId, Array.from({ length: opts.points }, (_, i) => stepEntry(i + 1)))
 
   const server = await startServer({ rendererDir: path.join(ROOT, 'out/renderer'), port: 0 })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] })
+  const { browser, found } = await launchChromium()
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
     await page.goto(server.url)
@@ -104,6 +104,7 @@ try {
       date: new Date().toISOString(),
       machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores`,
       load: os.loadavg()[0],
+      browser: `${browser.version()} (${found.source}: ${found.executablePath})`,
       points_start: opts.points,
       points_end: step,
       stream_seconds: opts.seconds,

@@ -1,19 +1,14 @@
-// Shared fixtures for end-to-end tests: server mode on loopback with a temp data folder, and
-// Debian's Chromium driven by playwright-core (no browser download).
+// Shared fixtures for end-to-end tests: server mode on loopback with a temp data folder, and a
+// Chromium (CHROMIUM_PATH, an installed one, or the npm-shipped one: see ../chromium.ts) driven by
+// playwright-core.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startServer, type RunningServer } from '../../src/main/server/server'
+import { launchChromium } from '../chromium'
 
 const SCREENSHOT_DIR = path.resolve('test-results/screenshots')
-
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[]
-  const found = candidates.find((p) => fs.existsSync(p))
-  if (!found) throw new Error('No Chromium found: install it (apt-get install -y chromium) or set CHROMIUM_PATH')
-  return found
-}
 
 export interface E2eApp {
   server: RunningServer
@@ -29,11 +24,7 @@ export async function openApp(): Promise<E2eApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-e2e-'))
   process.env.TAGBENCH_DATA_DIR = dataDir
   const server = await startServer({ rendererDir: path.resolve('out/renderer'), port: 0 })
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
+  const { browser } = await launchChromium()
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
   const consoleErrors: string[] = []
   page.on('console', (m) => {
