@@ -2,9 +2,8 @@
 // `npm start`: build, then open the desktop app. Where no window can open (no display, or Electron's
 // binary cannot be fetched on this machine), say so in one line and start server mode instead.
 import { spawnSync, spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
+import { fetchElectronBinary } from './electron-binary.mjs'
 
-const require = createRequire(import.meta.url)
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx'
 
 function build() {
@@ -14,18 +13,8 @@ function build() {
 
 function whyNoDesktop() {
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'no display found (DISPLAY/WAYLAND_DISPLAY unset)'
-  // Electron >= 42 fetches its binary on first use; do that in a child so a failure is one clean line.
-  const probe = spawnSync(process.execPath, ['-e', "require('electron')"], { encoding: 'utf8', timeout: 300_000, cwd: process.cwd() })
-  if (probe.status !== 0) {
-    const reason = (probe.stderr || probe.stdout || '').split('\n').find((l) => /Error|failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/.test(l)) ?? 'download failed'
-    return `Electron's binary could not be fetched (${reason.trim().slice(0, 160)})`
-  }
-  try {
-    require.resolve('electron')
-  } catch {
-    return 'the electron package is not installed'
-  }
-  return null
+  // Electron's binary is fetched here on first use (npm install downloads nothing).
+  return fetchElectronBinary()
 }
 
 build()
