@@ -6,14 +6,20 @@ no timm: Conv2d patch embedding with (fstride, tstride), [cls, dist, patches] + 
 (LayerNorm eps 1e-6, fused qkv with bias, exact GELU), final norm, (x[:,0] + x[:,1]) / 2, then
 LayerNorm(eps 1e-5) + Linear. State-dict names match the reference AST ones (v.*, mlp_head.*).
 
-Usage: /usr/bin/python3 bench/reference_infer.py [--threads 2] [--batch 8] [--batches 4]
-       [--torch-onnx DIR]   (also writes torch.onnx exports of the same models, for comparing ORT speed)
+Measured as bench/infer.ts measures ours: untimed warm-up batches, then timed batches; the figure is
+batch / the median batch time.
+
+Usage: /usr/bin/python3 bench/reference_infer.py [--threads 2] [--batch 8] [--warmup 2] [--batches 5]
+       [--strides 16,10] [--depth 12]
+       [--torch-onnx DIR]   (also writes torch.onnx exports of the same models, which bench/infer.ts runs
+                             in onnxruntime-node beside ours: the same-runtime control)
 Prints one JSON object: {"engine": "pytorch", "results": [{"stride": 16, "clips_per_s": ...}, ...]}.
 """
 import argparse
 import json
 import math
 import os
+import statistics
 import time
 
 import torch
@@ -119,36 +125,45 @@ def randomise(model, seed):
                 p.copy_(std * torch.randn(p.shape, generator=g))
 
 
-def clips_per_s(model, batch, batches, mel_bins, target_length):
+def batch_times(model, batch, warmup, batches, mel_bins, target_length):
     x = torch.randn(batch, target_length, mel_bins)
+    times = []
     with torch.no_grad():
-        model(x)  # warm-up
-        t0 = time.perf_counter()
-        for _ in range(batches):
+        for _ in range(warmup):
             model(x)
-        return batch * batches / (time.perf_counter() - t0)
+        for _ in range(batches):
+            t0 = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - t0)
+    return times
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--batch', type=int, default=8)
-    ap.add_argument('--batches', type=int, default=4)
+    ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--batches', type=int, default=5)
+    ap.add_argument('--strides', default='16,10')
+    ap.add_argument('--depth', type=int, default=12)
     ap.add_argument('--torch-onnx', default=None, help='folder for torch.onnx exports (opset 17) of the benchmarked models')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     results = []
-    for stride in (16, 10):
-        model = AST(fstride=stride, tstride=stride).eval()
+    for stride in [int(s) for s in args.strides.split(',')]:
+        model = AST(fstride=stride, tstride=stride, depth=args.depth).eval()
         randomise(model, 0)
-        results.append({'stride': stride, 'clips_per_s': round(clips_per_s(model, args.batch, args.batches, 128, 512), 2)})
+        times = batch_times(model, args.batch, args.warmup, args.batches, 128, 512)
+        results.append({'stride': stride, 'depth': args.depth, 'warmup': args.warmup,
+                        'clips_per_s': round(args.batch / statistics.median(times), 2),
+                        'batch_s': [round(t, 4) for t in times]})
         if args.torch_onnx:
             os.makedirs(args.torch_onnx, exist_ok=True)
             torch.onnx.export(model, torch.randn(1, 512, 128), os.path.join(args.torch_onnx, f'ast_tiny_s{stride}.onnx'),
                               input_names=['fbank'], output_names=['logits', 'embedding'], opset_version=17,
                               dynamic_axes={'fbank': {0: 'batch'}, 'logits': {0: 'batch'}, 'embedding': {0: 'batch'}})
     print(json.dumps({'engine': 'pytorch', 'torch': torch.__version__, 'threads': args.threads, 'batch': args.batch,
-                      'model': 'AST-tiny, 12 blocks, 128 mel x 512 frames', 'results': results}))
+                      'model': f'AST-tiny, {args.depth} blocks, 128 mel x 512 frames', 'results': results}))
 
 
 if __name__ == '__main__':

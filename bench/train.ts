@@ -2,16 +2,18 @@
 // configuration, so that the peak RSS it reports belongs to that configuration alone): AST-tiny on
 // random features, BCE, AdamW, through the trainer's own gradient path (train/parallel: one thread,
 // or data-parallel over worker threads).
-//   node bin/run-ts.mjs bench/train.ts [--backend wasm] [--stride 16] [--threads 1] [--steps 2] [--json]
+// Its figure is batch / the median wall time of the timed steps, after untimed warm-up steps: the
+// same statistic bench/reference_train.py reports for PyTorch.
+//   node bin/run-ts.mjs bench/train.ts [--backend wasm] [--stride 16] [--threads 1] [--warmup 2] [--steps 5] [--json]
 //   node bin/run-ts.mjs bench/train.ts --leak-check [--leak-steps 1000] [--threads 2]
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { Command, InvalidArgumentError } from 'commander'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../src/main/engine/backend'
-import { writeJsonAtomic } from '../src/main/engine/fsutil'
+import { appendResult, commandLine, median, round } from './results'
 import { makeAstConfig } from '../src/main/engine/models/config'
 import { createModel } from '../src/main/engine/models'
 import { createOptimizer } from '../src/main/engine/train/optimizer'
@@ -42,8 +44,12 @@ export interface TrainBenchResult {
   stride: number
   tokens: number
   batch: number
+  depth: number
+  /** batch / the median of step_s. */
   samples_per_s: number
   peak_rss_mb: number
+  /** Untimed steps before the timed ones. */
+  warmup: number
   /** Wall seconds of each timed step. */
   step_s: number[]
   /** This process's CPU seconds (all threads) per timed step. */
@@ -62,7 +68,7 @@ export interface TrainBenchResult {
   load: [number, number]
 }
 
-const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d
+
 export const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024)
 
 function randomBatch(n: number, frames: number, melBins: number, classes: number, seed: number): Batch {
@@ -110,13 +116,14 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
     tf.dispose(grads)
   }
   try {
-    for (let i = 0; i < (o.warmup ?? 1); i++) await step()
+    const warmup = o.warmup ?? 2
+    for (let i = 0; i < warmup; i++) await step()
     const load0 = os.loadavg()[0]
     const cpu0 = process.cpuUsage()
     const stepS: number[] = []
     let mainCpu: number | null = 0
     let workerCpu: number[] | null = null
-    for (let i = 0; i < (o.steps ?? 2); i++) {
+    for (let i = 0; i < (o.steps ?? 5); i++) {
       const t0 = performance.now()
       const c0 = threadCpuSeconds()
       await step()
@@ -129,7 +136,6 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
     const cpu = process.cpuUsage(cpu0)
     const n = stepS.length
     const threadCpu = mainCpu === null || (pool.threads > 1 && workerCpu === null) ? null : { main: round(mainCpu / n), workers: (workerCpu ?? []).map((x) => round(x / n)) }
-    const total = stepS.reduce((a, b) => a + b, 0)
     const grid = { f: Math.floor((config.melBins - 16) / config.fstride) + 1, t: Math.floor((config.targetLength - 16) / config.tstride) + 1 }
     return {
       backend: report.chosen,
@@ -137,9 +143,11 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
       threads: pool.threads,
       stride: config.fstride,
       tokens: grid.f * grid.t + 2,
+      depth: config.depth,
       batch: batchSize,
-      samples_per_s: round((batchSize * stepS.length) / total),
+      samples_per_s: round(batchSize / median(stepS)),
       peak_rss_mb: peakRssMb(),
+      warmup,
       step_s: stepS.map((s) => round(s)),
       cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / n),
       thread_cpu_s: threadCpu,
@@ -240,21 +248,21 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     .option('--threads <n>', 'shards (1: single thread; default: one per core on wasm/cpu, 1 on native)', int)
     .option('--batch <n>', 'batch size', int, 8)
     .option('--depth <n>', 'transformer blocks', int, 12)
-    .option('--warmup <n>', 'untimed steps', int, 1)
-    .option('--steps <n>', 'timed steps', int, 2)
+    .option('--warmup <n>', 'untimed steps', int, 2)
+    .option('--steps <n>', 'timed steps (the figure is their median)', int, 5)
     .option('--leak-check', 'run many steps of a small model and report tensor counts and RSS')
     .option('--leak-steps <n>', 'steps of the leak check', int, 1000)
     .option('--json', 'print one JSON object')
     .parse()
   const o = program.opts<{ backend: BackendPreference; stride: number; threads?: number; batch: number; depth: number; warmup: number; steps: number; leakCheck?: boolean; leakSteps: number; json?: boolean }>()
-  const result = o.leakCheck ? await leakCheck(o.leakSteps, o.threads) : await benchTrain(o)
   if (o.leakCheck) {
-    // Kept beside the speed results (bench/results/), dated, for NOTES.md to cite.
-    const d = new Date()
-    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
-    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', `${day}-leak-check.json`)
-    await writeJsonAtomic(file, { date: d.toISOString(), cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), ...result })
-    console.error(`leak check written to ${path.relative(process.cwd(), file)}`)
+    const result = await leakCheck(o.leakSteps, o.threads)
+    // Appended beside the speed results (bench/results/<day>-leak-check.jsonl), for NOTES.md to cite.
+    const file = appendResult({ date: new Date().toISOString(), command: commandLine('node bin/run-ts.mjs bench/train.ts'), cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), ...result }, '-leak-check')
+    console.error(`leak check appended to ${path.relative(process.cwd(), file)}`)
+    console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
+  } else {
+    const result = await benchTrain(o)
+    console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
   }
-  console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
 }
