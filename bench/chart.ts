@@ -3,7 +3,8 @@
 // against server mode. The page records every animation frame's interval and every long task (a main
 // thread busy for over 50 ms) while it updates: what "stays smooth" means, in numbers.
 //   node bin/run-ts.mjs bench/chart.ts [--points 10000] [--seconds 10]
-// Prints one JSON object and writes bench/results/<YYYY-MM-DD>-chart.json.
+// Prints one JSON object and appends it as a line to bench/results/<YYYY-MM-DD>-chart.jsonl (earlier
+// runs are never rewritten).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import wavefile from 'wavefile'
 import type { MetricEntry } from '../src/shared/api'
-import { writeJsonAtomic } from '../src/main/engine/fsutil'
+import { appendResult, commandLine } from './results'
 import { launchChromium } from '../test/chromium'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -102,6 +103,7 @@ try {
     if (drawnTo !== step) throw new Error(`the chart shows steps up to ${drawnTo}, not ${step}: ${shown}`)
     const result = {
       date: new Date().toISOString(),
+      command: commandLine('node bin/run-ts.mjs bench/chart.ts'),
       machine: `${os.cpus()[0]?.model ?? 'unknown'}, ${os.cpus().length} cores`,
       load: os.loadavg()[0],
       browser: `${browser.version()} (${found.source}: ${found.executablePath})`,
@@ -119,8 +121,8 @@ try {
       updates: Math.round((step - opts.points) / 50),
       chart: shown
     }
-    const out = path.join(ROOT, 'bench/results', `${result.date.slice(0, 10)}-chart.json`)
-    await writeJsonAtomic(out, result)
+    const out = appendResult(result, '-chart')
+    console.error(`appended to ${path.relative(ROOT, out)}`)
     console.log(JSON.stringify(result, null, 2))
   } finally {
     await browser.close()
