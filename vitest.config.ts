@@ -1,14 +1,34 @@
 import { defineConfig } from 'vitest/config'
+import { HANG_MS } from './test/limits'
+
+// Tests that train real models or start many CLI/job processes: seconds to a minute each on a quiet
+// 2-core machine, several times that under load. They form the `unit-slow` tier, which `npm test`
+// and `npm run test:unit` run with the rest; `npx vitest run --project unit` leaves them out while
+// you iterate. Every tier has the same generous limit (test/limits.ts): none depends on speed.
+export const SLOW_UNIT_TESTS = [
+  'test/unit/train/cli.test.ts', // the CLI in child processes: train, Ctrl-C, resume, experiments
+  'test/unit/train/experiment.test.ts', // a 2 strides × 2 seeds grid trained through its queue
+  'test/unit/train/service.test.ts', // training jobs through the service: cancel, resume, experiments
+  'test/unit/train/resume.test.ts', // runs interrupted and resumed to the same end
+  'test/unit/models/htsat.train.test.ts', // HTS-AT learns frame events
+  'test/unit/models/frameHead.train.test.ts', // a frame head learns event times
+  'test/unit/models/astTrain.test.ts', // AST brings its loss down
+  'test/unit/jobs/manager.test.ts' // job processes: crash, out of memory, cancel, kill
+]
 
 // Unit tests: the engine, CLI and server run as plain Node code; no browser, no Electron.
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    testTimeout: HANG_MS,
+    hookTimeout: HANG_MS,
+    expect: { poll: { timeout: HANG_MS } },
     // Two cores: tfjs-wasm tests are CPU-heavy, so run files two at a time.
     maxWorkers: 2,
-    pool: 'forks'
+    pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: SLOW_UNIT_TESTS } },
+      { extends: true, test: { name: 'unit-slow', include: SLOW_UNIT_TESTS } }
+    ]
   }
 })

@@ -1,12 +1,15 @@
 import { defineConfig } from 'vitest/config'
+import { HANG_MS } from './test/limits'
 
-// End-to-end: server mode + the built renderer in Debian's Chromium via playwright-core.
+// End-to-end: server mode + the built renderer in headless Chromium via playwright-core (see
+// test/chromium.ts for which Chromium). Limits are hang detectors (test/limits.ts), never speed tests.
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 600_000,
-    hookTimeout: 180_000,
+    testTimeout: HANG_MS,
+    hookTimeout: HANG_MS,
+    expect: { poll: { timeout: HANG_MS } },
     fileParallelism: false
   }
 })

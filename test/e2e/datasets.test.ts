@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { browseTo, openApp, type E2eApp } from './helpers'
+import { HANG_MS } from '../limits'
 import { writeToneDataset } from './audio'
 
 // Page-side code is type-checked for Node (no DOM types): the few browser objects it touches, by shape.
@@ -57,7 +58,7 @@ describe('datasets', () => {
     await page.getByTestId('import-start').click()
 
     const row = page.getByTestId('dataset-table').locator('tbody tr', { hasText: 'tones' })
-    await row.waitFor({ timeout: 60_000 })
+    await row.waitFor()
     const cells = await row.locator('td').allInnerTexts()
     expect(cells.slice(0, 4)).toEqual(['tones', 'folders', '24', '3'])
     // Every clip lands in a split, and the three add up.
@@ -122,7 +123,7 @@ describe('datasets', () => {
       await expect.poll(() => page.getByTestId('detected-layout').innerText()).toBe('Detected layout: folders')
       await page.getByTestId('import-start').click()
       const failed = page.getByTestId('import-job').filter({ hasText: 'failed' })
-      await failed.waitFor({ timeout: 60_000 })
+      await failed.waitFor()
       const message = await failed.getByRole('alert').innerText()
       expect(message).toContain(fs.realpathSync(bad))
       expect(message).toMatch(/a\.wav/)
@@ -147,7 +148,7 @@ describe('datasets', () => {
       await page.getByTestId('import-start').click()
       const job = page.getByTestId('import-job').filter({ hasText: 'Importing big' })
       await job.getByRole('button', { name: 'Cancel' }).click()
-      await expect.poll(() => job.innerText(), { timeout: 30_000 }).toMatch(/cancelled/)
+      await expect.poll(() => job.innerText()).toMatch(/cancelled/)
       expect(await page.getByTestId('dataset-table').innerText()).not.toMatch(/\bbig\b/)
     } finally {
       fs.rmSync(big, { recursive: true, force: true })
@@ -158,6 +159,7 @@ describe('datasets', () => {
     // Hold back the reply to the picker's first listing (the user's home folder) until the user has
     // put the cursor in the path field: the late reply must leave the field to them.
     const page = await app.browser.newPage({ viewport: { width: 1400, height: 900 } })
+    page.setDefaultTimeout(HANG_MS)
     let releaseHeld: (() => void) | null = null
     let holding = true
     await page.routeWebSocket(/\/api\?/, (ws) => {

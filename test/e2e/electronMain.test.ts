@@ -144,5 +144,5 @@ describe('the desktop main process (built), with a stand-in for electron', () =>
     expect(electron.forks.map((f) => f.file)).toEqual([path.join(OUT, 'main/jobWorker.js')])
     const sent = electron.windows[0].sent.filter(([ch]) => ch === 'tagbench:event').map(([, e]) => e as { type: string; job?: { state: string; kind: string } })
     expect(sent.some((e) => e.type === 'job.progress' && e.job?.kind === 'probe' && e.job.state === 'done')).toBe(true)
-  }, 120_000)
+  })
 })

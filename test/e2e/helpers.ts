@@ -7,6 +7,7 @@ import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startServer, type RunningServer } from '../../src/main/server/server'
 import { launchChromium } from '../chromium'
+import { HANG_MS } from '../limits'
 
 const SCREENSHOT_DIR = path.resolve('test-results/screenshots')
 
@@ -26,6 +27,8 @@ export async function openApp(): Promise<E2eApp> {
   const server = await startServer({ rendererDir: path.resolve('out/renderer'), port: 0 })
   const { browser } = await launchChromium()
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  // Playwright's 30 s default would make a busy machine fail waits that a quiet one passes.
+  page.setDefaultTimeout(HANG_MS)
   const consoleErrors: string[] = []
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text())
@@ -58,7 +61,7 @@ export async function importThroughPicker(page: Page, folder: string, name: stri
   await page.getByTestId('detected-layout').filter({ hasText: 'Detected layout' }).waitFor()
   await page.getByTestId('import-name').fill(name)
   await page.getByTestId('import-start').click()
-  await page.getByTestId('dataset-table').getByRole('link', { name, exact: true }).waitFor({ timeout: 60_000 })
+  await page.getByTestId('dataset-table').getByRole('link', { name, exact: true }).waitFor()
 }
 
 /** In an open server folder picker: types `folder` into the path field, goes there, and waits until

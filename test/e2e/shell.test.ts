@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openApp, type E2eApp } from './helpers'
+import { HANG_MS } from '../limits'
 
 let app: E2eApp
 beforeAll(async () => {
@@ -28,6 +29,7 @@ describe('the app in server mode, in Chromium', () => {
 
   it('the page refuses to work without the token', async () => {
     const page = await app.browser.newPage()
+    page.setDefaultTimeout(HANG_MS)
     await page.goto(app.server.url.replace(/\?token=.*/, ''))
     await page.getByRole('link', { name: 'Settings', exact: true }).click()
     await expect.poll(() => page.locator('.error').first().innerText()).toMatch(/Cannot reach the Tagbench server/)

@@ -51,7 +51,7 @@ describe('job processes', () => {
     expect(jobs.cancel(jobId)).toBe(true)
     await expect(done).rejects.toThrow(/cancelled/)
     expect(jobs.get(jobId)?.state).toBe('cancelled')
-  }, 20_000)
+  })
 
   it('a job killed from outside is reported as killed', async () => {
     const { jobs } = manager()
@@ -67,5 +67,5 @@ describe('job processes', () => {
     await expect(done).rejects.toThrow(/SIGKILL/)
     expect(jm.get(jobId)).toMatchObject({ state: 'failed', failure: 'killed' })
     jobs.shutdown()
-  }, 20_000)
+  })
 })

@@ -79,7 +79,7 @@ describe('AST training on wasm', () => {
     expect(Array.from(a.logits.dataSync())).toEqual(Array.from(b.logits.dataSync()))
     tf.dispose([x, a.logits, a.embedding, b.logits, b.embedding])
     model.dispose()
-  }, 60_000)
+  })
 
   it('trains only the head when frozen', () => {
     const config = makeAstConfig({ embedDim: 32, heads: 2, depth: 1, fstride: 16, tstride: 16, melBins: F, targetLength: T, numClasses: CLASSES, frozen: true })

@@ -82,7 +82,7 @@ describe('tagbench train / runs / experiment / resume', () => {
     expect(JSON.parse(resumed.stdout).run).toBe(runId)
     const metrics = fs.readFileSync(path.join(data.dir, 'runs', runId, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; epoch: number })
     expect(metrics.filter((m) => m.kind === 'epoch').map((m) => m.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
-  }, 120_000)
+  })
 
   it('experiment <grid.yaml> --json trains every run and prints pooled results', async () => {
     const grid = path.join(data.dir, 'grid.yaml')
@@ -93,7 +93,7 @@ describe('tagbench train / runs / experiment / resume', () => {
     expect(out.status).toBe('done')
     expect(out.runs.map((x) => [x.values, x.status])).toEqual([[{ specAugment: true }, 'done'], [{ specAugment: false }, 'done']])
     expect(out.results.map((c) => c.n)).toEqual([1, 1])
-  }, 60_000)
+  })
 
   it('experiment --resume <id> trains what an interrupted experiment has left', async () => {
     const { createExperiment } = await import('../../../src/main/engine/runs/experiment')
@@ -122,5 +122,5 @@ describe('tagbench train / runs / experiment / resume', () => {
     expect(runsLeft.some((r) => exp.runIds.includes(r.id))).toBe(false)
     expect((JSON.parse((await tagbench(['experiments', '--json'])).stdout) as { id: string }[]).some((e) => e.id === exp.id)).toBe(false)
     expect((await tagbench(['experiments', '--delete', exp.id])).stderr).toMatch(/No experiment/)
-  }, 60_000)
+  })
 })

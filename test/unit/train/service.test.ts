@@ -10,13 +10,14 @@ import { createJobManager, type JobManager } from '../../../src/main/jobs/manage
 import { forkLauncher } from '../../../src/main/jobs/launcher'
 import type { ApiEvent, CostEstimate, ExperimentSummary, JobProgress, MetricEntry, RunRecord, RunSummary, ThresholdComparison } from '../../../src/shared/api'
 import { tinyDatasetFixture, tinyRun } from './helpers'
+import { HANG_MS } from '../../limits'
 
 let service: Service
 let jobs: JobManager
 const events: ApiEvent[] = []
 
 /** Resolves once an event matching `pred` has been seen. */
-function waitFor(pred: (e: ApiEvent) => boolean, timeoutMs = 60_000): Promise<ApiEvent> {
+function waitFor(pred: (e: ApiEvent) => boolean, timeoutMs = HANG_MS): Promise<ApiEvent> {
   return new Promise((resolve, reject) => {
     const found = events.find(pred)
     if (found) return resolve(found)
@@ -98,16 +99,16 @@ describe('run and experiment requests', () => {
     const isDone = async () => ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === started.id)!.status === 'done'
     const t0 = Date.now()
     while (!(await isDone())) {
-      if (Date.now() - t0 > 60_000) throw new Error('experiment did not finish')
+      if (Date.now() - t0 > HANG_MS) throw new Error('experiment did not finish')
       await new Promise((r) => setTimeout(r, 250))
     }
     const exp = ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === started.id)!
     expect(exp.results!.map((c) => [c.values, c.n])).toEqual([[{ specAugment: true }, 1], [{ specAugment: false }, 1]])
     expect(events.some((e) => e.type === 'experiment.changed' && e.id === started.id)).toBe(true)
-  }, 90_000)
+  })
 
   const experimentOf = async (id: string) => ((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).find((e) => e.id === id)!
-  async function waitForStatus(id: string, status: ExperimentSummary['status'], timeoutMs = 90_000): Promise<ExperimentSummary> {
+  async function waitForStatus(id: string, status: ExperimentSummary['status'], timeoutMs = HANG_MS): Promise<ExperimentSummary> {
     const t0 = Date.now()
     for (;;) {
       const exp = await experimentOf(id)
@@ -150,7 +151,7 @@ describe('run and experiment requests', () => {
     }
     expect(done.results!.every((c) => c.n === 1)).toBe(true)
     await expect(service.handle('experiment.resume', { id: started.id })).rejects.toThrow(/already finished/)
-  }, 180_000)
+  })
 
   it('shows an experiment whose queue process died as interrupted, and resumes its queue', async () => {
     const { createExperiment } = await import('../../../src/main/engine/runs/experiment')
@@ -171,5 +172,5 @@ describe('run and experiment requests', () => {
     expect(await service.handle('experiment.delete', { id: exp.id })).toEqual({ runsDeleted: 0 })
     expect(((await service.handle('experiment.list', undefined)) as ExperimentSummary[]).some((e) => e.id === exp.id)).toBe(false)
     for (const id of exp.runIds) expect((await runOf(id)).status).toBe('done')
-  }, 120_000)
+  })
 })
