@@ -10,6 +10,9 @@ export const SLOW_UNIT_TESTS = [
   'test/unit/train/experiment.test.ts', // a 2 strides × 2 seeds grid trained through its queue
   'test/unit/train/service.test.ts', // training jobs through the service: cancel, resume, experiments
   'test/unit/train/resume.test.ts', // runs interrupted and resumed to the same end
+  'test/unit/train/trainer.test.ts', // whole training runs: evaluation, early stopping, frame heads
+  'test/unit/train/parallel.test.ts', // data-parallel shards against one thread, step by step
+  'test/unit/train/parallel.trainer.test.ts', // a 2-thread run follows the 1-thread run
   'test/unit/models/htsat.train.test.ts', // HTS-AT learns frame events
   'test/unit/models/frameHead.train.test.ts', // a frame head learns event times
   'test/unit/models/astTrain.test.ts', // AST brings its loss down
