@@ -45,6 +45,11 @@ function websocketApi(): TagbenchApi {
           return
         }
         const reply = frame as ResponseFrame
+        if (reply.id === null) {
+          // The server could not tell which request this answers (it never is one of ours): say so.
+          console.error(`Tagbench server: ${reply.ok ? 'unexpected reply' : reply.error.message}`)
+          return
+        }
         const p = pending.get(reply.id)
         if (!p) return
         pending.delete(reply.id)
