@@ -69,6 +69,8 @@ export interface ServerOptions {
   port?: number
   rendererDir: string
   token?: string
+  /** The largest request frame (bytes); default MAX_FRAME_BYTES. */
+  maxFrameBytes?: number
 }
 
 export interface RunningServer {
@@ -137,7 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   })
 
   // UTF-8 is checked by answer() so that a bad text frame gets an error reply instead of closing the socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, skipUTF8Validation: true })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? MAX_FRAME_BYTES, skipUTF8Validation: true })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const refuse = (code: number, why: string): void => {
