@@ -17,7 +17,8 @@ import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
-import { deleteDirAtomically, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
+import { deleteDirAtomically, fsyncDir, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
+import { faultPoint } from '../faults'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
@@ -401,10 +402,13 @@ export async function writeCheckpoint(id: string, slot: CheckpointSlot, write: (
     fs.rmSync(tmp, { recursive: true, force: true })
     throw err
   }
+  faultPoint('checkpoint')
   fs.rmSync(old, { recursive: true, force: true })
   const hadOld = fs.existsSync(target)
   if (hadOld) fs.renameSync(target, old)
+  faultPoint('checkpoint-swap')
   fs.renameSync(tmp, target)
+  fsyncDir(ckpt)
   if (hadOld) fs.rmSync(old, { recursive: true, force: true })
   return target
 }
