@@ -13,6 +13,7 @@ import { deleteDirAtomically, readJsonSync, writeJsonAtomicSync } from '../fsuti
 import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
 import { createTrainingRun, resolveRunConfig } from '../train/newRun'
+import { checkPretrainedFiles } from '../train/model'
 import { findPreset } from './presets'
 import { experimentSpecSchema, gridFileSchema } from '../../../shared/apiSchema'
 import { deleteRun, listRuns, ownerAlive } from './store'
@@ -107,9 +108,14 @@ export function createExperiment(spec: GridSpec): ExperimentFile {
   if (!spec.base?.dataset) throw new Error(`Experiment ${spec.name}: no dataset in its base config`)
   const record = loadDataset(spec.base.dataset)
   const grid = expandGrid(spec, record.folds)
+  const checked = new Set<string>()
   for (const g of grid) {
     try {
-      resolveRunConfig(g.partial)
+      const cfg = resolveRunConfig(g.partial)
+      // Each distinct pretrained start once: its files are read whole.
+      const key = JSON.stringify([cfg.pretrained, cfg.size])
+      if (!checked.has(key)) checkPretrainedFiles(cfg.pretrained, cfg.size)
+      checked.add(key)
     } catch (err) {
       throw new Error(`Experiment ${spec.name}, run "${g.partial.name}": ${(err as Error).message}`)
     }
