@@ -111,3 +111,9 @@ export function readJsonSync<T>(file: string): T {
     throw new Error(`${file} is not valid JSON: ${(err as Error).message}`)
   }
 }
+
+/** A user-chosen output that exists is replaced only when the request says so (code 'exists'). */
+export function refuseOverwrite(req: { out?: string; overwrite?: boolean }): void {
+  if (req.out && !req.overwrite && fs.existsSync(req.out))
+    throw Object.assign(new Error(`${path.resolve(req.out)} already exists; export with overwrite to replace it, or choose another file`), { code: 'exists' })
+}
