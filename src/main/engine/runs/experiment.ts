@@ -16,7 +16,7 @@ import { createTrainingRun, resolveRunConfig } from '../train/newRun'
 import { checkPretrainedFiles } from '../train/model'
 import { findPreset } from './presets'
 import { experimentSpecSchema, gridFileSchema } from '../../../shared/apiSchema'
-import { deleteRun, listRuns, ownerAlive } from './store'
+import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, updateRunStatus } from './store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
 export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
@@ -181,8 +181,9 @@ export function listExperiments(onProblem?: (message: string) => void): Experime
   let names: string[]
   try {
     names = fs.readdirSync(experimentsDir())
-  } catch {
-    return []
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw new Error(`Cannot read ${experimentsDir()}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const runs = listRuns()
   const out: ExperimentSummary[] = []
@@ -234,8 +235,17 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
       if (opts.signal?.aborted) return
       try {
         await start(runId, statusOf.get(runId) !== 'queued', slot)
-      } catch {
+      } catch (err) {
         failed = true
+        // Keep the reason with the run when its job could not record it (it died before starting to train).
+        const message = (err as Error).message
+        try {
+          const status = readRunState(runId).status
+          if (status === 'queued') updateRunStatus(runId, { status: 'failed', failure: message })
+          appendLog(runId, `Failed in experiment ${file.name}: ${message}`)
+        } catch (bookkeeping) {
+          process.stderr.write(`tagbench: experiment ${file.name}, run ${runId} failed (${message}); recording it failed too: ${(bookkeeping as Error).message}\n`)
+        }
       }
       opts.onChange?.(id)
     }

@@ -340,9 +340,10 @@ export function appendMetrics(id: string, entries: MetricEntry[]): void {
 
 /**
  * Entries of metrics.jsonl, skipping the first `since` (how many the caller already holds). A torn
- * last line is ignored; so is any unreadable line, rather than failing the whole read.
+ * last line is ignored; so is any unreadable line, rather than failing the whole read, but not
+ * without a word: `onUnreadable` hears how many and which (default: a warning on stderr).
  */
-export function readMetrics(id: string, since = 0): MetricEntry[] {
+export function readMetrics(id: string, since = 0, onUnreadable: (message: string, count: number) => void = warnUnreadable): MetricEntry[] {
   let text: string
   try {
     text = fs.readFileSync(file(id, 'metrics.jsonl'), 'utf8')
@@ -356,15 +357,23 @@ export function readMetrics(id: string, since = 0): MetricEntry[] {
   const lines = text.split('\n')
   lines.pop() // the text after the last newline: empty, or a torn line
   const out: MetricEntry[] = []
-  for (const line of lines) {
-    if (!line) continue
+  const bad: number[] = []
+  lines.forEach((line, i) => {
+    if (!line) return
     try {
       out.push(JSON.parse(line) as MetricEntry)
     } catch {
       // A damaged line in the middle cannot come from our appends; skip it rather than lose the rest.
+      bad.push(i + 1)
     }
-  }
+  })
+  if (bad.length > 0)
+    onUnreadable(`${file(id, 'metrics.jsonl')}: ${bad.length} unreadable line${bad.length === 1 ? '' : 's'} skipped (line${bad.length === 1 ? '' : 's'} ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''})`, bad.length)
   return out.slice(since)
+}
+
+const warnUnreadable = (message: string): void => {
+  process.stderr.write(`tagbench: ${message}\n`)
 }
 
 export function appendLog(id: string, message: string): void {

@@ -259,7 +259,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       sinceBest: 0,
       finished: false
     }
-    const dropped = rewindMetrics(runId, state)
+    const dropped = rewindMetrics(runId, state, log)
     if (dropped > 0) log(`Dropped ${dropped} metric entries written after the checkpoint; those steps run again`)
     // A kill between the epoch's checkpoint and its metrics append: the checkpoint holds the entry.
     const restored = resumed ? restoreEpochEntry(runId, resumed.dir, state) : null
