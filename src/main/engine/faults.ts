@@ -5,16 +5,30 @@
 // checkpoint (a checkpoint folder written, not yet swapped in), checkpoint-swap (between the two
 // renames of the swap: the old checkpoint moved aside, the new one not yet in place), after-checkpoint
 // (the epoch's checkpoint swapped in, its metrics entry not yet appended).
+// TAGBENCH_FAULT=pause:<name>[@<n>] instead holds the process at that point until its parent is gone
+// (its IPC channel closes), so a test can kill the parent at a known moment, whatever the load.
 const hits = new Map<string, number>()
 
 export type FaultPoint = 'features' | 'step' | 'checkpoint' | 'checkpoint-swap' | 'after-checkpoint'
 
-export function faultPoint(name: FaultPoint): void {
+/** Whether TAGBENCH_FAULT asks for `mode` at `name`, and this is the hit it names. */
+function due(mode: 'point' | 'pause', name: FaultPoint): boolean {
   const spec = process.env.TAGBENCH_FAULT
-  if (!spec) return
-  const m = /^point:([a-z-]+)(?:@(\d+))?$/.exec(spec)
-  if (!m || m[1] !== name) return
-  const n = (hits.get(name) ?? 0) + 1
-  hits.set(name, n)
-  if (n === Number(m[2] ?? 1)) process.kill(process.pid, 'SIGKILL')
+  if (!spec) return false
+  const m = /^(point|pause):([a-z-]+)(?:@(\d+))?$/.exec(spec)
+  if (!m || m[1] !== mode || m[2] !== name) return false
+  const key = `${mode}:${name}`
+  const n = (hits.get(key) ?? 0) + 1
+  hits.set(key, n)
+  return n === Number(m[3] ?? 1)
+}
+
+export function faultPoint(name: FaultPoint): void {
+  if (due('point', name)) process.kill(process.pid, 'SIGKILL')
+}
+
+/** Holds here, under pause:<name>, until the parent process is gone; at once otherwise. */
+export async function faultPause(name: FaultPoint): Promise<void> {
+  if (!due('pause', name)) return
+  while (process.connected) await new Promise((resolve) => setTimeout(resolve, 50))
 }

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput } from '../../../shared/api'
 import { initBackend } from '../backend'
 import { CANCELLED, cancelPoint, isCancel } from '../cancel'
-import { faultPoint } from '../faults'
+import { faultPause, faultPoint } from '../faults'
 import { readCheckpointExtra } from '../models/checkpoint'
 import { extractFeatures, type FeatureSettings } from '../audio/cache'
 import { statsAccumulator } from '../audio/features'
@@ -143,6 +143,7 @@ async function stepGradients(
       }
       loss += microLoss
       faultPoint('step')
+      await faultPause('step')
     }
   } catch (err) {
     if (grads) tf.dispose(grads)
