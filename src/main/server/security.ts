@@ -17,11 +17,15 @@ export function machineNames(): MachineNames {
   const addresses = Object.values(os.networkInterfaces())
     .flat()
     .filter((a): a is os.NetworkInterfaceInfo => !!a)
-    .map((a) => a.address.replace(/%.*$/, ''))
+    .map((a) => a.address)
   return { hostname: os.hostname(), addresses }
 }
 
-const hostForm = (name: string): string => (name.includes(':') ? `[${name}]` : name).toLowerCase()
+// An IPv6 zone (fe80::1%eth0) never appears in a Host header: browsers drop it.
+const hostForm = (name: string): string => {
+  const bare = name.replace(/%.*$/, '')
+  return (bare.includes(':') ? `[${bare}]` : bare).toLowerCase()
+}
 
 /**
  * Hosts a browser may use to reach us: loopback names, plus the --host the user asked for. Bound to
