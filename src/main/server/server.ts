@@ -141,6 +141,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // UTF-8 is checked by answer() so that a bad text frame gets an error reply instead of closing the socket.
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? MAX_FRAME_BYTES, skipUTF8Validation: true })
   server.on('upgrade', (req, socket, head) => {
+    // A peer that resets the connection mid-handshake must cost that socket only.
+    socket.on('error', () => socket.destroy())
     const url = new URL(req.url ?? '/', 'http://localhost')
     const refuse = (code: number, why: string): void => {
       socket.write(`HTTP/1.1 ${code} ${why}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}`)
