@@ -42,7 +42,7 @@ export const pretrainingSchema = tagged('kind', {
  * the dataset (freqm ≤ melBins, fold among the dataset's folds) are completeRunConfig's to check.
  */
 export const runConfigFields = {
-  name: optional(string({ maxLength: 200 })),
+  name: optional(string({ maxLength: 2000 })),
   dataset: optional(id()),
   model: optional(oneOf(['ast', 'htsat'])),
   size: optional(oneOf(['tiny', 'small', 'base'])),
@@ -158,7 +158,7 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
   // Empty folder/model/paths pass here: their handlers answer with what to choose.
   'dataset.import': object({
     folder: string({ maxLength: 4096 }),
-    name: optional(string({ maxLength: 200 })),
+    name: optional(string({ maxLength: 2000 })),
     layout: optional(oneOf(['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv'])),
     frameRate: optional(number({ min: 0, minExclusive: true, max: 1000 }))
   }),

@@ -19,6 +19,7 @@ import crypto from 'node:crypto'
 import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
 import { deleteDirAtomically, fsyncDir, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
 import { faultPoint } from '../faults'
+import { partialRunConfigSchema } from '../../../shared/apiSchema'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
@@ -143,8 +144,15 @@ export function readRunState(id: string): RunState {
   return readJsonSync<RunState>(file(id, 'run.json'))
 }
 
+/** A run's config.json, checked with the API's run config schema (a hand edit with a typo is named, not ignored). */
 export function readRunConfig(id: string): RunConfigInput {
-  return readJsonSync<RunConfigInput>(file(id, 'config.json'))
+  const target = file(id, 'config.json')
+  try {
+    return partialRunConfigSchema.parse(readJsonSync<unknown>(target)) as RunConfigInput
+  } catch (err) {
+    const message = (err as Error).message
+    throw new Error(message.startsWith(target) || message.includes(target) ? message : `${target}: ${message}`)
+  }
 }
 
 function pidAlive(pid: number): boolean {
