@@ -278,14 +278,14 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     const tracker = progressTracker(`Training ${runState.name}`, totalSteps, 'steps', onProgress)
     tracker.update(state.step, totalSteps, true)
 
-    const checkpoint = async (slot: 'last' | 'best', extra: Record<string, unknown> = {}) => {
-      state.augRng = augRng.state()
+    const checkpoint = async (slot: 'last' | 'best', extra: Record<string, unknown> = {}, augState = augRng.state()) => {
+      state.augRng = augState
       await saveTrainingCheckpoint(runId, slot, model!, state, slot === 'last' ? optimizer!.state() : null, { step: state.step, epoch: state.epoch, ...extra })
       if (slot === 'last') lastSaved = state.step
     }
     /** A cancel at a step boundary: the state is whole there, so it is saved before the run stops. */
-    const stopHere = async () => {
-      await checkpoint('last')
+    const stopHere = async (augState?: number) => {
+      await checkpoint('last', {}, augState)
       stoppedAt = state.step
     }
     const record1 = (entries: MetricEntry[]) => {
@@ -306,11 +306,14 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         const micro = stepBatches(order, batch, accum, s)
         const samples = micro.reduce((n, b) => n + b.length, 0)
         let step: Awaited<ReturnType<typeof stepGradients>>
+        // The augmentation stream as the step starts: a cancel between its micro-batches saves this,
+        // so that the resumed step draws the same masks and mixup partners as an uninterrupted one.
+        const augAtStep = augRng.state()
         try {
           step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM), signal)
         } catch (err) {
           // The step's partial gradients are dropped: the model and state are those after the previous step.
-          if (isCancel(err, signal)) await stopHere()
+          if (isCancel(err, signal)) await stopHere(augAtStep)
           throw err
         }
         let grads = step.grads
