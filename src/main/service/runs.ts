@@ -158,9 +158,9 @@ export const handlers: HandlerTable = {
     return summarizeExperiment(loadExperiment(exp.id))
   },
   'experiment.resume': async (p, ctx) => {
-    const { loadExperiment, summarizeExperiment } = await experiments()
-    const before = summarizeExperiment(loadExperiment(p.id))
-    if (before.status === 'done') throw new Error(`Experiment ${before.name} has already finished`)
+    const { experimentFinished, loadExperiment, summarizeExperiment } = await experiments()
+    const before = loadExperiment(p.id)
+    if (experimentFinished(before)) throw new Error(`Experiment ${before.name} has already finished`)
     await startQueue(ctx, p.id)
     return summarizeExperiment(loadExperiment(p.id))
   },

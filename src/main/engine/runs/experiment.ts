@@ -171,6 +171,15 @@ export function experimentResults(file: Pick<ExperimentFile, 'runs'>, runs = lis
   })
 }
 
+/**
+ * Whether there is nothing left to train: marked done and every run done. An experiment marked done
+ * with runs still queued (an older version could end a queue that never started) can be resumed.
+ */
+export function experimentFinished(file: ExperimentFile, runs = listRuns()): boolean {
+  const status = new Map(runs.map((r) => [r.id, r.status]))
+  return effectiveStatus(file) === 'done' && file.runIds.every((id) => status.get(id) !== 'queued' && status.get(id) !== 'interrupted')
+}
+
 /** The summary the API and CLI show, with results. */
 export function summarizeExperiment(file: ExperimentFile, runs = listRuns()): ExperimentSummary {
   return { id: file.id, name: file.name, runIds: file.runIds, axes: file.axes, createdAt: file.createdAt, status: effectiveStatus(file), results: experimentResults(file, runs) }
