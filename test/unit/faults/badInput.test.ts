@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { readGridFile } from '../../../src/main/engine/runs/experiment'
+import { createExperiment, experimentFinished, loadExperiment, readGridFile, runExperiment } from '../../../src/main/engine/runs/experiment'
+import { experimentsDir } from '../../../src/main/engine/paths'
 import { checkParams } from '../../../src/shared/apiSchema'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
@@ -45,6 +46,21 @@ describe('grid files', () => {
     expect(grid('name: g\ndataset: d\nseed: [1, 2]\n')).toThrow(/g\.yaml: unknown field "seed" \(did you mean "seeds"\?\)/)
     expect(grid('{"name": "g", "dataset": "d", "axes": [{"key": "lr", "values": [0.1, "fast"]}]}', 'json')).toThrow(/axes\[0\]\.lr\[1\] must be a finite number > 0, got "fast"/)
     expect(grid('name: g\ndataset: d\naxes: {lr: [0.1, 0.01]}\nparallel: 2\n')()).toEqual({ name: 'g', base: { dataset: 'd' }, axes: [{ key: 'lr', values: [0.1, 0.01] }], parallel: 2 })
+  })
+})
+
+describe('experiment queues', () => {
+  it('a bad parallel in an experiment file still runs every run, and a done-but-unfinished experiment resumes', async () => {
+    const exp = createExperiment({ name: 'q', base: tinyRun(fx.datasetId, { epochs: 1 }), axes: [{ key: 'seed', values: [1, 2] }] })
+    const file = path.join(experimentsDir(), exp.id, 'experiment.json')
+    // As an older version could write it: a parallel that is not a number, and 'done' before any run trained.
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), status: 'done', spec: { ...exp.spec, parallel: 'many' } }))
+    expect(experimentFinished(loadExperiment(exp.id))).toBe(false)
+    const started: string[] = []
+    await runExperiment(exp.id, async (runId) => {
+      started.push(runId)
+    })
+    expect(started).toEqual(exp.runIds)
   })
 })
 
