@@ -17,7 +17,7 @@ import type { MetricEntry } from '../../../src/shared/api'
 import { tinyDatasetFixture, tinyRun } from '../train/helpers'
 
 const fx = tinyDatasetFixture('faults-kill')
-const EPOCHS = 3
+const EPOCHS = 2
 const RUN = { epochs: EPOCHS, batchSize: 4, checkpointEverySteps: 2, dropout: 0.1 }
 
 /** What the suite saw, for the closing note (printed at the end). */
@@ -61,7 +61,8 @@ async function killedAt(runId: string, fault: string): Promise<void> {
   expect(listed?.status).toBe('interrupted')
 }
 
-describe('kills at named points of a run', () => {
+// Generous limits: each kill starts a job process (tsx), which a loaded machine makes slow, never wrong.
+describe('kills at named points of a run', { timeout: 300_000 }, () => {
   it('an uninterrupted run sets the expected history', async () => {
     const { runId } = createTrainingRun(tinyRun(fx.datasetId, RUN))
     await trainRun(runId)
@@ -77,7 +78,7 @@ describe('kills at named points of a run', () => {
     ['checkpoint@3', 'mid-checkpoint: the folder written, not yet swapped in'],
     ['checkpoint-swap@5', 'between the two renames of a checkpoint swap'],
     ['after-checkpoint@1', "between epoch 1's checkpoint and its metrics entry"],
-    ['after-checkpoint@3', "between the last epoch's checkpoint and its metrics entry"]
+    ['after-checkpoint@2', "between the last epoch's checkpoint and its metrics entry"]
   ] as const
 
   for (const [point, what] of POINTS) {
@@ -107,13 +108,13 @@ describe('kills at named points of a run', () => {
     })
     // Wait for the pause: the job has trained 4 steps.
     for (let i = 0; readMetrics(runId).filter((e) => e.kind === 'step').length < 4; i++) {
-      if (i > 2400) throw new Error('the job did not reach step 4 in 120 s')
+      if (i > 4800) throw new Error('the job did not reach step 4 in 240 s')
       await new Promise((r) => setTimeout(r, 50))
     }
     parent.kill('SIGKILL')
     tally.killPoints++
     for (let i = 0; readRunState(runId).status !== 'cancelled'; i++) {
-      if (i > 2400) throw new Error(`the orphaned job did not stop in 120 s (status ${readRunState(runId).status})`)
+      if (i > 4800) throw new Error(`the orphaned job did not stop in 240 s (status ${readRunState(runId).status})`)
       await new Promise((r) => setTimeout(r, 50))
     }
     const log = loadRun(runId).log.join('\n')
@@ -125,7 +126,7 @@ describe('kills at named points of a run', () => {
         await resumeRun(runId)
         break
       } catch (err) {
-        if (!/still running/.test((err as Error).message) || i > 2400) throw err
+        if (!/still running/.test((err as Error).message) || i > 4800) throw err
         await new Promise((r) => setTimeout(r, 50))
       }
     }
