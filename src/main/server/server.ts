@@ -155,11 +155,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
-      // A frame over maxPayload or a broken frame ends this socket (ws closes it with 1009/1002), never the server.
+      // A frame over maxPayload or a broken frame ends this socket (ws itself closes it with 1009 or
+      // 1002, telling the peer why), never the server.
       ws.on('error', (err) => {
         process.stderr.write(`WebSocket connection closed: ${err.message}\n`)
         sockets.delete(ws)
-        ws.terminate()
       })
       ws.on('message', (data, isBinary) => {
         void answer(service, data as Buffer | ArrayBuffer | Buffer[], isBinary).then((reply) => {
