@@ -5,6 +5,7 @@
 // the kills happen at points, never after a time, so the load on the machine cannot change them.
 import { afterAll, describe, expect, it } from 'vitest'
 import { fork } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { createJobManager } from '../../../src/main/jobs/manager'
 import { forkLauncher } from '../../../src/main/jobs/launcher'
@@ -13,6 +14,9 @@ import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { listRuns, loadRun, readMetrics, readRunState } from '../../../src/main/engine/runs/store'
 import { clearCache } from '../../../src/main/engine/audio/cacheAdmin'
 import { dataDir } from '../../../src/main/engine/paths'
+import { loadDataset } from '../../../src/main/engine/data/record'
+import { clipSets } from '../../../src/main/engine/train/data'
+import { stepLayout } from '../../../src/main/engine/train/sampler'
 import type { MetricEntry } from '../../../src/shared/api'
 import { tinyDatasetFixture, tinyRun } from '../train/helpers'
 
@@ -20,11 +24,34 @@ const fx = tinyDatasetFixture('faults-kill')
 const EPOCHS = 2
 const RUN = { epochs: EPOCHS, batchSize: 4, checkpointEverySteps: 2, dropout: 0.1 }
 
+/** Polls `ok` every 50 ms; a generous limit, since only a stuck job should reach it. */
+async function until(ok: () => boolean, what: string, limitS = 240): Promise<void> {
+  for (let i = 0; !ok(); i++) {
+    if (i * 0.05 > limitS) throw new Error(`not within ${limitS} s: ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Whether a process runs (a zombie, ended but not yet reaped by its new parent, does not). */
+function processLives(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
+  }
+}
+
 /** What the suite saw, for the closing note (printed at the end). */
 const tally = { killPoints: 0, runsLost: 0, epochsLost: 0 }
 afterAll(() => console.log(`Fault suite: ${tally.killPoints} kill points tried, runs lost: ${tally.runsLost}, epochs lost: ${tally.epochsLost}`))
 
-let stepsPerRun = 0
+/** Optimizer steps of a whole run, from the sampler's own layout of the training split. */
+const stepsPerRun = (): number => EPOCHS * stepLayout(clipSets(loadDataset(fx.datasetId)).train.n, RUN.batchSize, 1).stepsPerEpoch
 
 /** Every step and epoch once and in order, one test entry; counts what is lost into the tally. */
 function expectIntact(runId: string): void {
@@ -32,7 +59,7 @@ function expectIntact(runId: string): void {
   const epochs = entries.filter((e) => e.kind === 'epoch').map((e) => e.epoch)
   tally.epochsLost += EPOCHS - new Set(epochs).size
   expect(epochs).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1))
-  expect(entries.filter((e) => e.kind === 'step').map((e) => e.step)).toEqual(Array.from({ length: stepsPerRun }, (_, i) => i + 1))
+  expect(entries.filter((e) => e.kind === 'step').map((e) => e.step)).toEqual(Array.from({ length: stepsPerRun() }, (_, i) => i + 1))
   expect(entries.filter((e) => e.kind === 'test')).toHaveLength(1)
   const run = loadRun(runId)
   expect(run.status).toBe('done')
@@ -66,8 +93,7 @@ describe('kills at named points of a run', { timeout: 300_000 }, () => {
   it('an uninterrupted run sets the expected history', async () => {
     const { runId } = createTrainingRun(tinyRun(fx.datasetId, RUN))
     await trainRun(runId)
-    stepsPerRun = Math.max(...readMetrics(runId).filter((e) => e.kind === 'step').map((e) => e.step))
-    expect(stepsPerRun).toBeGreaterThanOrEqual(EPOCHS * 4)
+    expect(stepsPerRun()).toBeGreaterThanOrEqual(EPOCHS * 4)
     expectIntact(runId)
   })
 
@@ -102,34 +128,22 @@ describe('kills at named points of a run', { timeout: 300_000 }, () => {
       env: { ...process.env, TAGBENCH_DATA_DIR: dataDir(), TAGBENCH_FAULT: 'pause:step@5' },
       stdio: ['ignore', 'ignore', 'ignore', 'ipc']
     })
-    await new Promise<void>((resolve, reject) => {
-      parent.once('message', () => resolve())
+    const jobPid = await new Promise<number>((resolve, reject) => {
+      parent.once('message', (m: { pid: number }) => resolve(m.pid))
       parent.once('exit', (code) => reject(new Error(`the parent exited early (${code})`)))
     })
     // Wait for the pause: the job has trained 4 steps.
-    for (let i = 0; readMetrics(runId).filter((e) => e.kind === 'step').length < 4; i++) {
-      if (i > 4800) throw new Error('the job did not reach step 4 in 240 s')
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    await until(() => readMetrics(runId).filter((e) => e.kind === 'step').length >= 4, 'the job reached step 4')
     parent.kill('SIGKILL')
     tally.killPoints++
-    for (let i = 0; readRunState(runId).status !== 'cancelled'; i++) {
-      if (i > 4800) throw new Error(`the orphaned job did not stop in 240 s (status ${readRunState(runId).status})`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    // The orphaned job notices, checkpoints, says so in the log, and exits.
+    await until(() => loadRun(runId).log.some((l) => /Cancelled at step/.test(l)), 'the orphaned job logged its cancel')
     const log = loadRun(runId).log.join('\n')
     expect(log).toMatch(/The app or CLI that started this training has gone\. Cancelled at step [45]: a checkpoint was written there/)
+    expect(readRunState(runId).status).toBe('cancelled')
+    await until(() => !processLives(jobPid), 'the orphaned job exited')
     if (!listRuns().some((r) => r.id === runId)) tally.runsLost++
-    // The job process gives up its lock as it ends; wait for that before resuming.
-    for (let i = 0; ; i++) {
-      try {
-        await resumeRun(runId)
-        break
-      } catch (err) {
-        if (!/still running/.test((err as Error).message) || i > 4800) throw err
-        await new Promise((r) => setTimeout(r, 50))
-      }
-    }
+    await resumeRun(runId)
     expectIntact(runId)
   })
 })
