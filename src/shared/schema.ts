@@ -211,7 +211,8 @@ export function record<T>(value: Schema<T>): Schema<Record<string, T>> {
   return schema('an object', (v, at) => {
     if (!isPlainObject(v)) return fail(at, 'an object', v)
     const out: Record<string, T> = {}
-    for (const [k, x] of Object.entries(v)) out[k] = value.parse(x, join(at, k))
+    // defineProperty: a key named "__proto__" stays a key, never the object's prototype.
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: value.parse(x, join(at, k)), enumerable: true, writable: true, configurable: true })
     return out
   })
 }

@@ -45,6 +45,8 @@ describe('grid files', () => {
     expect(grid('name: g\ndataset: d\naxes: {epoch: [1, 2]}\n')).toThrow(/unknown axis "epoch" \(did you mean "epochs"\?\)/)
     expect(grid('name: g\ndataset: d\nseed: [1, 2]\n')).toThrow(/g\.yaml: unknown field "seed" \(did you mean "seeds"\?\)/)
     expect(grid('{"name": "g", "dataset": "d", "axes": [{"key": "lr", "values": [0.1, "fast"]}]}', 'json')).toThrow(/axes\[0\]\.lr\[1\] must be a finite number > 0, got "fast"/)
+    expect(grid('{"name": "g", "dataset": "d", "axes": {"__proto__": [1]}}', 'json')).toThrow(/unknown axis "__proto__"/)
+    expect(grid('{"name": "g", "dataset": "d", "base": {"__proto__": {"lr": 1}}}', 'json')).toThrow(/base: unknown field "__proto__"/)
     expect(grid('name: g\ndataset: d\naxes: {lr: [0.1, 0.01]}\nparallel: 2\n')()).toEqual({ name: 'g', base: { dataset: 'd' }, axes: [{ key: 'lr', values: [0.1, 0.01] }], parallel: 2 })
   })
 })
