@@ -2,12 +2,13 @@
 // parameters, pretrained folders, NaN scores and non-binary targets, an empty labels.csv, symlinks
 // out of a tagged folder, an export over an existing file, unreadable metrics lines, temp files of
 // dead writers, Host headers in server mode, and a cancel that reaches a single training thread.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { createExperiment, experimentFinished, loadExperiment, readGridFile, runExperiment } from '../../../src/main/engine/runs/experiment'
-import { experimentsDir } from '../../../src/main/engine/paths'
+import { datasetsDir, experimentsDir } from '../../../src/main/engine/paths'
+import { listDatasets } from '../../../src/main/engine/data/record'
 import { checkParams } from '../../../src/shared/apiSchema'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
@@ -134,6 +135,22 @@ describe('scores, targets and label tables', () => {
     await expect(detectLayout(dir)).rejects.toThrow(/labels\.csv is empty \(0 bytes\): a clip table needs a header row "fname,labels\[,split\]"/)
     fs.writeFileSync(path.join(dir, 'labels.csv'), 'file,tag\na,dog\n')
     await expect(detectLayout(dir)).rejects.toThrow(/labels\.csv has no "fname" and "labels" columns \(its header: file, tag\)/)
+  })
+})
+
+describe('datasets', () => {
+  it('an empty dataset folder left by an older failed import is neither listed nor warned about', () => {
+    const before = listDatasets().length
+    const empty = path.join(datasetsDir(), 'leftover-0000')
+    fs.mkdirSync(empty, { recursive: true })
+    const warn = vi.spyOn(console, 'warn')
+    try {
+      expect(listDatasets()).toHaveLength(before)
+      expect(warn).not.toHaveBeenCalled()
+    } finally {
+      warn.mockRestore()
+      fs.rmSync(empty, { recursive: true })
+    }
   })
 })
 

@@ -95,6 +95,8 @@ export function listDatasets(): DatasetSummary[] {
   if (!fs.existsSync(dir)) return []
   const out: DatasetSummary[] = []
   for (const id of fs.readdirSync(dir).filter((n) => ID_PATTERN.test(n))) {
+    // An empty folder (left by an import of an older version that failed) holds nothing to list or warn about.
+    if (isEmptyDir(path.join(dir, id))) continue
     const summaryFile = path.join(dir, id, SUMMARY_FILE)
     try {
       out.push(fs.existsSync(summaryFile) ? readJsonSync<DatasetSummary>(summaryFile) : summaryOf(readRecord(id)))
@@ -103,6 +105,14 @@ export function listDatasets(): DatasetSummary[] {
     }
   }
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+}
+
+function isEmptyDir(p: string): boolean {
+  try {
+    return fs.readdirSync(p).length === 0
+  } catch {
+    return false
+  }
 }
 
 function readRecord(id: string): DatasetRecord {
