@@ -111,9 +111,10 @@ export interface ApiError {
   code?: string
 }
 
+/** An error reply's id is null when the frame it answers had none (not JSON, no numeric id). */
 export type ResponseFrame =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: ApiError }
+  | { id: number | null; ok: false; error: ApiError }
 
 export type ServerFrame = ResponseFrame | { event: ApiEvent }
 

@@ -409,7 +409,10 @@ export interface TagFileResult {
 
 export interface OnnxExportRequest {
   runId: string
+  /** Where to write it; without, the run's own model.onnx (kept up to date by the app). */
   out?: string
+  /** Replace an existing `out`; without it an existing file is refused, never overwritten. */
+  overwrite?: boolean
 }
 
 /** Disk used by the feature cache under one feature setting (one folder of the cache). */

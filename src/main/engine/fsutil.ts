@@ -36,6 +36,7 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     fs.closeSync(fd)
     fd = null
     fs.renameSync(tmp, target)
+    fsyncDir(path.dirname(target))
   } catch (err) {
     if (fd !== null) fs.closeSync(fd)
     fs.rmSync(tmp, { force: true })
@@ -55,10 +56,28 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await handle.close()
     handle = null
     await fs.promises.rename(tmp, target)
+    fsyncDir(path.dirname(target))
   } catch (err) {
     await handle?.close()
     await fs.promises.rm(tmp, { force: true })
     throw writeError(target, err)
+  }
+}
+
+/**
+ * fsync a folder, so that a rename into it survives a power cut (the file's own fsync does not cover
+ * its directory entry). Best effort where the system cannot open a folder for it (Windows: EPERM/EISDIR).
+ */
+export function fsyncDir(dir: string): void {
+  let fd: number | null = null
+  try {
+    fd = fs.openSync(dir, 'r')
+    fs.fsyncSync(fd)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EPERM' && code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EBADF') throw err
+  } finally {
+    if (fd !== null) fs.closeSync(fd)
   }
 }
 
@@ -91,4 +110,10 @@ export function readJsonSync<T>(file: string): T {
   } catch (err) {
     throw new Error(`${file} is not valid JSON: ${(err as Error).message}`)
   }
+}
+
+/** A user-chosen output that exists is replaced only when the request says so (code 'exists'). */
+export function refuseOverwrite(req: { out?: string; overwrite?: boolean }): void {
+  if (req.out && !req.overwrite && fs.existsSync(req.out))
+    throw Object.assign(new Error(`${path.resolve(req.out)} already exists; export with overwrite to replace it, or choose another file`), { code: 'exists' })
 }

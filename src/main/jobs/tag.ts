@@ -2,6 +2,7 @@
 // model loaded once), with progress and cancel. The result stays with the job for 'tag.result'.
 import type { OnnxExportRequest, ResultOf, TagRequest } from '../../shared/api'
 import { exportModelRef } from '../engine/infer/modelRef'
+import { refuseOverwrite } from '../engine/fsutil'
 import { tagFiles } from '../engine/infer/tag'
 import type { RunnerContext } from './runners'
 
@@ -17,6 +18,8 @@ export async function tagRunner(params: TagRequest, ctx: RunnerContext): Promise
 
 /** The 'onnx-export' job: a run's best checkpoint (with its tuned thresholds) as an .onnx file. */
 export async function exportOnnxRunner(params: OnnxExportRequest): Promise<ResultOf<'run.exportOnnx'>> {
+  // Checked again here: the file may have appeared while the job was queued.
+  refuseOverwrite(params)
   const out = await exportModelRef(params.runId, params.out)
   return { path: out.path, bytes: out.bytes }
 }

@@ -16,7 +16,7 @@ export async function trainRunner(params: TrainJobParams, ctx: RunnerContext): P
   // parent (the CLI asks for a cancel, which checkpoints first). If the parent itself goes away, stop
   // the same clean way rather than train on unattended.
   process.on('SIGINT', () => {})
-  process.once('disconnect', () => stop.abort())
+  process.once('disconnect', () => stop.abort(new Error('The app or CLI that started this training has gone')))
   // Without a parent there is no one to tell; the run store still gets everything.
   const attached = () => process.connected !== false
   const opts = {

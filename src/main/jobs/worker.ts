@@ -19,12 +19,20 @@ function channel(): Channel {
   }
   if (!process.send) throw new Error('job worker started without a parent channel')
   return {
-    send: (msg) => process.send!(msg),
+    // Once the parent is gone there is no one to tell: drop the message (the run store has everything)
+    // rather than die on ERR_IPC_CHANNEL_CLOSED or EPIPE.
+    send: (msg) => {
+      if (process.connected) process.send!(msg, undefined, {}, () => undefined)
+    },
     onMessage: (fn) => process.on('message', (m) => fn(m as ParentMessage))
   }
 }
 
 const OOM_PATTERN = /out of memory|Array buffer allocation failed|WebAssembly\.Memory|Cannot allocate|OOM/i
+
+// The parent holds our stderr pipe: when it dies, a write there fails with EPIPE. That must not kill
+// the job (a training run then stops cleanly through 'disconnect', and checkpoints).
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
 
 const port = channel()
 const abort = new AbortController()

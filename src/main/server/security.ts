@@ -2,14 +2,48 @@
 // Jupyter does), Host and Origin checks against DNS rebinding and cross-site requests, and static
 // paths confined to the built renderer.
 import crypto from 'node:crypto'
+import os from 'node:os'
 import path from 'node:path'
 
 export const newToken = (): string => crypto.randomBytes(24).toString('hex')
 
-/** Hosts a browser may use to reach us: loopback names, plus the --host the user asked for. */
-export function allowedHosts(bindHost: string, port: number): Set<string> {
+/** What the machine calls itself: its host name and the addresses of its network interfaces. */
+export interface MachineNames {
+  hostname: string
+  addresses: string[]
+}
+
+export function machineNames(): MachineNames {
+  const addresses = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a): a is os.NetworkInterfaceInfo => !!a)
+    .map((a) => a.address)
+  return { hostname: os.hostname(), addresses }
+}
+
+// An IPv6 zone (fe80::1%eth0) never appears in a Host header: browsers drop it.
+const hostForm = (name: string): string => {
+  const bare = name.replace(/%.*$/, '')
+  return (bare.includes(':') ? `[${bare}]` : bare).toLowerCase()
+}
+
+/**
+ * Hosts a browser may use to reach us: loopback names, plus the --host the user asked for. Bound to
+ * every interface (0.0.0.0 or ::), that is each of the machine's own addresses and its host name
+ * (with and without .local), so another machine can use the URL; any other name is still refused
+ * (DNS rebinding points a foreign name at us).
+ */
+export function allowedHosts(bindHost: string, port: number, machine: MachineNames = machineNames()): Set<string> {
   const names = new Set(['127.0.0.1', 'localhost', '[::1]'])
-  if (bindHost !== '0.0.0.0' && bindHost !== '::') names.add(bindHost.includes(':') ? `[${bindHost}]` : bindHost)
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') names.add(hostForm(bindHost))
+  else {
+    for (const a of machine.addresses) names.add(hostForm(a))
+    if (machine.hostname) {
+      const h = machine.hostname.toLowerCase()
+      names.add(h)
+      names.add(h.endsWith('.local') ? h.slice(0, -'.local'.length) : `${h}.local`)
+    }
+  }
   return new Set([...names].map((n) => `${n}:${port}`))
 }
 

@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { ApiEvent, RequestFrame, ServerFrame } from '../../shared/api'
 import { createJobManager, type JobManager } from '../jobs/manager'
 import { forkLauncher } from '../jobs/launcher'
-import { createService } from '../service'
+import { createService, type Service } from '../service'
+import { ValidationError, show } from '../../shared/schema'
 import { allowedHosts, hostAllowed, newToken, originAllowed, staticPath, tokenMatches } from './security'
 
 const MIME: Record<string, string> = {
@@ -23,11 +24,53 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2'
 }
 
+/** The largest request frame accepted; a bigger one closes its socket (1009), nothing else. */
+export const MAX_FRAME_BYTES = 64 * 2 ** 20
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+const errorReply = (id: number | null, message: string, code?: string): string =>
+  JSON.stringify({ id, ok: false, error: { message, ...(code ? { code } : {}) } } satisfies ServerFrame)
+
+/**
+ * The reply to one request frame, always: the result, or an error that carries the frame's id when
+ * it has one (null when the frame is not JSON, or has no numeric id). Never throws.
+ */
+export async function answer(service: Service, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<string> {
+  if (isBinary) return errorReply(null, 'Binary frames are not requests: send JSON text {id, method, params}', 'bad-frame')
+  let text: string
+  try {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
+    text = utf8.decode(bytes)
+  } catch {
+    return errorReply(null, 'The frame is not valid UTF-8 text', 'bad-frame')
+  }
+  let frame: unknown
+  try {
+    frame = JSON.parse(text)
+  } catch (err) {
+    return errorReply(null, `The frame is not JSON: ${(err as Error).message}`, 'bad-frame')
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame))
+    return errorReply(null, `A request frame is an object {id, method, params}, got ${show(frame)}`, 'bad-frame')
+  const { id, method, params } = frame as Partial<RequestFrame> & Record<string, unknown>
+  if (typeof id !== 'number' || !Number.isFinite(id)) return errorReply(null, `A request frame needs a numeric id, got ${show(id)}`, 'bad-frame')
+  try {
+    const result = await service.handle(method as string, params)
+    return JSON.stringify({ id, ok: true, result } satisfies ServerFrame)
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    return errorReply(id, message, err instanceof ValidationError ? 'bad-params' : undefined)
+  }
+}
+
 export interface ServerOptions {
   host?: string
   port?: number
   rendererDir: string
   token?: string
+  /** The largest request frame (bytes); default MAX_FRAME_BYTES. */
+  maxFrameBytes?: number
 }
 
 export interface RunningServer {
@@ -95,8 +138,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 2 ** 20 })
+  // UTF-8 is checked by answer() so that a bad text frame gets an error reply instead of closing the socket.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? MAX_FRAME_BYTES, skipUTF8Validation: true })
   server.on('upgrade', (req, socket, head) => {
+    // A peer that resets the connection mid-handshake must cost that socket only.
+    socket.on('error', () => socket.destroy())
     const url = new URL(req.url ?? '/', 'http://localhost')
     const refuse = (code: number, why: string): void => {
       socket.write(`HTTP/1.1 ${code} ${why}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}`)
@@ -109,20 +155,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
       ws.on('close', () => sockets.delete(ws))
-      ws.on('message', async (data) => {
-        let frame: RequestFrame
-        try {
-          frame = JSON.parse(data.toString())
-        } catch {
-          return
-        }
-        let reply: ServerFrame
-        try {
-          reply = { id: frame.id, ok: true, result: await service.handle(frame.method, frame.params) }
-        } catch (err) {
-          reply = { id: frame.id, ok: false, error: { message: err instanceof Error ? err.message : String(err) } }
-        }
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
+      // A frame over maxPayload or a broken frame ends this socket (ws itself closes it with 1009 or
+      // 1002, telling the peer why), never the server.
+      ws.on('error', (err) => {
+        process.stderr.write(`WebSocket connection closed: ${err.message}\n`)
+        sockets.delete(ws)
+      })
+      ws.on('message', (data, isBinary) => {
+        void answer(service, data as Buffer | ArrayBuffer | Buffer[], isBinary).then((reply) => {
+          if (ws.readyState === ws.OPEN) ws.send(reply)
+        })
       })
     })
   })

@@ -2,6 +2,8 @@
 // and the server mode WebSocket). Long work is started as a job process through the JobManager;
 // everything here returns quickly.
 import type { ApiEvent, ApiMethod, AppInfo, ParamsOf, ResultOf } from '../../shared/api'
+import { checkParams, isApiMethod } from '../../shared/apiSchema'
+import { show } from '../../shared/schema'
 import type { JobManager } from '../jobs/manager'
 import { handlers as appHandlers } from './app'
 import { handlers as cacheHandlers } from './cache'
@@ -28,9 +30,11 @@ export function createService(ctx: ServiceContext): Service {
   const table: HandlerTable = Object.assign({}, ...TABLES)
   return {
     async handle(method, params) {
-      const handler = table[method as ApiMethod] as Handler<ApiMethod> | undefined
-      if (!handler) throw new Error(`Unknown request '${method}'`)
-      return handler(params as never, ctx)
+      // Own methods of the contract only: "constructor" or "__proto__" are not requests.
+      if (!isApiMethod(method) || !Object.prototype.hasOwnProperty.call(table, method))
+        throw new Error(typeof method === 'string' ? `Unknown request '${method.slice(0, 100)}'` : `A request needs a method name (a string), got ${show(method)}`)
+      const handler = table[method] as Handler<ApiMethod>
+      return handler(checkParams(method, params) as never, ctx)
     }
   }
 }

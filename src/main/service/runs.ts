@@ -81,7 +81,9 @@ async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
     if (queues.get(id) === abort) queues.delete(id)
     changed()
   })
-  queue.catch(() => {}) // its failures reach the user through the runs' and experiment's status
+  // A run's failure reaches the user through its status; a failure of the queue itself (its file
+  // cannot be written) is said here, where nothing else would.
+  queue.catch((err: Error) => process.stderr.write(`tagbench: the queue of experiment ${id} stopped: ${err.message}\n`))
   // Either the queue marks itself running (first onChange) or runExperiment refuses at once.
   await Promise.race([running, queue])
 }
@@ -156,9 +158,9 @@ export const handlers: HandlerTable = {
     return summarizeExperiment(loadExperiment(exp.id))
   },
   'experiment.resume': async (p, ctx) => {
-    const { loadExperiment, summarizeExperiment } = await experiments()
-    const before = summarizeExperiment(loadExperiment(p.id))
-    if (before.status === 'done') throw new Error(`Experiment ${before.name} has already finished`)
+    const { experimentFinished, loadExperiment, summarizeExperiment } = await experiments()
+    const before = loadExperiment(p.id)
+    if (experimentFinished(before)) throw new Error(`Experiment ${before.name} has already finished`)
     await startQueue(ctx, p.id)
     return summarizeExperiment(loadExperiment(p.id))
   },

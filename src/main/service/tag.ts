@@ -2,6 +2,7 @@
 // (the export loads the model with tfjs, so it runs as a job process, never in the app process).
 import path from 'node:path'
 import type { ResultOf } from '../../shared/api'
+import { refuseOverwrite } from '../engine/fsutil'
 import type { HandlerTable } from './index'
 
 export const handlers: HandlerTable = {
@@ -23,6 +24,7 @@ export const handlers: HandlerTable = {
   },
   'run.exportOnnx': async (req, ctx) => {
     if (!req.runId?.trim()) throw new Error('Name the run to export')
+    refuseOverwrite(req)
     const { done } = ctx.jobs.start({ kind: 'export', runner: 'onnx-export', params: req, label: `Exporting run ${req.runId} to ONNX` }, { runId: req.runId })
     return (await done) as ResultOf<'run.exportOnnx'>
   }

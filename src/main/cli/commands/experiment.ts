@@ -2,7 +2,7 @@
 // processes, one after another or N at once, then print the results pooled over seeds (and folds).
 import type { Command } from 'commander'
 import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
-import { createExperiment, deleteExperiment, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
+import { createExperiment, deleteExperiment, experimentFinished, listExperiments, loadExperiment, readGridFile, runExperiment, type ExperimentFile } from '../../engine/runs/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
 import { gpuEnvForSlot, visibleGpus } from '../../engine/gpus'
@@ -32,7 +32,7 @@ export function registerExperiment(program: Command): void {
       if (opts.resume) {
         if (opts.dataset) throw new Error('--dataset applies to a new grid, not to --resume')
         exp = loadExperiment(opts.resume)
-        if (summarizeExperiment(exp).status === 'done') throw new Error(`Experiment ${exp.name} (${exp.id}) has already finished`)
+        if (experimentFinished(exp)) throw new Error(`Experiment ${exp.name} (${exp.id}) has already finished`)
       } else exp = createExperiment(readGridFile(gridFile!, { dataset: opts.dataset, parallel }))
       const runsAtOnce = parallel ?? exp.spec.parallel ?? 1
       if (!opts.json) process.stderr.write(`Experiment ${exp.id}: ${exp.runIds.length} runs\n`)

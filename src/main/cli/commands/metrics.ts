@@ -27,6 +27,12 @@ export function readScoresAndTargets(scoresFile: string, targetsFile: string): {
     throw new Error(`${scoresFile} is [${scores.rows}, ${scores.cols}] but ${targetsFile} is [${targets.rows}, ${targets.cols}]`)
   }
   if (scores.rows === 0) throw new Error(`${scoresFile} holds no clips`)
+  // A NaN score has no rank and a target of 0.5 or 7 no meaning for AP or F1: refuse them by position.
+  const at = (m: Matrix, i: number) => `row ${Math.floor(i / m.cols)}, class ${i % m.cols}`
+  const badScore = scores.data.findIndex((v) => !Number.isFinite(v))
+  if (badScore >= 0) throw new Error(`${scoresFile}: score ${scores.data[badScore]} at ${at(scores, badScore)}; scores must be finite numbers`)
+  const badTarget = targets.data.findIndex((v) => v !== 0 && v !== 1)
+  if (badTarget >= 0) throw new Error(`${targetsFile}: target ${targets.data[badTarget]} at ${at(targets, badTarget)}; targets must be 0 or 1 (one column per class)`)
   return { scores, targets }
 }
 

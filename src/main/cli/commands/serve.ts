@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startServer } from '../../server/server'
+import { machineNames } from '../../server/security'
 
 /** The built renderer: out/renderer at the project root, found from src/ (tsx) or out/ (bundled). */
 function defaultRendererDir(): string {
@@ -19,13 +21,20 @@ export function registerServe(program: Command): void {
     .option('--renderer <dir>', 'built renderer folder', defaultRendererDir())
     .option('--json', 'print {url, token, port} as JSON')
     .action(async (opts: { host: string; port: string; renderer: string; json?: boolean }) => {
-      const server = await startServer({ host: opts.host, port: Number(opts.port), rendererDir: opts.renderer })
+      const port = Number(opts.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, got ${opts.port}`)
+      const server = await startServer({ host: opts.host, port, rendererDir: opts.renderer })
       if (opts.json) console.log(JSON.stringify({ url: server.url, token: server.token, port: server.port }))
       else {
         console.log(`Tagbench server mode. Open this URL in a browser (it holds the access token):\n\n    ${server.url}\n`)
-        if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1')
+        if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
           console.log(`Warning: bound to ${opts.host}, reachable from other machines that can route to it. Anyone with the token can use the app.`)
-        else console.log('Bound to loopback only. From another machine, tunnel it: ssh -L 8765:127.0.0.1:8765 <this-host>')
+          if (opts.host === '0.0.0.0' || opts.host === '::') {
+            const here = machineNames().addresses.filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('fe80'))
+            const shown = [os.hostname(), ...here].map((h) => `http://${h.includes(':') ? `[${h}]` : h}:${server.port}/?token=${server.token}`)
+            console.log(`From another machine, use one of:\n${shown.map((u) => `    ${u}`).join('\n')}`)
+          }
+        } else console.log(`Bound to loopback only. From another machine, tunnel it: ssh -L ${server.port}:127.0.0.1:${server.port} ${os.hostname()}`)
       }
       const stop = async () => {
         await server.close()

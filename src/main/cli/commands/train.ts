@@ -110,8 +110,10 @@ function parsePretrained(value: string): Pretraining {
   const p = path.resolve(value)
   if (fs.existsSync(p)) {
     if (fs.statSync(p).isDirectory()) {
-      if (fs.existsSync(path.join(p, 'preprocessor_config.json'))) return { kind: 'audioset', path: p }
-      throw new Error(`${p} is a folder without preprocessor_config.json: not a Hugging Face AST checkpoint`)
+      // A Hugging Face folder has config.json (save_pretrained may leave out preprocessor_config.json);
+      // its model_type and weights are checked before the run is created (checkPretrainedFiles).
+      if (fs.existsSync(path.join(p, 'preprocessor_config.json')) || fs.existsSync(path.join(p, 'config.json'))) return { kind: 'audioset', path: p }
+      throw new Error(`${p} is a folder without config.json: not a Hugging Face AST checkpoint`)
     }
     return { kind: 'imagenet', path: p }
   }

@@ -8,6 +8,7 @@ import { workerEntryUrl } from '../workerEntry'
 import { progressTracker, type ProgressSink } from '../progress'
 import { computeFeature, type FeatureSettings } from './extract'
 import { entryPath, readEntry, writeEntry } from './cacheStore'
+import { faultPoint } from '../faults'
 import type { Fbank } from './fbank'
 import type { WorkerJob, WorkerReply } from './cacheWorker'
 
@@ -49,6 +50,17 @@ const defaultWorkerEntry = (): URL => workerEntryUrl(import.meta.url, './cacheWo
 
 const cancelled = (): Error => new Error('Feature extraction cancelled')
 
+/**
+ * The cache itself could not be written (a full disk, no permission): every later file would fail the
+ * same way, so extraction stops and the caller fails, rather than train on the clips that happened to fit.
+ */
+export class CacheWriteError extends Error {}
+
+const cacheWriteError = (file: string, message: string): CacheWriteError =>
+  new CacheWriteError(`The feature cache could not be written while extracting ${file}: ${message}`)
+
+type JobResult = { frames: number; melBins: number } | { message: string; write?: boolean }
+
 /** Start a worker and wait for its 'ready'; rejects with the reason it could not start. */
 function spawnWorker(entry: URL): Promise<Worker> {
   return new Promise((resolve, reject) => {
@@ -83,7 +95,7 @@ async function runOnWorkers(
   count: number,
   settings: FeatureSettings,
   entry: URL,
-  onResult: (job: Job, result: { frames: number; melBins: number } | { message: string }) => void,
+  onResult: (job: Job, result: JobResult) => void,
   signal?: AbortSignal
 ): Promise<void> {
   const startWorker = () => spawnWorker(entry)
@@ -106,7 +118,8 @@ async function runOnWorkers(
     }
     const onAbort = () => fail(cancelled())
     signal?.addEventListener('abort', onAbort, { once: true })
-    const report = (id: number, result: { frames: number; melBins: number } | { message: string }) => {
+    const report = (id: number, result: JobResult) => {
+      if ('write' in result && result.write) return fail(cacheWriteError(jobs[id].file, result.message))
       onResult(jobs[id], result)
       if (++finished === jobs.length && !closed) {
         close()
@@ -129,7 +142,7 @@ async function runOnWorkers(
       worker.on('message', (msg: WorkerReply) => {
         if (msg.type === 'ready' || closed) return
         current = -1
-        report(msg.id, msg.type === 'done' ? { frames: msg.frames, melBins: msg.melBins } : { message: msg.message })
+        report(msg.id, msg.type === 'done' ? { frames: msg.frames, melBins: msg.melBins } : { message: msg.message, write: msg.write })
         feed()
       })
       const died = (reason: string) => {
@@ -185,10 +198,13 @@ export async function extractFeatures(files: string[], settings: FeatureSettings
 
   // 2. Misses: worker threads, or this thread if they cannot start.
   const reported = new Set<string>()
-  const record = (job: Job, result: { frames: number; melBins: number } | { message: string }) => {
+  const record = (job: Job, result: JobResult) => {
     reported.add(job.file)
     if ('message' in result) errors.push({ file: job.file, message: result.message })
-    else ok.set(job.file, { entry: job.entry, frames: result.frames, melBins: result.melBins })
+    else {
+      ok.set(job.file, { entry: job.entry, frames: result.frames, melBins: result.melBins })
+      faultPoint('features')
+    }
     step()
   }
   let workers = Math.min(opts.threads ?? os.availableParallelism(), misses.length)
@@ -197,6 +213,7 @@ export async function extractFeatures(files: string[], settings: FeatureSettings
       await runOnWorkers(misses, workers, settings, opts.workerEntry ?? defaultWorkerEntry(), record, opts.signal)
     } catch (err) {
       if (opts.signal?.aborted) throw cancelled()
+      if (err instanceof CacheWriteError) throw err
       opts.onLog?.(`Feature workers could not start (${(err as Error).message}); extracting in this thread instead`)
       workers = 0
     }
@@ -205,13 +222,19 @@ export async function extractFeatures(files: string[], settings: FeatureSettings
     for (const job of misses) {
       if (reported.has(job.file)) continue
       if (opts.signal?.aborted) throw cancelled()
+      let fb: Fbank
       try {
-        const fb = await computeFeature(job.file, settings)
-        await writeEntry(job.entry, fb)
-        record(job, fb)
+        fb = await computeFeature(job.file, settings)
       } catch (err) {
         record(job, { message: (err as Error).message })
+        continue
       }
+      try {
+        await writeEntry(job.entry, fb)
+      } catch (err) {
+        throw cacheWriteError(job.file, (err as Error).message)
+      }
+      record(job, fb)
     }
   }
   return { ok, errors, hits, workers }

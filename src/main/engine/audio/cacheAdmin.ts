@@ -35,6 +35,22 @@ interface Entry {
 /** A temp file this old is a dead writer's; a younger one may be a write in progress (never touched). */
 const STRAY_TEMP_AGE_MS = 3600_000
 
+/**
+ * Whether a temp file is a dead writer's: its writer's pid (fsutil names temp files
+ * .<name>.tmp-<pid>-<hex>) is no live process (a kill), or it is older than any write takes.
+ */
+function deadTemp(e: Entry, now: number): boolean {
+  if (now - e.mtimeMs > STRAY_TEMP_AGE_MS) return true
+  const pid = Number(/\.tmp-(\d+)-[0-9a-f]+$/.exec(path.basename(e.file))?.[1])
+  if (!pid || pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
 /** Every file under one settings folder (entries, and any stray temp files, whose key is null). */
 async function entriesOf(settingsFolder: string): Promise<Entry[]> {
   const out: Entry[] = []
@@ -131,7 +147,7 @@ export async function pruneCache(audioFiles: Iterable<string>): Promise<CacheRem
   for (const f of await settingsFolders()) {
     const entries = await entriesOf(f.dir)
     const now = Date.now()
-    const stale = entries.filter((e) => (e.key === null ? now - e.mtimeMs > STRAY_TEMP_AGE_MS : !f.usage.current || !live.has(e.key)))
+    const stale = entries.filter((e) => (e.key === null ? deadTemp(e, now) : !f.usage.current || !live.has(e.key)))
     const r = await removeEntries(stale)
     total.entries += r.entries
     total.bytes += r.bytes

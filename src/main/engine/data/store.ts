@@ -5,7 +5,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { DatasetRecord, DatasetSummary } from '../../../shared/types'
-import { readJsonSync, writeFileAtomic, writeJsonAtomic } from '../fsutil'
+import { fsyncDir, readJsonSync, writeFileAtomic, writeJsonAtomic } from '../fsutil'
 import { datasetsDir } from '../paths'
 
 const RECORD_FILE = 'dataset.json'
@@ -40,12 +40,53 @@ export function describeDataset(r: DatasetRecord): Omit<DatasetRecord, 'files' |
   return rest
 }
 
+/**
+ * Save a record. A new dataset is built in a hidden sibling folder and renamed into place in one
+ * step, so a failure (a full disk) or a kill leaves no half dataset that lists: either the whole
+ * dataset (record and summary) or nothing. An existing one has both files replaced atomically.
+ */
 export async function saveDataset(record: DatasetRecord): Promise<void> {
   if (!ID_PATTERN.test(record.id)) throw new Error(`Invalid dataset id "${record.id}"`)
   const dir = datasetFolder(record.id)
-  // Compact: with 50,000 files the record runs to megabytes, and nobody reads it by eye.
-  await writeFileAtomic(path.join(dir, RECORD_FILE), JSON.stringify(record))
-  await writeJsonAtomic(path.join(dir, SUMMARY_FILE), summaryOf(record))
+  const write = async (into: string) => {
+    // Compact: with 50,000 files the record runs to megabytes, and nobody reads it by eye.
+    await writeFileAtomic(path.join(into, RECORD_FILE), JSON.stringify(record))
+    await writeJsonAtomic(path.join(into, SUMMARY_FILE), summaryOf(record))
+  }
+  if (fs.existsSync(dir)) return write(dir)
+  removeDeadBuilds()
+  const building = path.join(datasetsDir(), `.building-${record.id}-${process.pid}`)
+  try {
+    await write(building)
+    fs.renameSync(building, dir)
+    fsyncDir(datasetsDir())
+  } catch (err) {
+    fs.rmSync(building, { recursive: true, force: true })
+    throw err
+  }
+}
+
+/** Hidden build folders of imports whose process is gone (killed mid-save). */
+function removeDeadBuilds(): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(datasetsDir())
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = Number(/^\.building-.+-(\d+)$/.exec(name)?.[1])
+    if (pid && pid !== process.pid && !pidAlive(pid)) fs.rmSync(path.join(datasetsDir(), name), { recursive: true, force: true })
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** Every readable dataset, oldest first. An unreadable one is reported on stderr and left out. */
@@ -54,6 +95,8 @@ export function listDatasets(): DatasetSummary[] {
   if (!fs.existsSync(dir)) return []
   const out: DatasetSummary[] = []
   for (const id of fs.readdirSync(dir).filter((n) => ID_PATTERN.test(n))) {
+    // An empty folder (left by an import of an older version that failed) holds nothing to list or warn about.
+    if (isEmptyDir(path.join(dir, id))) continue
     const summaryFile = path.join(dir, id, SUMMARY_FILE)
     try {
       out.push(fs.existsSync(summaryFile) ? readJsonSync<DatasetSummary>(summaryFile) : summaryOf(readRecord(id)))
@@ -62,6 +105,14 @@ export function listDatasets(): DatasetSummary[] {
     }
   }
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+}
+
+function isEmptyDir(p: string): boolean {
+  try {
+    return fs.readdirSync(p).length === 0
+  } catch {
+    return false
+  }
 }
 
 function readRecord(id: string): DatasetRecord {

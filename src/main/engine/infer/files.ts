@@ -1,5 +1,7 @@
 // The audio files behind the paths a user hands to `tag`: files as given, folders searched
-// recursively for audio extensions (sorted, so output order is stable), symlinked folders followed once.
+// recursively for audio extensions (sorted, so output order is stable), symlinked folders followed once
+// and only while they stay inside the folder given (a `loop -> ..` must not tag the disk); dangling
+// links are reported, not skipped silently.
 import fs from 'node:fs'
 import path from 'node:path'
 import { AUDIO_EXTENSIONS, isAudioName } from '../data/files'
@@ -20,7 +22,8 @@ export function expandAudioPaths(paths: string[]): { files: string[]; errors: { 
     files.push(file)
   }
 
-  const walk = (dir: string): number => {
+  const inside = (real: string, root: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
+  const walk = (dir: string, root: string): number => {
     const real = fs.realpathSync(dir)
     if (seenDirs.has(real)) return 0
     seenDirs.add(real)
@@ -35,11 +38,23 @@ export function expandAudioPaths(paths: string[]): { files: string[]; errors: { 
           const st = fs.statSync(full)
           isDir = st.isDirectory()
           isFile = st.isFile()
-        } catch {
-          continue // a dangling link is not a file to tag
+        } catch (err) {
+          const target = (() => {
+            try {
+              return fs.readlinkSync(full)
+            } catch {
+              return '?'
+            }
+          })()
+          errors.push({ file: full, message: `${full}: a symlink to ${target}, which ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as Error).message})`}; skipped` })
+          continue
+        }
+        if (isDir && !inside(fs.realpathSync(full), root)) {
+          errors.push({ file: full, message: `${full}: a symlink to a folder outside ${root} (${fs.realpathSync(full)}); not followed` })
+          continue
         }
       }
-      if (isDir) found += walk(full)
+      if (isDir) found += walk(full, root)
       else if (isFile && isAudioName(e.name)) {
         add(full)
         found++
@@ -59,7 +74,7 @@ export function expandAudioPaths(paths: string[]): { files: string[]; errors: { 
     if (st.isDirectory()) {
       try {
         if (seenDirs.has(fs.realpathSync(p))) continue
-        if (walk(p) === 0) errors.push({ file: p, message: `${p}: no audio files (${[...AUDIO_EXTENSIONS].join(', ')}) in this folder` })
+        if (walk(p, fs.realpathSync(p)) === 0) errors.push({ file: p, message: `${p}: no audio files (${[...AUDIO_EXTENSIONS].join(', ')}) in this folder` })
       } catch (err) {
         errors.push({ file: p, message: `${p}: cannot read the folder: ${(err as Error).message}` })
       }

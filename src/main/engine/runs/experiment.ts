@@ -13,8 +13,10 @@ import { deleteDirAtomically, readJsonSync, writeJsonAtomicSync } from '../fsuti
 import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
 import { createTrainingRun, resolveRunConfig } from '../train/newRun'
+import { checkPretrainedFiles } from '../train/model'
 import { findPreset } from './presets'
-import { deleteRun, listRuns, ownerAlive } from './store'
+import { experimentSpecSchema, gridFileSchema } from '../../../shared/apiSchema'
+import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, updateRunStatus } from './store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
 export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
@@ -106,9 +108,14 @@ export function createExperiment(spec: GridSpec): ExperimentFile {
   if (!spec.base?.dataset) throw new Error(`Experiment ${spec.name}: no dataset in its base config`)
   const record = loadDataset(spec.base.dataset)
   const grid = expandGrid(spec, record.folds)
+  const checked = new Set<string>()
   for (const g of grid) {
     try {
-      resolveRunConfig(g.partial)
+      const cfg = resolveRunConfig(g.partial)
+      // Each distinct pretrained start once: its files are read whole.
+      const key = JSON.stringify([cfg.pretrained, cfg.size])
+      if (!checked.has(key)) checkPretrainedFiles(cfg.pretrained, cfg.size)
+      checked.add(key)
     } catch (err) {
       throw new Error(`Experiment ${spec.name}, run "${g.partial.name}": ${(err as Error).message}`)
     }
@@ -164,6 +171,15 @@ export function experimentResults(file: Pick<ExperimentFile, 'runs'>, runs = lis
   })
 }
 
+/**
+ * Whether there is nothing left to train: marked done and every run done. An experiment marked done
+ * with runs still queued (an older version could end a queue that never started) can be resumed.
+ */
+export function experimentFinished(file: ExperimentFile, runs = listRuns()): boolean {
+  const status = new Map(runs.map((r) => [r.id, r.status]))
+  return effectiveStatus(file) === 'done' && file.runIds.every((id) => status.get(id) !== 'queued' && status.get(id) !== 'interrupted')
+}
+
 /** The summary the API and CLI show, with results. */
 export function summarizeExperiment(file: ExperimentFile, runs = listRuns()): ExperimentSummary {
   return { id: file.id, name: file.name, runIds: file.runIds, axes: file.axes, createdAt: file.createdAt, status: effectiveStatus(file), results: experimentResults(file, runs) }
@@ -174,8 +190,9 @@ export function listExperiments(onProblem?: (message: string) => void): Experime
   let names: string[]
   try {
     names = fs.readdirSync(experimentsDir())
-  } catch {
-    return []
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw new Error(`Cannot read ${experimentsDir()}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   const runs = listRuns()
   const out: ExperimentSummary[] = []
@@ -227,13 +244,24 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
       if (opts.signal?.aborted) return
       try {
         await start(runId, statusOf.get(runId) !== 'queued', slot)
-      } catch {
+      } catch (err) {
         failed = true
+        // Keep the reason with the run when its job could not record it (it died before starting to train).
+        const message = (err as Error).message
+        try {
+          const status = readRunState(runId).status
+          if (status === 'queued') updateRunStatus(runId, { status: 'failed', failure: message })
+          appendLog(runId, `Failed in experiment ${file.name}: ${message}`)
+        } catch (bookkeeping) {
+          process.stderr.write(`tagbench: experiment ${file.name}, run ${runId} failed (${message}); recording it failed too: ${(bookkeeping as Error).message}\n`)
+        }
       }
       opts.onChange?.(id)
     }
   }
-  const parallel = Math.max(1, opts.parallel ?? file.spec.parallel ?? 1)
+  // A file written by hand (or by an older version) may hold anything here: a whole number ≥ 1 or 1.
+  const asked = opts.parallel ?? file.spec.parallel ?? 1
+  const parallel = Number.isInteger(asked) && asked >= 1 ? asked : 1
   await Promise.all(Array.from({ length: Math.min(parallel, Math.max(1, queue.length)) }, (_, slot) => worker(slot)))
   queuesHere.delete(id)
   setStatus(opts.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'done')
@@ -272,25 +300,33 @@ export function readGridFile(file: string, overrides: { dataset?: string; parall
   } catch (err) {
     throw new Error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
-  let raw: Record<string, unknown>
+  let raw: unknown
   try {
-    raw = (file.toLowerCase().endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as Record<string, unknown>
+    raw = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : YAML.parse(text)
   } catch (err) {
     throw new Error(`${file} is not valid ${file.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`)
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected a mapping with name, dataset, base and axes`)
-  const preset = typeof raw.preset === 'string' ? findPreset(raw.preset) : null
-  const axesRaw = raw.axes ?? preset?.axes ?? []
-  const axes: ExperimentAxis[] = Array.isArray(axesRaw)
-    ? (axesRaw as ExperimentAxis[])
-    : Object.entries(axesRaw as Record<string, unknown>).map(([key, values]) => ({ key: key as ExperimentAxis['key'], values: values as unknown[] }))
-  for (const a of axes) if (!a || typeof a.key !== 'string' || !Array.isArray(a.values)) throw new Error(`${file}: every axis needs a key and a list of values`)
-  const base = { ...(preset?.base ?? {}), ...((raw.base as Partial<RunConfigInput>) ?? {}) }
-  const dataset = overrides.dataset ?? (raw.dataset as string | undefined) ?? base.dataset
+  // The same schemas as the API's experiment.start: types, ranges and unknown keys (with a suggestion).
+  let g: ReturnType<typeof gridFileSchema.parse>
+  try {
+    g = gridFileSchema.parse(raw)
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`)
+  }
+  const preset = g.preset !== undefined ? findPreset(g.preset) : null
+  const axesRaw = g.axes ?? preset?.axes ?? []
+  const axes: ExperimentAxis[] = Array.isArray(axesRaw) ? axesRaw : Object.entries(axesRaw).map(([key, values]) => ({ key: key as ExperimentAxis['key'], values }))
+  const base = { ...(preset?.base ?? {}), ...(g.base ?? {}) }
+  const dataset = overrides.dataset ?? g.dataset ?? base.dataset
   if (!dataset) throw new Error(`${file}: no dataset (give "dataset:" in the file or --dataset)`)
-  const name = (raw.name as string | undefined) ?? preset?.label ?? path.basename(file).replace(/\.(ya?ml|json)$/i, '')
-  const seeds = raw.seeds as number[] | undefined
-  if (seeds !== undefined && (!Array.isArray(seeds) || !seeds.every(Number.isInteger))) throw new Error(`${file}: seeds must be a list of integers`)
-  const parallel = overrides.parallel ?? (raw.parallel as number | undefined)
-  return { name, base: { ...base, dataset }, axes, ...(seeds ? { seeds } : {}), ...(parallel ? { parallel } : {}) }
+  const name = g.name ?? preset?.label ?? path.basename(file).replace(/\.(ya?ml|json)$/i, '')
+  const parallel = overrides.parallel ?? g.parallel
+  const spec = { name, base: { ...base, dataset }, axes, ...(g.seeds ? { seeds: g.seeds } : {}), ...(parallel ? { parallel } : {}) }
+  try {
+    // Map-style axes and preset axes are checked here, with their values.
+    return experimentSpecSchema.parse(spec) as GridSpec
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`)
+  }
 }

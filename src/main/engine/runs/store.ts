@@ -17,7 +17,9 @@ import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
-import { deleteDirAtomically, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
+import { deleteDirAtomically, fsyncDir, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
+import { faultPoint } from '../faults'
+import { partialRunConfigSchema } from '../../../shared/apiSchema'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
@@ -142,8 +144,15 @@ export function readRunState(id: string): RunState {
   return readJsonSync<RunState>(file(id, 'run.json'))
 }
 
+/** A run's config.json, checked with the API's run config schema (a hand edit with a typo is named, not ignored). */
 export function readRunConfig(id: string): RunConfigInput {
-  return readJsonSync<RunConfigInput>(file(id, 'config.json'))
+  const target = file(id, 'config.json')
+  try {
+    return partialRunConfigSchema.parse(readJsonSync<unknown>(target)) as RunConfigInput
+  } catch (err) {
+    const message = (err as Error).message
+    throw new Error(message.startsWith(target) || message.includes(target) ? message : `${target}: ${message}`)
+  }
 }
 
 function pidAlive(pid: number): boolean {
@@ -339,9 +348,10 @@ export function appendMetrics(id: string, entries: MetricEntry[]): void {
 
 /**
  * Entries of metrics.jsonl, skipping the first `since` (how many the caller already holds). A torn
- * last line is ignored; so is any unreadable line, rather than failing the whole read.
+ * last line is ignored; so is any unreadable line, rather than failing the whole read, but not
+ * without a word: `onUnreadable` hears how many and which (default: a warning on stderr).
  */
-export function readMetrics(id: string, since = 0): MetricEntry[] {
+export function readMetrics(id: string, since = 0, onUnreadable: (message: string, count: number) => void = warnUnreadable): MetricEntry[] {
   let text: string
   try {
     text = fs.readFileSync(file(id, 'metrics.jsonl'), 'utf8')
@@ -355,15 +365,23 @@ export function readMetrics(id: string, since = 0): MetricEntry[] {
   const lines = text.split('\n')
   lines.pop() // the text after the last newline: empty, or a torn line
   const out: MetricEntry[] = []
-  for (const line of lines) {
-    if (!line) continue
+  const bad: number[] = []
+  lines.forEach((line, i) => {
+    if (!line) return
     try {
       out.push(JSON.parse(line) as MetricEntry)
     } catch {
       // A damaged line in the middle cannot come from our appends; skip it rather than lose the rest.
+      bad.push(i + 1)
     }
-  }
+  })
+  if (bad.length > 0)
+    onUnreadable(`${file(id, 'metrics.jsonl')}: ${bad.length} unreadable line${bad.length === 1 ? '' : 's'} skipped (line${bad.length === 1 ? '' : 's'} ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''})`, bad.length)
   return out.slice(since)
+}
+
+const warnUnreadable = (message: string): void => {
+  process.stderr.write(`tagbench: ${message}\n`)
 }
 
 export function appendLog(id: string, message: string): void {
@@ -401,10 +419,13 @@ export async function writeCheckpoint(id: string, slot: CheckpointSlot, write: (
     fs.rmSync(tmp, { recursive: true, force: true })
     throw err
   }
+  faultPoint('checkpoint')
   fs.rmSync(old, { recursive: true, force: true })
   const hadOld = fs.existsSync(target)
   if (hadOld) fs.renameSync(target, old)
+  faultPoint('checkpoint-swap')
   fs.renameSync(tmp, target)
+  fsyncDir(ckpt)
   if (hadOld) fs.rmSync(old, { recursive: true, force: true })
   return target
 }

@@ -1,6 +1,7 @@
 // Scoring a split with a model, and the numbers an epoch or the final test reports: EVAL's clip
 // metrics (mAP, per-class AP, macro AUC, d′, micro/macro F1, top-1 accuracy for single-label data) and,
 // for models with a frame output, frame F1 and event F1.
+import { cancelPoint } from '../cancel'
 import * as tf from '@tensorflow/tfjs-core'
 import type { DatasetRecord, MetricEntry } from '../../../shared/types'
 import { clipMetrics, type Numbers } from '../eval/metrics'
@@ -57,7 +58,7 @@ export async function predictSplit(
   const frames = fr ? { scores: new Float32Array(set.n * fr.count * C), targets: new Float32Array(set.n * fr.count * C), mask: new Float32Array(set.n * fr.count), count: fr.count, rate: fr.rate } : undefined
   let lossSum = 0
   for (let from = 0; from < set.n; from += batchSize) {
-    if (signal?.aborted) throw new Error('Training cancelled')
+    await cancelPoint(signal)
     const indices = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, k) => from + k)
     const batch = await buildBatch(set, indices, source, spec, record, null)
     const { p, l, fp } = tf.tidy(() => {

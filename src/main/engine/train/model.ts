@@ -3,11 +3,13 @@
 // dataset's classes and the run's patch grid (MODELS' importers regrid the position embedding).
 import path from 'node:path'
 import type { Pretraining, RunConfigInput } from '../../../shared/types'
-import { makeAstConfig, type ModelConfig } from '../models/config'
+import { AST_SIZES, makeAstConfig, type ModelConfig } from '../models/config'
 import { makeHtsatConfig } from '../models/htsat/config'
 import { createModel } from '../models/index'
 import { loadCheckpoint, readCheckpointConfig, CONFIG_FILE } from '../models/checkpoint'
-import { astFromDeit } from '../models/import/deit'
+import { astFromDeit, readDeitTrunk } from '../models/import/deit'
+import { hfTrunkToReference } from '../models/import/names'
+import { readSafetensors } from '../models/safetensors'
 import { loadHfAst, readHfAstConfig } from '../models/import/hfAst'
 import type { AstFinetuneOptions } from '../models/import/astWeights'
 import type { TagModel } from '../models/types'
@@ -32,6 +34,28 @@ export function pretrainedModelConfig(p: Pretraining): ModelConfig | null {
       return readCheckpointConfig(runCheckpoint(p.runId))
     default:
       return null
+  }
+}
+
+/**
+ * The checks the training job makes on a pretrained start's files (the same importers, reading the
+ * weights and mapping their names), made before a run is created so that a bad file is refused at
+ * once rather than leaving a failed run behind. `size` is the run's AST size, whose width a DeiT
+ * file must have.
+ */
+export function checkPretrainedFiles(p: Pretraining, size: RunConfigInput['size']): void {
+  if (p.kind === 'imagenet') {
+    const trunk = readDeitTrunk(p.path)
+    const want = AST_SIZES[size].embedDim
+    if (trunk.embedDim !== want) throw new Error(`${p.path}: DeiT width ${trunk.embedDim} does not match AST-${size}'s ${want}; pick the size of the checkpoint`)
+  } else if (p.kind === 'audioset') {
+    const base = readHfAstConfig(p.path)
+    const file = path.join(p.path, 'model.safetensors')
+    const trunk = hfTrunkToReference(readSafetensors(file), 'audio_spectrogram_transformer.', file, 'Hugging Face AST')
+    if (trunk.depth !== base.depth) throw new Error(`${file}: holds ${trunk.depth} layers, config.json says ${base.depth}`)
+  } else if (p.kind === 'run') {
+    const dir = runCheckpoint(p.runId)
+    readSafetensors(path.join(dir, 'model.safetensors'))
   }
 }
 

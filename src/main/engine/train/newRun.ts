@@ -7,7 +7,7 @@ import { createRun } from '../runs/store'
 import { presetBase } from '../runs/presets'
 import { completeRunConfig } from './config'
 import { clipSets } from './data'
-import { pretrainedModelConfig } from './model'
+import { checkPretrainedFiles, pretrainedModelConfig } from './model'
 
 export interface NewRun {
   runId: string
@@ -26,6 +26,8 @@ export function resolveRunConfig(partial: Partial<RunConfigInput> & { dataset: s
 
 export function createTrainingRun(partial: Partial<RunConfigInput> & { dataset: string }, opts: { experiment?: string } = {}): NewRun {
   const config = resolveRunConfig(partial)
+  // The job's own checks of the pretrained files, before anything is written.
+  checkPretrainedFiles(config.pretrained, config.size)
   const record = loadDataset(config.dataset)
   const valClips = clipSets(record, config.fold).val.n
   const runId = createRun(config, {

@@ -91,10 +91,14 @@ export function loadTrainingCheckpoint(runId: string, slot: CheckpointSlot = 'la
  * after `state.epoch` were done by a process that died before its next checkpoint, and will be done
  * again. Without this a resumed run would list those steps twice. Rewritten atomically.
  */
-export function rewindMetrics(runId: string, state: Pick<TrainerState, 'step' | 'epoch'>): number {
-  const entries = readMetrics(runId)
+export function rewindMetrics(runId: string, state: Pick<TrainerState, 'step' | 'epoch'>, onUnreadable?: (message: string) => void): number {
+  let unreadable = 0
+  const entries = readMetrics(runId, 0, (message, count) => {
+    unreadable = count
+    onUnreadable?.(`${message}; they are dropped when the file is rewritten`)
+  })
   const keep = entries.filter((e: MetricEntry) => (e.kind === 'step' && e.step <= state.step) || (e.kind === 'epoch' && e.epoch <= state.epoch))
-  if (keep.length !== entries.length) {
+  if (keep.length !== entries.length || unreadable > 0) {
     writeFileAtomicSync(path.join(runDir(runId), 'metrics.jsonl'), keep.map((e) => JSON.stringify(e) + '\n').join(''))
   }
   return entries.length - keep.length

@@ -9,6 +9,9 @@ import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput } from '../../../shared/api'
 import { initBackend } from '../backend'
+import { CANCELLED, cancelPoint, isCancel } from '../cancel'
+import { faultPause, faultPoint } from '../faults'
+import { readCheckpointExtra } from '../models/checkpoint'
 import { extractFeatures, type FeatureSettings } from '../audio/cache'
 import { statsAccumulator } from '../audio/features'
 import { loadDataset } from '../data/record'
@@ -23,6 +26,7 @@ import {
   appendMetrics,
   checkpointDir,
   readRunConfig,
+  readMetrics,
   readRunState,
   recoverCheckpoints,
   releaseRunLock,
@@ -59,7 +63,6 @@ export interface TrainResult {
 const AUG_STREAM = 2
 /** Dropout masks: one seed per (step, micro-batch), so a resume draws the same masks (TagModel.reseedDropout). */
 const DROPOUT_STEP_STREAM = 5
-const CANCELLED = 'Training cancelled'
 
 /** AST trains with Adam betas (0.95, 0.999); AdamW follows PyTorch's (and HTS-AT's) defaults. */
 export function optimizerConfig(cfg: Pick<RunConfigInput, 'optimizer' | 'weightDecay'>): OptimizerConfig {
@@ -83,7 +86,7 @@ function lossOptions(cfg: RunConfigInput, train: ClipSet, classes: number): Loss
 async function trainingStats(train: ClipSet, source: FeatureSource, signal?: AbortSignal): Promise<FeatureNorm> {
   const acc = statsAccumulator()
   for (const p of train.paths) {
-    if (signal?.aborted) throw new Error(CANCELLED)
+    await cancelPoint(signal)
     acc.add((await source.get(p)).data)
   }
   const { mean, std } = acc.result()
@@ -120,12 +123,15 @@ async function stepGradients(
   samples: number,
   makeBatch: (indices: Int32Array) => Promise<Batch>,
   shards: StepGradients,
-  stepSeed: number
+  stepSeed: number,
+  signal?: AbortSignal
 ): Promise<{ grads: tf.Tensor[]; loss: number }> {
   let grads: tf.Tensor[] | null = null
   let loss = 0
   try {
     for (const [m, idx] of micro.entries()) {
+      // Between micro-batches: a cancel (or the parent's death) is seen here, on every backend.
+      await cancelPoint(signal)
       const b = await makeBatch(idx)
       const share = b.size / samples
       const { loss: microLoss, grads: list } = await shards.compute(b, share, derivedSeed(stepSeed, m, DROPOUT_STEP_STREAM))
@@ -136,6 +142,8 @@ async function stepGradients(
         tf.dispose([...prev, ...list])
       }
       loss += microLoss
+      faultPoint('step')
+      await faultPause('step')
     }
   } catch (err) {
     if (grads) tf.dispose(grads)
@@ -143,6 +151,20 @@ async function stepGradients(
   }
   if (!grads) throw new Error('an optimizer step without clips')
   return { grads, loss }
+}
+
+const milestone = (m: { epoch: number; mAP: number | null; accuracy?: number }) => ({ epoch: m.epoch, mAP: m.mAP, ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}) })
+
+/**
+ * The epoch entry a checkpoint holds (saved with it, see `checkpoint('last', { metrics })`), appended
+ * to metrics.jsonl when the file lacks it: the process died between the checkpoint and the append.
+ */
+function restoreEpochEntry(runId: string, dir: string, state: TrainerState): MetricEntry | null {
+  const saved = readCheckpointExtra(dir)?.metrics as MetricEntry | undefined
+  if (!saved || saved.kind !== 'epoch' || saved.epoch !== state.epoch) return null
+  if (readMetrics(runId).some((e) => e.kind === 'epoch' && e.epoch === saved.epoch)) return null
+  appendMetrics(runId, [saved])
+  return saved
 }
 
 /** Whether a run can be resumed: not finished, not running in a live process. */
@@ -172,6 +194,9 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
   let model: TagModel | null = null
   let optimizer: Optimizer | null = null
   let shards: StepGradients | null = null
+  /** Step of the newest ckpt/last, and the step a cancel checkpointed at (what the log may claim). */
+  let lastSaved: number | null = null
+  let stoppedAt: number | null = null
   try {
     const record = loadDataset(cfg.dataset)
     const runState = readRunState(runId)
@@ -235,16 +260,33 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       sinceBest: 0,
       finished: false
     }
-    const dropped = rewindMetrics(runId, state)
+    const dropped = rewindMetrics(runId, state, log)
     if (dropped > 0) log(`Dropped ${dropped} metric entries written after the checkpoint; those steps run again`)
+    // A kill between the epoch's checkpoint and its metrics append: the checkpoint holds the entry.
+    const restored = resumed ? restoreEpochEntry(runId, resumed.dir, state) : null
+    if (restored) {
+      log(`Restored the metrics entry of epoch ${restored.epoch} from its checkpoint (the process stopped before appending it)`)
+      updateRunStatus(runId, {
+        epochsDone: state.epoch,
+        last: milestone({ epoch: restored.epoch, mAP: restored.mAP ?? null, accuracy: restored.accuracy }),
+        ...(state.best ? { best: milestone(state.best) } : {})
+      })
+    }
+    lastSaved = resumed?.state.step ?? null
     const augRng = makeRng(cfg.seed, state.augRng)
     const aug = { rng: augRng, freqm: cfg.specAugment ? (cfg.freqm ?? 0) : 0, timem: cfg.specAugment ? (cfg.timem ?? 0) : 0, mixup: cfg.mixup }
     const tracker = progressTracker(`Training ${runState.name}`, totalSteps, 'steps', onProgress)
     tracker.update(state.step, totalSteps, true)
 
-    const checkpoint = async (slot: 'last' | 'best', extra: Record<string, unknown> = {}) => {
-      state.augRng = augRng.state()
+    const checkpoint = async (slot: 'last' | 'best', extra: Record<string, unknown> = {}, augState = augRng.state()) => {
+      state.augRng = augState
       await saveTrainingCheckpoint(runId, slot, model!, state, slot === 'last' ? optimizer!.state() : null, { step: state.step, epoch: state.epoch, ...extra })
+      if (slot === 'last') lastSaved = state.step
+    }
+    /** A cancel at a step boundary: the state is whole there, so it is saved before the run stops. */
+    const stopHere = async (augState?: number) => {
+      await checkpoint('last', {}, augState)
+      stoppedAt = state.step
     }
     const record1 = (entries: MetricEntry[]) => {
       appendMetrics(runId, entries)
@@ -259,15 +301,21 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       const epochStart = performance.now()
       let epochSamples = 0
       for (let s = state.step - e * stepsPerEpoch; s < stepsPerEpoch; s++) {
-        if (signal?.aborted) {
-          await checkpoint('last')
-          throw new Error(CANCELLED)
-        }
         const t0 = performance.now()
         const lr = lrAt(state.step, stepsPerEpoch, schedule)
         const micro = stepBatches(order, batch, accum, s)
         const samples = micro.reduce((n, b) => n + b.length, 0)
-        const step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM))
+        let step: Awaited<ReturnType<typeof stepGradients>>
+        // The augmentation stream as the step starts: a cancel between its micro-batches saves this,
+        // so that the resumed step draws the same masks and mixup partners as an uninterrupted one.
+        const augAtStep = augRng.state()
+        try {
+          step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM), signal)
+        } catch (err) {
+          // The step's partial gradients are dropped: the model and state are those after the previous step.
+          if (isCancel(err, signal)) await stopHere(augAtStep)
+          throw err
+        }
         let grads = step.grads
         const stepLoss = step.loss
         if (!Number.isFinite(stepLoss)) {
@@ -295,6 +343,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       const epochRate = epochSamples > 0 ? epochSamples / trainSeconds : recentRate
 
       // Validation.
+      const epochLossSoFar = { ...state.epochLoss }
       state.epoch = e + 1
       const trainLoss = state.epochLoss.samples > 0 ? state.epochLoss.sum / state.epochLoss.samples : undefined
       state.epochLoss = { sum: 0, samples: 0 }
@@ -303,7 +352,18 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       if (epochRate !== null) entry.samplesPerS = epochRate
       let score: number | null = null
       if (val.n > 0) {
-        const pred = await predictSplit(model, val, source, spec, record, loss, batch, signal)
+        let pred: SplitPredictions
+        try {
+          pred = await predictSplit(model, val, source, spec, record, loss, batch, signal)
+        } catch (err) {
+          if (isCancel(err, signal)) {
+            // Back to "epoch e trained, not yet validated": a resume validates it and goes on.
+            state.epoch = e
+            state.epochLoss = epochLossSoFar
+            await stopHere()
+          }
+          throw err
+        }
         Object.assign(entry, splitMetrics(pred, C))
         if (pred.loss !== null) entry.valLoss = pred.loss
         score = selectionScore(record, entry)
@@ -324,9 +384,10 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       // Best before last: a crash between the two leaves the previous last, whose state does not yet
       // know this best, and the epoch is redone.
       if (improved) await checkpoint('best', { metrics: entry })
+      // The entry is in the checkpoint too: a kill before the append is repaired on resume (restoreEpochEntry).
       await checkpoint('last', { metrics: entry })
+      faultPoint('after-checkpoint')
       record1([entry])
-      const milestone = (m: { epoch: number; mAP: number | null; accuracy?: number }) => ({ epoch: m.epoch, mAP: m.mAP, ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}) })
       updateRunStatus(runId, {
         epochsDone: state.epoch,
         last: milestone({ epoch: state.epoch, mAP: entry.mAP ?? null, accuracy: entry.accuracy }),
@@ -380,9 +441,18 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     // Bookkeeping may fail too (a full disk fails every write): the first error is the one to report.
     // A run left marked 'running' shows as interrupted once this process is gone, and can be resumed.
     try {
-      if (message === CANCELLED || signal?.aborted) {
+      if (isCancel(err, signal)) {
         updateRunStatus(runId, { status: 'cancelled' })
-        log('Cancelled; the last checkpoint is kept and the run can be resumed')
+        const reason = signal?.reason instanceof Error && signal.reason.name !== 'AbortError' ? `${signal.reason.message}. ` : ''
+        log(
+          `${reason}${
+            stoppedAt !== null
+              ? `Cancelled at step ${stoppedAt}: a checkpoint was written there and a resume continues from it`
+              : lastSaved !== null
+                ? `Cancelled; the checkpoint at step ${lastSaved} is kept and a resume continues from it`
+                : 'Cancelled before the first checkpoint; a resume starts from the beginning'
+          }`
+        )
       } else {
         updateRunStatus(runId, { status: 'failed', failure: message })
         log(`Failed: ${message}`)

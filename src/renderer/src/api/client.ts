@@ -36,7 +36,7 @@ function websocketApi(): TagbenchApi {
         for (const p of pending.values()) p.reject(new Error('The connection to the Tagbench server was lost.'))
         pending.clear()
         // Reconnect so events keep flowing after a server restart or a network blip.
-        setTimeout(() => void connect().catch(() => {}), 2000)
+        setTimeout(() => void connect().catch((err: Error) => console.warn(`Tagbench: ${err.message} (retrying every 2 s)`)), 2000)
       }
       ws.onmessage = (msg) => {
         const frame = JSON.parse(String(msg.data)) as ServerFrame
@@ -45,6 +45,11 @@ function websocketApi(): TagbenchApi {
           return
         }
         const reply = frame as ResponseFrame
+        if (reply.id === null) {
+          // The server could not tell which request this answers (it never is one of ours): say so.
+          console.error(`Tagbench server: ${reply.ok ? 'unexpected reply' : reply.error.message}`)
+          return
+        }
         const p = pending.get(reply.id)
         if (!p) return
         pending.delete(reply.id)
@@ -67,7 +72,8 @@ function websocketApi(): TagbenchApi {
     },
     onEvent(listener) {
       listeners.add(listener)
-      void connect().catch(() => {})
+      // A failure here also fails the first invoke, which shows it; say it in the console too.
+      void connect().catch((err: Error) => console.warn(`Tagbench: ${err.message}`))
       return () => listeners.delete(listener)
     },
     pathForFile: () => null

@@ -128,7 +128,12 @@ export const useRunsStore = defineStore('runs', () => {
       if (e.entries.some((x) => x.kind !== 'step')) scheduleListReload()
     } else if (e.type === 'run.changed') {
       scheduleListReload()
-      if (records.value[e.runId]) void getRecord(e.runId, true).catch(() => {})
+      if (records.value[e.runId])
+        void getRecord(e.runId, true).catch((err) => {
+          // A deleted run's record goes with it; any other failure is shown.
+          if (list.value.some((r) => r.id === e.runId)) error.value = messageOf(err)
+          else delete records.value[e.runId]
+        })
     }
   })
 

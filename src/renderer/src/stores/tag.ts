@@ -66,7 +66,7 @@ export const useTagStore = defineStore('tag', () => {
   /** After a reload: the last job's results, if the server still has them. */
   async function restore(): Promise<void> {
     if (!jobId.value || result.value || running.value) return
-    await app.loadJobs().catch(() => {})
+    await app.loadJobs().catch((err) => app.fail(err))
     const job = app.jobs[jobId.value]
     if (job && (job.state === 'running' || job.state === 'queued')) {
       running.value = true

@@ -8,7 +8,9 @@ import { readVocabulary } from '../vocabulary'
 import { readClipTable } from './clipTable'
 import type { LayoutScan, ScanContext } from './types'
 
-const PREFERRED = ['ground_truth.csv', 'labels.csv', 'metadata.csv', 'meta.csv']
+/** The usual names of a clip table, the preferred first. */
+export const CLIP_TABLE_NAMES = ['ground_truth.csv', 'labels.csv', 'metadata.csv', 'meta.csv']
+const PREFERRED = CLIP_TABLE_NAMES
 
 /** Root-level CSV files whose header has fname and labels, the preferred name first. */
 export async function findClipTables(root: string): Promise<string[]> {

@@ -1,6 +1,7 @@
 // Hugging Face ASTForAudioClassification folders (config.json + model.safetensors +
 // preprocessor_config.json, the layout of MIT/ast-finetuned-audioset-10-10-0.4593): the model as it
 // is, or as the start of fine-tuning with a new head and another frame count.
+import fs from 'node:fs'
 import path from 'node:path'
 import { readJsonSync } from '../../fsutil'
 import { AST_PATCH, AST_SIZES, type AstConfig } from '../config'
@@ -32,8 +33,15 @@ interface HfAstConfig {
   max_length: number
   num_mel_bins: number
   qkv_bias?: boolean
+  model_type?: string
   id2label?: Record<string, string>
 }
+
+/** The model_type of ASTForAudioClassification in config.json. */
+export const AST_MODEL_TYPE = 'audio-spectrogram-transformer'
+
+/** ASTFeatureExtractor's defaults (transformers), for a folder saved without preprocessor_config.json. */
+const AST_PREPROCESSOR_DEFAULTS: HfPreprocessorConfig = { mean: -4.2677393, std: 4.5689974, sampling_rate: 16000, do_normalize: true }
 
 interface HfPreprocessorConfig {
   num_mel_bins?: number
@@ -53,7 +61,11 @@ export function readHfAstConfig(folder: string): AstConfig {
   const cfgFile = path.join(folder, 'config.json')
   const prepFile = path.join(folder, 'preprocessor_config.json')
   const c = readJsonSync<HfAstConfig>(cfgFile)
-  const p = readJsonSync<HfPreprocessorConfig>(prepFile)
+  if (!c || typeof c !== 'object') throw new Error(`${cfgFile}: not a Hugging Face model config (a JSON object)`)
+  if (c.model_type !== undefined && c.model_type !== AST_MODEL_TYPE)
+    throw new Error(`${folder} holds a Hugging Face "${String(c.model_type)}" model, not an Audio Spectrogram Transformer (model_type "${AST_MODEL_TYPE}")`)
+  // save_pretrained writes the model without its feature extractor: then AST's own defaults apply.
+  const p = fs.existsSync(prepFile) ? readJsonSync<HfPreprocessorConfig>(prepFile) : AST_PREPROCESSOR_DEFAULTS
   const need = (ok: boolean, what: string) => {
     if (!ok) throw new Error(`${cfgFile}: ${what}`)
   }

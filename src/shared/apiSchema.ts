@@ -1,0 +1,224 @@
+// The parameters of every API method as schemas (./schema), one per entry of ApiMethods: the service
+// checks each request against its schema before any handler runs, on both transports, so a wrong
+// type reads "run.get: id must be a string, got number 5" rather than an internal TypeError. The
+// run config and grid schemas here are also the ones the engine applies to grid files, so the API,
+// the UI and files on disk share one definition of a valid config.
+import type { ApiMethod } from './api'
+import type { ExperimentAxis, RunConfigInput } from './types'
+import {
+  ValidationError,
+  array,
+  boolean,
+  either,
+  literal,
+  none,
+  unknown,
+  number,
+  object,
+  oneOf,
+  optional,
+  record,
+  string,
+  tagged,
+  unknownName,
+  type Schema
+} from './schema'
+
+const id = () => string({ nonEmpty: true, maxLength: 400 })
+const path = () => string({ nonEmpty: true, maxLength: 4096 })
+const posInt = () => number({ integer: true, min: 1 })
+const nonNegInt = () => number({ integer: true, min: 0 })
+const probability = () => number({ min: 0, max: 1 })
+
+export const pretrainingSchema = tagged('kind', {
+  none: object({ kind: literal('none') }),
+  imagenet: object({ kind: literal('imagenet'), path: path() }),
+  audioset: object({ kind: literal('audioset'), path: path() }),
+  run: object({ kind: literal('run'), runId: id() })
+})
+
+/**
+ * Every field of RunConfigInput with the type it must have. Ranges that depend on other fields or on
+ * the dataset (freqm ≤ melBins, fold among the dataset's folds) are completeRunConfig's to check.
+ */
+export const runConfigFields = {
+  name: optional(string({ maxLength: 2000 })),
+  dataset: optional(id()),
+  model: optional(oneOf(['ast', 'htsat'])),
+  size: optional(oneOf(['tiny', 'small', 'base'])),
+  depth: optional(posInt()),
+  pretrained: optional(pretrainingSchema),
+  fstride: optional(number({ integer: true, min: 1, max: 16 })),
+  tstride: optional(number({ integer: true, min: 1, max: 16 })),
+  targetLength: optional(number({ integer: true, min: 16 })),
+  melBins: optional(number({ integer: true, min: 16 })),
+  frozen: optional(boolean()),
+  specAugment: optional(boolean()),
+  freqm: optional(nonNegInt()),
+  timem: optional(nonNegInt()),
+  mixup: optional(probability()),
+  loss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'ce'])),
+  focalGamma: optional(number({ min: 0 })),
+  focalAlpha: optional(probability()),
+  labelSmoothing: optional(number({ min: 0, max: 1 })),
+  balancedSampling: optional(boolean()),
+  optimizer: optional(oneOf(['adam', 'adamw'])),
+  lr: optional(number({ min: 0, minExclusive: true })),
+  weightDecay: optional(number({ min: 0 })),
+  warmupSteps: optional(nonNegInt()),
+  schedule: optional(oneOf(['cosine', 'step', 'constant'])),
+  stepStart: optional(nonNegInt()),
+  stepGamma: optional(number({ min: 0, minExclusive: true })),
+  epochs: optional(posInt()),
+  batchSize: optional(posInt()),
+  gradAccum: optional(posInt()),
+  clipNorm: optional(number({ min: 0 })),
+  earlyStopPatience: optional(nonNegInt()),
+  checkpointEverySteps: optional(nonNegInt()),
+  dropout: optional(number({ min: 0, max: 1 })),
+  dropPath: optional(number({ min: 0, max: 1 })),
+  seed: optional(number({ integer: true })),
+  fold: optional(number({ integer: true })),
+  frameHead: optional(boolean()),
+  threads: optional(posInt()),
+  preset: optional(id())
+} satisfies { [K in keyof RunConfigInput]-?: Schema<unknown> }
+
+export type PartialRunConfig = Partial<RunConfigInput>
+
+/** A partial run config (a grid's base, a config file): every field optional, none unknown. */
+export const partialRunConfigSchema: Schema<PartialRunConfig> = object(runConfigFields) as unknown as Schema<PartialRunConfig>
+
+/** A run config as run.start and model.estimate take it: the dataset is required, the rest is completed. */
+export const runStartSchema: Schema<PartialRunConfig & { dataset: string }> = object({ ...runConfigFields, dataset: id() }) as unknown as Schema<
+  PartialRunConfig & { dataset: string }
+>
+
+/** Keys an experiment axis may vary: a config field, or 'stride' (fstride and tstride together). */
+export const AXIS_KEYS = [...Object.keys(runConfigFields).filter((k) => k !== 'name' && k !== 'dataset' && k !== 'preset'), 'stride'] as ExperimentAxis['key'][]
+
+/** The schema one value of an axis must match (a grid's `fold` axis may also be ['all']). */
+export function axisValueSchema(key: string): Schema<unknown> {
+  if (key === 'stride') return number({ integer: true, min: 1, max: 16 })
+  const field = (runConfigFields as Record<string, Schema<unknown>>)[key]
+  if (!field || !(AXIS_KEYS as string[]).includes(key)) throw new ValidationError(`unknown ${unknownName('axis', key, AXIS_KEYS)}`, key)
+  // The field's schema without `optional`: an axis value is always given.
+  return { expects: field.expects, parse: (v, at) => (v === undefined ? field.parse(NaN, at) : field.parse(v, at)) }
+}
+
+const axisSchema: Schema<ExperimentAxis> = {
+  expects: 'an axis {key, values}',
+  parse(v, at = '') {
+    const a = object({ key: string({ nonEmpty: true }), values: array(unknown(), { nonEmpty: true }) }).parse(v, at)
+    const valueSchema = (() => {
+      try {
+        return axisValueSchema(a.key)
+      } catch (err) {
+        throw new ValidationError(`${at ? `${at}: ` : ''}${(err as Error).message}`, `${at}.key`)
+      }
+    })()
+    const allFolds = a.key === 'fold' && a.values.length === 1 && a.values[0] === 'all'
+    if (!allFolds) a.values.forEach((x, i) => valueSchema.parse(x, `${at ? `${at}.` : ''}${a.key}[${i}]`))
+    return { key: a.key as ExperimentAxis['key'], values: a.values }
+  }
+}
+
+/** An experiment spec as experiment.start takes it (and as a grid file becomes once read). */
+export const experimentSpecSchema = object({
+  name: string({ nonEmpty: true, maxLength: 200 }),
+  base: runStartSchema,
+  axes: array(axisSchema),
+  seeds: optional(array(number({ integer: true }), { nonEmpty: true })),
+  parallel: optional(posInt())
+})
+
+/** The fields of a grid file (YAML or JSON); `axes` may also be a map key → values. */
+export const gridFileSchema = object({
+  name: optional(string({ nonEmpty: true, maxLength: 200 })),
+  dataset: optional(id()),
+  preset: optional(id()),
+  base: optional(partialRunConfigSchema),
+  axes: optional(either(array(axisSchema), record(array(unknown(), { nonEmpty: true })))),
+  seeds: optional(array(number({ integer: true }), { nonEmpty: true })),
+  parallel: optional(posInt())
+})
+
+const maybe = <T>(s: Schema<T>): Schema<T | undefined> => ({ expects: s.expects, optional: true, parse: (v, at) => (v === undefined || v === null ? undefined : s.parse(v, at)) })
+
+/** One schema per API method: a method missing here does not compile. */
+export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
+  'app.info': none(),
+  'fs.listDir': maybe(object({ path: optional(string({ maxLength: 4096 })) })),
+  'cache.usage': none(),
+  'cache.clear': maybe(object({ settings: optional(string({ nonEmpty: true, maxLength: 200 })) })),
+  'cache.prune': none(),
+  'dataset.list': none(),
+  'dataset.detect': object({ folder: path() }),
+  'dataset.get': object({ id: id() }),
+  // Empty folder/model/paths pass here: their handlers answer with what to choose.
+  'dataset.import': object({
+    folder: string({ maxLength: 4096 }),
+    name: optional(string({ maxLength: 2000 })),
+    layout: optional(oneOf(['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv'])),
+    frameRate: optional(number({ min: 0, minExclusive: true, max: 1000 }))
+  }),
+  'dataset.subset': object({
+    parent: id(),
+    name: string({ nonEmpty: true, maxLength: 200 }),
+    recipe: object({
+      classes: array(string({ nonEmpty: true }), { nonEmpty: true }),
+      mode: oneOf(['within', 'single']),
+      perClass: optional(posInt()),
+      balance: optional(boolean()),
+      seed: number({ integer: true }),
+      splitRatios: optional(object({ train: number({ min: 0 }), val: number({ min: 0 }), test: number({ min: 0 }) }))
+    })
+  }),
+  'dataset.delete': object({ id: id() }),
+  'dataset.clip': object({ id: id(), file: path() }),
+  'audio.preview': object({ file: path() }),
+  'job.list': none(),
+  'job.cancel': object({ jobId: id() }),
+  'model.choices': none(),
+  'model.estimate': runStartSchema,
+  'run.list': none(),
+  'run.get': object({ id: id() }),
+  'run.metrics': object({ id: id(), since: optional(nonNegInt()) }),
+  'run.start': runStartSchema,
+  'run.resume': object({ id: id() }),
+  'run.cancel': object({ id: id() }),
+  'run.delete': object({ id: id() }),
+  'run.thresholds': object({ id: id() }),
+  'run.exportMetrics': object({ id: id(), format: oneOf(['csv', 'json', 'tensorboard']) }),
+  'run.exportOnnx': object({ runId: id(), out: optional(path()), overwrite: optional(boolean()) }),
+  'experiment.presets': none(),
+  'experiment.start': experimentSpecSchema,
+  'experiment.list': none(),
+  'experiment.resume': object({ id: id() }),
+  'experiment.cancel': object({ id: id() }),
+  'experiment.delete': object({ id: id(), withRuns: optional(boolean()) }),
+  'tag.run': object({
+    model: string({ maxLength: 4096 }),
+    paths: array(string({ maxLength: 4096 }), { maxLength: 100_000 }),
+    topK: optional(posInt()),
+    hopS: optional(number({ min: 0, minExclusive: true })),
+    aggregate: optional(oneOf(['max', 'mean'])),
+    activation: optional(oneOf(['auto', 'sigmoid', 'softmax']))
+  }),
+  'tag.result': object({ jobId: id() })
+}
+
+/** Whether `method` is one of the API's own methods (never an inherited name such as "constructor"). */
+export function isApiMethod(method: unknown): method is ApiMethod {
+  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(API_PARAMS, method)
+}
+
+/** The params checked against the method's schema; throws an Error that starts with the method name. */
+export function checkParams(method: ApiMethod, params: unknown): unknown {
+  try {
+    return API_PARAMS[method].parse(params, '')
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(`${method}: ${err.message}`, err.at)
+    throw err
+  }
+}
