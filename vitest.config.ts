@@ -16,7 +16,9 @@ export const SLOW_UNIT_TESTS = [
   'test/unit/models/htsat.train.test.ts', // HTS-AT learns frame events
   'test/unit/models/frameHead.train.test.ts', // a frame head learns event times
   'test/unit/models/astTrain.test.ts', // AST brings its loss down
-  'test/unit/jobs/manager.test.ts' // job processes: crash, out of memory, cancel, kill
+  'test/unit/jobs/manager.test.ts', // job processes: crash, out of memory, cancel, kill
+  'test/unit/faults/kills.test.ts', // SIGKILL at named points of real runs, then resume
+  'test/unit/faults/fullDisk.test.ts' // a full disk at each kind of write, whole runs included
 ]
 
 // Unit tests: the engine, CLI and server run as plain Node code; no browser, no Electron.

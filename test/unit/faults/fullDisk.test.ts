@@ -43,7 +43,7 @@ function expectIntact(runId: string): void {
   expect(loadRun(runId).status).toBe('done')
 }
 
-describe('a full disk at each kind of write', { timeout: 300_000 }, () => {
+describe('a full disk at each kind of write', () => {
   it('feature cache, in this thread: extraction stops with the reason, no clip is silently dropped', async () => {
     await clearCache()
     const files = fs.readdirSync(path.join(fx.audioDir, 'audio')).map((f) => path.join(fx.audioDir, 'audio', f))

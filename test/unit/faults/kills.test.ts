@@ -89,7 +89,7 @@ async function killedAt(runId: string, fault: string): Promise<void> {
 }
 
 // Generous limits: each kill starts a job process (tsx), which a loaded machine makes slow, never wrong.
-describe('kills at named points of a run', { timeout: 300_000 }, () => {
+describe('kills at named points of a run', () => {
   it('an uninterrupted run sets the expected history', async () => {
     const { runId } = createTrainingRun(tinyRun(fx.datasetId, RUN))
     await trainRun(runId)
