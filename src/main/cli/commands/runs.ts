@@ -9,7 +9,8 @@ const f4 = (x: number | null | undefined): string => (x == null ? '-' : x.toFixe
 function runLine(r: RunSummary): string {
   const test = r.test ? `test mAP ${f4(r.test.mAP)}${r.test.accuracy != null ? ` acc ${f4(r.test.accuracy)}` : ''}` : 'no test yet'
   const best = r.best ? `best epoch ${r.best.epoch} (val mAP ${f4(r.best.mAP)})` : ''
-  return `${r.id}  ${r.status.padEnd(11)} ${r.name} on ${r.datasetName}: ${r.epochsDone}/${r.config.epochs} epochs, ${best}${best ? ', ' : ''}${test}${r.experiment ? `  [experiment ${r.experiment}]` : ''}${r.failure ? `\n    ${r.failure}` : ''}`
+  const slurm = r.slurm ? `  [Slurm job ${r.slurm.jobId || '-'} ${r.slurm.state}${r.slurm.reason ? ` (${r.slurm.reason})` : ''}${r.slurm.node ? ` on ${r.slurm.node}` : ''}]` : ''
+  return `${r.id}  ${r.status.padEnd(11)} ${r.name} on ${r.datasetName}: ${r.epochsDone}/${r.config.epochs} epochs, ${best}${best ? ', ' : ''}${test}${r.experiment ? `  [experiment ${r.experiment}]` : ''}${slurm}${r.failure ? `\n    ${r.failure}` : ''}`
 }
 
 export function registerRuns(program: Command): void {
