@@ -113,7 +113,7 @@ export function registerExperiment(program: Command): void {
     const parallel = opts.parallel === undefined ? undefined : Number(opts.parallel)
     if (parallel !== undefined && (!Number.isInteger(parallel) || parallel < 1)) throw new Error(`--parallel must be a positive integer, got "${opts.parallel}"`)
     const given = [gridFile, opts.resume, opts.watch, opts.cancel].filter(Boolean).length
-    if (given !== 1) throw new Error('Give a grid file, or one of --resume, --watch, --cancel <experiment id>')
+    if (given !== 1) throw new Error('Give a grid file, or --resume, --watch or --cancel <experiment id> (one of them)')
     if (opts.executor !== undefined && opts.executor !== 'local' && opts.executor !== 'slurm') throw new Error(`--executor must be local or slurm, got "${opts.executor}"`)
     if (opts.dataset && !gridFile) throw new Error('--dataset applies to a new grid, not to an earlier experiment')
     const existing = opts.resume ?? opts.watch ?? opts.cancel
