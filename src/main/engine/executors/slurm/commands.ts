@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { parseSacct, parseScontrol, parseSqueue, SACCT_FIELDS, SQUEUE_FORMAT, type JobInfo } from './state'
+import { isActiveState, parseSacct, parseScontrol, parseSqueue, SACCT_FIELDS, SQUEUE_FORMAT, type JobInfo } from './state'
 
 const TIMEOUT_MS = 60_000
 
@@ -78,7 +78,8 @@ export async function queryJobs(jobIds: string[]): Promise<Map<string, JobInfo>>
   } catch (err) {
     if (!unknownJob(err)) throw err
   }
-  let missing = jobIds.filter((id) => !found.has(id))
+  // squeue has no exit code: ask scontrol about jobs that ended (and any squeue did not list).
+  let missing = jobIds.filter((id) => !found.has(id) || !isActiveState(found.get(id)!.state))
   for (const id of missing) {
     try {
       for (const j of parseScontrol(await slurmCommand('scontrol', ['show', 'job', '-o', id]))) if (j.jobId === id) found.set(id, j)
