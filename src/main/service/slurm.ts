@@ -6,7 +6,7 @@
 // closed while jobs ran), and whenever the app submits; it stops when no job is left.
 import fs from 'node:fs'
 import type { SlurmInfo } from '../../shared/api'
-import { listRuns, readMetrics, readSlurmRecord, runDir } from '../engine/runs/store'
+import { listRuns, readMetrics, readSlurmRecord, runDir, slurmJobActive } from '../engine/runs/store'
 import type { HandlerTable, ServiceContext } from './index'
 
 const slurm = () => import('../engine/executors/slurm/index')
@@ -92,7 +92,7 @@ export function watchSlurm(ctx: ServiceContext): void {
 /** At service start: watch again the jobs a closed app left (found in the run store). */
 export function resumeWatchingIfNeeded(ctx: ServiceContext): void {
   try {
-    if (listRuns().some((r) => r.slurm && (r.status === 'queued' || r.status === 'running' || ['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING', 'REQUEUED', 'SUSPENDED'].includes(r.slurm.state)))) watchSlurm(ctx)
+    if (listRuns().some((r) => r.slurm?.jobId && (r.status === 'queued' || r.status === 'running' || slurmJobActive(r.slurm)))) watchSlurm(ctx)
   } catch {
     // No runs folder yet.
   }

@@ -9,7 +9,7 @@ import { gpuEnvForSlot, visibleGpus } from '../../engine/gpus'
 import { printResult } from '../output'
 import { cliTrainer } from './train'
 import { loadSlurmOptions } from '../../engine/executors/slurm/options'
-import { cancelSlurmExperiment, resumeSlurmExperiment, submitSlurmExperiment, type SubmitReport } from '../../engine/executors/slurm/experiment'
+import { cancelSlurmExperiment, refreshAllSlurmRuns, resumeSlurmExperiment, submitSlurmExperiment, type SubmitReport } from '../../engine/executors/slurm/experiment'
 import { jobLine, slurmFlags, slurmOptionsFrom, watchPrinting, type SlurmFlags } from './slurm'
 
 const f4 = (x: number | null) => (x == null ? '-' : x.toFixed(4))
@@ -156,8 +156,10 @@ export function registerExperiments(program: Command): void {
     .option('--delete <id>', 'delete this experiment (not while it runs); its runs stay, as single runs')
     .option('--with-runs', 'with --delete: delete its runs too')
     .option('--json', 'print JSON')
-    .action((opts: { delete?: string; withRuns?: boolean; json?: boolean }) => {
+    .action(async (opts: { delete?: string; withRuns?: boolean; json?: boolean }) => {
       if (opts.withRuns && !opts.delete) throw new Error('--with-runs goes with --delete <id>')
+      const stale = await refreshAllSlurmRuns()
+      if (stale) process.stderr.write(`tagbench: ${stale}\n`)
       if (opts.delete) {
         const name = loadExperiment(opts.delete).name
         const { runsDeleted } = deleteExperiment(opts.delete, { withRuns: opts.withRuns })

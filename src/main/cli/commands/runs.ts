@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import type { RunSummary } from '../../../shared/api'
 import { listRuns } from '../../engine/runs/store'
 import { printResult } from '../output'
+import { refreshAllSlurmRuns } from '../../engine/executors/slurm/experiment'
 
 const f4 = (x: number | null | undefined): string => (x == null ? '-' : x.toFixed(4))
 
@@ -18,7 +19,10 @@ export function registerRuns(program: Command): void {
     .command('runs')
     .description('List training runs, newest first')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      // Runs on Slurm: ask it first, so that states are current (and a finished job's run settled).
+      const stale = await refreshAllSlurmRuns()
+      if (stale) process.stderr.write(`tagbench: ${stale}\n`)
       const problems: string[] = []
       const runs = listRuns((m) => problems.push(m))
       for (const p of problems) process.stderr.write(`tagbench: skipping a run folder: ${p}\n`)

@@ -4,7 +4,7 @@
 // process: its status is its runs', see runs/experiment.ts).
 import type { SlurmOptions } from '../../../../shared/types'
 import { createExperiment, deleteExperiment, loadExperiment, type ExperimentFile, type GridSpec } from '../../runs/experiment'
-import { appendLog, readRunState, readSlurmRecord, updateRunStatus } from '../../runs/store'
+import { appendLog, listRuns, readRunState, readSlurmRecord, updateRunStatus } from '../../runs/store'
 import { slurmExecutor } from './index'
 import { checkSlurmOptions, loadSlurmOptions, saveSlurmOptions } from './options'
 
@@ -121,5 +121,22 @@ export async function watchSlurmRuns(runIds: string[], opts: { intervalMs?: numb
       const t = setTimeout(resolve, interval)
       opts.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
     })
+  }
+}
+
+/**
+ * Bring every Slurm run of the data folder up to date, when Slurm's commands are here (for listings:
+ * `tagbench runs`, `tagbench experiments`). Returns why it could not, or null.
+ */
+export async function refreshAllSlurmRuns(): Promise<string | null> {
+  const ids = unsettled(listRuns().filter((r) => r.slurm).map((r) => r.id))
+  if (ids.length === 0) return null
+  const why = await slurmExecutor.unavailable()
+  if (why) return `${ids.length} run(s) on Slurm not refreshed: ${why}`
+  try {
+    await slurmExecutor.refresh(ids)
+    return null
+  } catch (err) {
+    return `${ids.length} run(s) on Slurm not refreshed: ${(err as Error).message}`
   }
 }
