@@ -94,6 +94,7 @@ export async function watchPrinting(runIds: string[], opts: { quiet?: boolean; p
       intervalMs: (opts.pollS ?? 10) * 1000,
       signal: abort.signal,
       onTick: epochs,
+      onError: (err) => say(`tagbench: asking Slurm failed (${err.message}); trying again`),
       onChange: (changed) => {
         for (const id of changed) say(jobLine(id))
       }

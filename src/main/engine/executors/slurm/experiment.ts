@@ -106,14 +106,29 @@ export function unsettled(runIds: string[]): string[] {
   })
 }
 
+const MAX_FAILURES = 5
+
 /**
  * Refresh these runs every `intervalMs` until none may change any more (or the signal aborts).
  * `onChange` gets the runs that changed at each refresh.
  */
-export async function watchSlurmRuns(runIds: string[], opts: { intervalMs?: number; signal?: AbortSignal; onChange?: (changed: string[]) => void; onTick?: () => void } = {}): Promise<void> {
+export async function watchSlurmRuns(
+  runIds: string[],
+  opts: { intervalMs?: number; signal?: AbortSignal; onChange?: (changed: string[]) => void; onTick?: () => void; onError?: (err: Error) => void } = {}
+): Promise<void> {
   const interval = opts.intervalMs ?? 5000
+  let failures = 0
   while (!opts.signal?.aborted) {
-    const changed = await slurmExecutor.refresh(runIds)
+    let changed: string[] = []
+    try {
+      changed = await slurmExecutor.refresh(runIds)
+      failures = 0
+    } catch (err) {
+      // A controller that does not answer for a moment (squeue timing out) is worth waiting for;
+      // one that keeps failing is reported.
+      if (++failures >= MAX_FAILURES) throw new Error(`Slurm did not answer ${failures} times in a row: ${(err as Error).message}`)
+      opts.onError?.(err as Error)
+    }
     opts.onTick?.()
     if (changed.length) opts.onChange?.(changed)
     if (unsettled(runIds).length === 0) return

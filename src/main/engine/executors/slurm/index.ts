@@ -151,7 +151,12 @@ export const slurmExecutor: BatchExecutor<SlurmOptions> = {
     for (const id of runIds) {
       const info = readSlurmRecord(id)
       if (!info?.jobId) continue
-      const raw = readRunState(id).status
+      let raw: string
+      try {
+        raw = readRunState(id).status
+      } catch {
+        continue // deleted meanwhile
+      }
       // Ended jobs need no more asking, unless the run store still thinks the run is working.
       if (slurmJobActive(info) || raw === 'queued' || raw === 'running') records.set(id, info)
     }
@@ -161,7 +166,12 @@ export const slurmExecutor: BatchExecutor<SlurmOptions> = {
     const toCancel: string[] = []
     const now = new Date()
     for (const [id, info] of records) {
-      const state = readRunState(id)
+      let state: ReturnType<typeof readRunState>
+      try {
+        state = readRunState(id)
+      } catch {
+        continue // deleted meanwhile
+      }
       const result = reconcile({
         info,
         job: jobs.get(info.jobId) ?? null,
