@@ -5,6 +5,7 @@
 // work unchanged. It starts when the app opens and finds such runs in the run store (the app was
 // closed while jobs ran), and whenever the app submits; it stops when no job is left.
 import fs from 'node:fs'
+import path from 'node:path'
 import type { SlurmInfo } from '../../shared/api'
 import { listRuns, readMetrics, readSlurmRecord, runDir, slurmJobActive } from '../engine/runs/store'
 import type { HandlerTable, ServiceContext } from './index'
@@ -135,6 +136,8 @@ export const handlers: HandlerTable = {
     const info = readSlurmRecord(p.id)
     if (!info?.jobId) throw new Error(`Run ${p.id} has no Slurm job`)
     const file = p.stream === 'stdout' ? info.stdout : info.stderr
+    // Only the run's own folder is served (slurm.json could have been edited by hand).
+    if (path.dirname(path.resolve(file)) !== runDir(p.id)) throw new Error(`Run ${p.id}: ${file} is not in the run's folder`)
     return { path: file, ...tailOf(file) }
   }
 }
