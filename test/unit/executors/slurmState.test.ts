@@ -97,6 +97,12 @@ describe('reconcile: a job state and the run store', () => {
     expect(reconcile(input({ job: { jobId: '42', state: 'COMPLETED', exitCode: '0:0' }, run: { status: 'running', epochsDone: 2, hasCheckpoint: true, dir: '/s/r' } })).patch).toMatchObject({ status: 'failed', failure: expect.stringMatching(/ended \(COMPLETED\) but the run did not finish/) })
   })
 
+  it('gives Slurm\'s reason to a run its trainer ended "cancelled" on SIGTERM', () => {
+    const stopped = { status: 'cancelled' as const, epochsDone: 2, hasCheckpoint: true, dir: '/s/r' }
+    expect(reconcile(input({ info: { ...info, state: 'RUNNING' }, job: { jobId: '42', state: 'TIMEOUT' }, run: stopped })).patch).toMatchObject({ status: 'interrupted', failure: expect.stringMatching(/time limit .* after 2 epochs: Resume continues/) })
+    expect(reconcile(input({ info: { ...info, state: 'RUNNING' }, job: { jobId: '42', state: 'CANCELLED' }, run: stopped })).patch).toEqual({ status: 'cancelled', failure: 'Slurm job 42 was cancelled (scancel), after 2 epochs.' })
+  })
+
   it('marks a run whose job was cancelled cancelled, and keeps the message of a run already settled', () => {
     expect(reconcile(input({ job: { jobId: '42', state: 'CANCELLED' } })).patch).toEqual({ status: 'cancelled', failure: "Slurm job 42 was cancelled (scancel), before the run's first checkpoint." })
     const settled = reconcile(input({ info: { ...info, state: 'RUNNING', message: 'the deadline message' }, job: { jobId: '42', state: 'CANCELLED' }, run: { status: 'failed', epochsDone: 0, hasCheckpoint: false, dir: '/s/r' } }))

@@ -134,7 +134,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const { job, run, now } = input
   const info: SlurmRunInfo = { ...input.info, checkedAt: now.toISOString() }
   if (input.nodeWroteAt && !info.nodeWroteAt) info.nodeWroteAt = input.nodeWroteAt
-  const stillWorking = run.status === 'queued' || run.status === 'running'
+  // A trainer stopped by Slurm's SIGTERM (scancel, a time limit, a preemption) may have ended the run
+  // 'cancelled' itself, not knowing why: Slurm's reason then replaces its own, once.
+  const stillWorking = run.status === 'queued' || run.status === 'running' || (run.status === 'cancelled' && !input.info.message)
   const tail = input.stderrTail.trim() ? ` Last lines of ${info.stderr}:\n${input.stderrTail.trim()}` : ''
 
   if (!job) {
