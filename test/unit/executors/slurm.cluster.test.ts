@@ -4,7 +4,8 @@
 // with scancel after its first checkpoint; a second process watches the jobs to the end from the run
 // store, resumes the killed run (it continues from its checkpoint), and the pooled results are those
 // of the runs. A run trained on Slurm equals the same run trained locally, and a job that dies before
-// its first checkpoint leaves a failed run that says so. Skipped, with the reason, without Slurm.
+// its first checkpoint leaves a failed run that says so, and one that reaches its time limit an
+// interrupted one. Skipped, with the reason, without Slurm.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -164,6 +165,18 @@ describe.skipIf(!!absent)('experiments on a one-node Slurm cluster', () => {
     expect(local.code, local.stderr).toBe(0)
     expect((JSON.parse(local.stdout) as { test: Record<string, number> }).test.mAP).toBeCloseTo(mAP(r2), 9)
   }, 900_000)
+
+  it('leaves a run that reaches its time limit interrupted and resumable, never "running"', async () => {
+    // Slurm's smallest limit is a minute; it ends the job within about a minute more (KillWait 10 s).
+    fs.writeFileSync(path.join(data.dir, 'long.yaml'), `name: too-long\ndataset: tiny\nbase: ${JSON.stringify({ ...TINY, epochs: 100000 })}\n`)
+    const r = await tagbench(['experiment', path.join(data.dir, 'long.yaml'), '--executor', 'slurm', '--time', '1', '--poll', '2', '--json'])
+    expect(r.code).toBe(1)
+    const out = JSON.parse(r.stdout) as Out
+    expect(out.status).toBe('interrupted')
+    expect(out.runs[0]).toMatchObject({ status: 'interrupted', slurm: { state: 'TIMEOUT', node: 'localhost' } })
+    expect(out.runs[0].failure).toMatch(/^Slurm job \d+ on localhost reached its time limit \(TIMEOUT\), (after \d+ epochs?: Resume continues from its last checkpoint|before the run's first checkpoint: Resume starts it again from the beginning)\./)
+    expect(runJson(out.runs[0].run).status).toBe('interrupted')
+  }, 600_000)
 
   it('says so when a job dies before its first checkpoint, and keeps no run stuck', async () => {
     fs.writeFileSync(path.join(data.dir, 'one.yaml'), `name: dies\ndataset: tiny\nbase: ${JSON.stringify({ ...TINY, epochs: 1 })}\n`)
