@@ -87,6 +87,7 @@ function refusal(err: unknown): string {
 
 export const slurmExecutor: BatchExecutor<SlurmOptions> = {
   kind: 'slurm',
+  label: 'Slurm',
 
   async unavailable() {
     for (const cmd of ['sbatch', 'squeue', 'scancel']) if (!onPath(cmd)) return `${cmd} is not on the PATH: run Tagbench on a machine with Slurm's commands (a login node), or add them to the PATH`
@@ -215,7 +216,15 @@ export const slurmExecutor: BatchExecutor<SlurmOptions> = {
     return cancelled
   },
 
-  active(runId) {
-    return slurmJobActive(readSlurmRecord(runId))
+  watching(runId) {
+    const info = readSlurmRecord(runId)
+    if (!info?.jobId) return false
+    if (slurmJobActive(info)) return true
+    try {
+      const raw = readRunState(runId).status
+      return raw === 'queued' || raw === 'running'
+    } catch {
+      return false // deleted
+    }
   }
 }
