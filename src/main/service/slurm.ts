@@ -22,6 +22,15 @@ let again = false
 /** Metric entries already sent per run, and run.json's last mtime, to send only what is new. */
 const sent = new Map<string, number>()
 const mtimes = new Map<string, number>()
+const sizes = new Map<string, number>()
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size
+  } catch {
+    return 0
+  }
+}
 
 function mtime(file: string): number {
   try {
@@ -49,7 +58,11 @@ async function tick(ctx: ServiceContext): Promise<boolean> {
     }
   }
   for (const id of live) {
-    // What the job wrote since the last tick: new metric lines and a changed run.json.
+    // What the job wrote since the last tick: new metric lines and a changed run.json. A resumed run
+    // cuts metrics.jsonl back to its checkpoint: count its lines again rather than skip new ones.
+    const size = fileSize(`${runDir(id)}/metrics.jsonl`)
+    if (size < (sizes.get(id) ?? 0)) sent.set(id, readMetrics(id).length)
+    sizes.set(id, size)
     const entries = readMetrics(id, sent.get(id) ?? 0)
     if (sent.has(id) && entries.length) ctx.emit({ type: 'run.metrics', runId: id, entries })
     sent.set(id, (sent.get(id) ?? 0) + entries.length)
