@@ -35,8 +35,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
       list.value = l
       choices.value = c
       error.value = null
-      // Asked after the rest: the form works without it (no Slurm choice) if it fails.
-      slurm.value = await api.invoke('slurm.info', undefined).catch(() => null)
+      // Asked once (it runs sinfo), after the rest: the form works without it (no Slurm choice).
+      slurm.value ??= await api.invoke('slurm.info', undefined).catch(() => null)
       if (slurm.value && !slurmDraftFilled) {
         slurmDraft.value = slurmDraftOf(slurm.value.options)
         slurmDraftFilled = true
