@@ -27,7 +27,8 @@ import type {
   OnnxExportRequest,
   ModelChoice,
   CacheUsage,
-  CacheRemoval
+  CacheRemoval,
+  SlurmInfo
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -76,10 +77,15 @@ export interface ApiMethods {
   'experiment.list': { params: void; result: ExperimentSummary[] }
   /** Train an interrupted, cancelled or failed experiment's unfinished runs (queued start, the rest resume). */
   'experiment.resume': { params: { id: string }; result: ExperimentSummary }
-  /** Stop an experiment's queue: its running run is cancelled (checkpointed) and its queued runs are not started. */
+  /** Stop an experiment's queue: its running run is cancelled (checkpointed) and its queued runs are not started (on Slurm: scancel its jobs). */
   'experiment.cancel': { params: { id: string }; result: { ok: boolean } }
   /** Delete an experiment that is not running; with `withRuns`, its runs too. */
   'experiment.delete': { params: { id: string; withRuns?: boolean }; result: { runsDeleted: number } }
+
+  /** Whether experiments can go to Slurm from here (sbatch on the PATH), its partitions, and this data folder's saved options. */
+  'slurm.info': { params: void; result: SlurmInfo }
+  /** The end of a Slurm run's job output (the job's stdout or stderr file in the run folder). */
+  'run.slurmLog': { params: { id: string; stream: 'stdout' | 'stderr' }; result: { path: string; text: string; exists: boolean } }
 
   'tag.run': { params: TagRequest; result: { jobId: string } }
   /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
@@ -161,6 +167,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'experiment.resume',
   'experiment.cancel',
   'experiment.delete',
+  'slurm.info',
+  'run.slurmLog',
   'tag.run',
   'tag.result'
 ] as const

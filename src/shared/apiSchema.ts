@@ -123,13 +123,30 @@ const axisSchema: Schema<ExperimentAxis> = {
   }
 }
 
+/** Slurm job options as a grid file's `slurm:` mapping or experiment.start's `slurm` give them. */
+const slurmOptionsSchema = object({
+  partition: optional(string({ maxLength: 200 })),
+  account: optional(string({ maxLength: 200 })),
+  time: optional(string({ maxLength: 100 })),
+  cpus: optional(posInt()),
+  mem: optional(string({ maxLength: 100 })),
+  gpus: optional(string({ maxLength: 100 })),
+  gpuFlag: optional(oneOf(['gres', 'gpus'])),
+  extra: optional(array(string({ maxLength: 2000 }))),
+  preamble: optional(string({ maxLength: 100_000 })),
+  command: optional(string({ maxLength: 4096 })),
+  startDeadlineMinutes: optional(number({ min: 0, minExclusive: true }))
+})
+
 /** An experiment spec as experiment.start takes it (and as a grid file becomes once read). */
 export const experimentSpecSchema = object({
   name: string({ nonEmpty: true, maxLength: 200 }),
   base: runStartSchema,
   axes: array(axisSchema),
   seeds: optional(array(number({ integer: true }), { nonEmpty: true })),
-  parallel: optional(posInt())
+  parallel: optional(posInt()),
+  executor: optional(oneOf(['local', 'slurm'])),
+  slurm: optional(slurmOptionsSchema)
 })
 
 /** The fields of a grid file (YAML or JSON); `axes` may also be a map key → values. */
@@ -140,7 +157,9 @@ export const gridFileSchema = object({
   base: optional(partialRunConfigSchema),
   axes: optional(either(array(axisSchema), record(array(unknown(), { nonEmpty: true })))),
   seeds: optional(array(number({ integer: true }), { nonEmpty: true })),
-  parallel: optional(posInt())
+  parallel: optional(posInt()),
+  executor: optional(oneOf(['local', 'slurm'])),
+  slurm: optional(slurmOptionsSchema)
 })
 
 const maybe = <T>(s: Schema<T>): Schema<T | undefined> => ({ expects: s.expects, optional: true, parse: (v, at) => (v === undefined || v === null ? undefined : s.parse(v, at)) })
@@ -205,7 +224,9 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
     aggregate: optional(oneOf(['max', 'mean'])),
     activation: optional(oneOf(['auto', 'sigmoid', 'softmax']))
   }),
-  'tag.result': object({ jobId: id() })
+  'tag.result': object({ jobId: id() }),
+  'slurm.info': none(),
+  'run.slurmLog': object({ id: id(), stream: oneOf(['stdout', 'stderr']) })
 }
 
 /** Whether `method` is one of the API's own methods (never an inherited name such as "constructor"). */

@@ -33,7 +33,8 @@ export type Launcher = (name: string, opts?: LaunchOptions) => JobProcess
 export function workerEntry(): { file: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url)
   if (here.endsWith('.ts')) {
-    return { file: path.join(path.dirname(here), 'worker.ts'), execArgv: ['--import', 'tsx'] }
+    // tsx resolved from here, not from the cwd: a job started elsewhere (a Slurm job in its run folder) finds it too.
+    return { file: path.join(path.dirname(here), 'worker.ts'), execArgv: ['--import', import.meta.resolve('tsx')] }
   }
   return { file: path.join(path.dirname(here), 'jobWorker.js'), execArgv: [] }
 }

@@ -10,6 +10,7 @@ import { handlers as cacheHandlers } from './cache'
 import { handlers as datasetHandlers } from './datasets'
 import { handlers as tagHandlers } from './tag'
 import { handlers as runHandlers } from './runs'
+import { handlers as slurmHandlers, resumeWatchingIfNeeded } from './slurm'
 
 export interface ServiceContext {
   transport: AppInfo['transport']
@@ -20,7 +21,7 @@ export interface ServiceContext {
 export type Handler<M extends ApiMethod> = (params: ParamsOf<M>, ctx: ServiceContext) => Promise<ResultOf<M>> | ResultOf<M>
 export type HandlerTable = { [M in ApiMethod]?: Handler<M> }
 
-const TABLES: HandlerTable[] = [appHandlers, cacheHandlers, datasetHandlers, tagHandlers, runHandlers]
+const TABLES: HandlerTable[] = [appHandlers, cacheHandlers, datasetHandlers, tagHandlers, runHandlers, slurmHandlers]
 
 export interface Service {
   handle(method: string, params: unknown): Promise<unknown>
@@ -28,6 +29,8 @@ export interface Service {
 
 export function createService(ctx: ServiceContext): Service {
   const table: HandlerTable = Object.assign({}, ...TABLES)
+  // Jobs a closed app left on a Slurm cluster: watch them again.
+  resumeWatchingIfNeeded(ctx)
   return {
     async handle(method, params) {
       // Own methods of the contract only: "constructor" or "__proto__" are not requests.

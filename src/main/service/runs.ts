@@ -4,16 +4,31 @@
 import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
-import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, saveThresholds, updateRunStatus } from '../engine/runs/store'
+import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
 import { PRESETS } from '../engine/runs/presets'
 import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
 import type { HandlerTable, ServiceContext } from './index'
+import { watchSlurm } from './slurm'
 
 // The trainer side pulls in tfjs-core (model configs, importers); load it on first use only.
 const newRun = () => import('../engine/train/newRun')
 const experiments = () => import('../engine/runs/experiment')
 const trainer = () => import('../engine/train/trainer')
+const slurm = () => import('../engine/executors/slurm/experiment')
+const slurmExecutor = async () => (await import('../engine/executors/slurm/index')).slurmExecutor
+
+/** Tell every UI about the runs a Slurm action touched, and watch their jobs. */
+function slurmChanged(ctx: ServiceContext, runIds: string[], experimentId?: string): void {
+  for (const runId of runIds) ctx.emit({ type: 'run.changed', runId })
+  if (experimentId) ctx.emit({ type: 'experiment.changed', id: experimentId })
+  watchSlurm(ctx)
+}
+
+/** A refused submission is on the runs already; the request fails with Slurm's message too. */
+function throwRefusals(report: { refused: { runId: string; message: string }[] }): void {
+  if (report.refused.length) throw new Error(report.refused[0].message)
+}
 
 const MODEL_CHOICES: ModelChoice[] = [
   { id: 'ast-tiny', label: 'AST tiny (DeiT-tiny width 192, 3 heads)', model: 'ast', size: 'tiny' },
@@ -124,11 +139,31 @@ export const handlers: HandlerTable = {
     return { runId, jobId: startTrainJob(ctx, runId, false).jobId }
   },
   'run.resume': async (p, ctx) => {
+    if (readSlurmRecord(p.id)) {
+      // Trained on Slurm: resume there, with its experiment's options (the data folder's for a single run).
+      const run = readRunState(p.id)
+      if (run.experiment) {
+        const report = await (await slurm()).resumeSlurmExperiment(run.experiment, [p.id])
+        slurmChanged(ctx, [p.id], run.experiment)
+        throwRefusals(report)
+        if (!report.submitted.length) throw new Error(`Run ${p.id} has nothing to resume (done, or its job is still queued or running)`)
+        return { jobId: `slurm:${report.submitted[0].jobId}` }
+      }
+      const { loadSlurmOptions } = await import('../engine/executors/slurm/options')
+      const { jobId } = await (await slurmExecutor()).submit(p.id, loadSlurmOptions())
+      slurmChanged(ctx, [p.id])
+      return { jobId: `slurm:${jobId}` }
+    }
     if (runningJob(ctx, p.id)) throw new Error(`Run ${p.id} is already being trained`)
     ;(await trainer()).checkResumable(p.id)
     return { jobId: startTrainJob(ctx, p.id, true).jobId }
   },
-  'run.cancel': (p, ctx) => {
+  'run.cancel': async (p, ctx) => {
+    if (slurmJobActive(readSlurmRecord(p.id))) {
+      const cancelled = await (await slurmExecutor()).cancel([p.id])
+      slurmChanged(ctx, [p.id], readRunState(p.id).experiment)
+      return { ok: cancelled.length > 0 }
+    }
     const jobId = runningJob(ctx, p.id)
     if (jobId) return { ok: ctx.jobs.cancel(jobId) }
     // Queued in an experiment and not started yet: it will be skipped.
@@ -152,6 +187,13 @@ export const handlers: HandlerTable = {
   'experiment.list': async () => (await experiments()).listExperiments(),
   'experiment.start': async (spec: ExperimentSpec, ctx) => {
     const { createExperiment, loadExperiment, summarizeExperiment } = await experiments()
+    if (spec.executor === 'slurm') {
+      // The user pressed Launch with Slurm chosen: that is the go-ahead to submit.
+      const report = await (await slurm()).submitSlurmExperiment(spec)
+      slurmChanged(ctx, report.experiment.runIds, report.experiment.id)
+      throwRefusals(report)
+      return summarizeExperiment(loadExperiment(report.experiment.id))
+    }
     const exp = createExperiment(spec)
     for (const runId of exp.runIds) ctx.emit({ type: 'run.changed', runId })
     await startQueue(ctx, exp.id)
@@ -161,6 +203,12 @@ export const handlers: HandlerTable = {
     const { experimentFinished, loadExperiment, summarizeExperiment } = await experiments()
     const before = loadExperiment(p.id)
     if (experimentFinished(before)) throw new Error(`Experiment ${before.name} has already finished`)
+    if (before.spec.executor === 'slurm') {
+      const report = await (await slurm()).resumeSlurmExperiment(p.id)
+      slurmChanged(ctx, before.runIds, p.id)
+      throwRefusals(report)
+      return summarizeExperiment(loadExperiment(p.id))
+    }
     await startQueue(ctx, p.id)
     return summarizeExperiment(loadExperiment(p.id))
   },
@@ -175,6 +223,11 @@ export const handlers: HandlerTable = {
   'experiment.cancel': async (p, ctx) => {
     const { loadExperiment, summarizeExperiment } = await experiments()
     const exp = loadExperiment(p.id)
+    if (exp.spec.executor === 'slurm') {
+      const cancelled = await (await slurm()).cancelSlurmExperiment(p.id)
+      slurmChanged(ctx, exp.runIds, p.id)
+      return { ok: cancelled.length > 0 }
+    }
     const queue = queues.get(p.id)
     if (!queue) {
       // Running, but not here: another live process (the CLI) owns the queue. An interrupted one has none.

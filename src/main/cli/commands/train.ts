@@ -21,7 +21,7 @@ export interface TrainJobOutcome {
 }
 
 /** The line printed after each epoch when not in --json mode. */
-function epochLine(e: Extract<ApiEvent, { type: 'run.metrics' }>['entries'][number]): string {
+export function epochLine(e: Extract<ApiEvent, { type: 'run.metrics' }>['entries'][number]): string {
   const parts = [`epoch ${e.epoch}`, `step ${e.step}`]
   if (e.loss !== undefined) parts.push(`loss ${e.loss.toFixed(4)}`)
   if (e.mAP != null) parts.push(`val mAP ${e.mAP.toFixed(4)}`)

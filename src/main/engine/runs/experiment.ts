@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
-import type { ExperimentAxis, ExperimentCell, ExperimentSpec, ExperimentSummary, RunConfigInput } from '../../../shared/types'
+import type { ExperimentAxis, ExperimentCell, ExperimentSpec, ExperimentSummary, RunConfigInput, RunSummary } from '../../../shared/types'
 import { deleteDirAtomically, readJsonSync, writeJsonAtomicSync } from '../fsutil'
 import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
@@ -16,7 +16,7 @@ import { createTrainingRun, resolveRunConfig } from '../train/newRun'
 import { checkPretrainedFiles } from '../train/model'
 import { findPreset } from './presets'
 import { experimentSpecSchema, gridFileSchema } from '../../../shared/apiSchema'
-import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, updateRunStatus } from './store'
+import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, slurmJobActive, updateRunStatus } from './store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
 export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
@@ -29,8 +29,22 @@ export interface ExperimentFile extends ExperimentSummary {
   owner?: { pid: number; hostname: string } | null
 }
 
+/**
+ * A Slurm experiment has no queue process: its status is its runs'. Running while any job may still
+ * run; else done when all are, else failed, cancelled or interrupted after the first run that is.
+ */
+function batchStatus(file: ExperimentFile, runs: RunSummary[]): ExperimentSummary['status'] {
+  const byId = new Map(runs.map((r) => [r.id, r]))
+  const mine = file.runIds.map((id) => byId.get(id)).filter((r): r is RunSummary => !!r)
+  if (mine.some((r) => slurmJobActive(r.slurm ?? null))) return 'running'
+  if (mine.every((r) => r.status === 'done')) return 'done'
+  for (const s of ['failed', 'interrupted', 'cancelled'] as const) if (mine.some((r) => r.status === s)) return s
+  return mine.some((r) => r.slurm) ? 'interrupted' : 'queued'
+}
+
 /** The status to show: a 'running' experiment whose queue process is gone is 'interrupted'. */
-function effectiveStatus(file: ExperimentFile): ExperimentSummary['status'] {
+function effectiveStatus(file: ExperimentFile, runs?: RunSummary[]): ExperimentSummary['status'] {
+  if (file.spec.executor === 'slurm') return batchStatus(file, runs ?? listRuns())
   if (file.status !== 'running') return file.status
   // Owned by this process: running only if its queue is (a restarted app may reuse a dead one's pid).
   const ours = file.owner?.pid === process.pid && file.owner.hostname === os.hostname()
@@ -182,7 +196,16 @@ export function experimentFinished(file: ExperimentFile, runs = listRuns()): boo
 
 /** The summary the API and CLI show, with results. */
 export function summarizeExperiment(file: ExperimentFile, runs = listRuns()): ExperimentSummary {
-  return { id: file.id, name: file.name, runIds: file.runIds, axes: file.axes, createdAt: file.createdAt, status: effectiveStatus(file), results: experimentResults(file, runs) }
+  return {
+    id: file.id,
+    name: file.name,
+    runIds: file.runIds,
+    axes: file.axes,
+    createdAt: file.createdAt,
+    status: effectiveStatus(file, runs),
+    ...(file.spec.executor ? { executor: file.spec.executor } : {}),
+    results: experimentResults(file, runs)
+  }
 }
 
 /** All experiments, newest first; an unreadable one is reported and skipped. */
@@ -222,6 +245,7 @@ export type StartRun = (runId: string, resume: boolean, slot: number) => Promise
  */
 export async function runExperiment(id: string, start: StartRun, opts: { parallel?: number; signal?: AbortSignal; onChange?: (id: string) => void } = {}): Promise<ExperimentSummary> {
   const file = loadExperiment(id)
+  if (file.spec.executor === 'slurm') throw new Error(`Experiment ${file.name} trains on Slurm: resume it with the Slurm executor (tagbench experiment --resume ${id})`)
   if (effectiveStatus(file) === 'running') throw new Error(`Experiment ${file.name} is already running (pid ${file.owner?.pid} on ${file.owner?.hostname})`)
   const setStatus = (status: ExperimentFile['status']) => {
     file.status = status
@@ -274,7 +298,7 @@ export async function runExperiment(id: string, start: StartRun, opts: { paralle
  */
 export function deleteExperiment(id: string, opts: { withRuns?: boolean } = {}): { runsDeleted: number } {
   const file = loadExperiment(id)
-  if (effectiveStatus(file) === 'running') throw new Error(`Experiment ${file.name} is running; cancel it first`)
+  if (effectiveStatus(file) === 'running') throw new Error(`Experiment ${file.name} is running${file.spec.executor === 'slurm' ? ' on Slurm' : ''}; cancel it first`)
   const present = new Set(listRuns().map((r) => r.id))
   let runsDeleted = 0
   if (opts.withRuns) {
@@ -322,7 +346,7 @@ export function readGridFile(file: string, overrides: { dataset?: string; parall
   if (!dataset) throw new Error(`${file}: no dataset (give "dataset:" in the file or --dataset)`)
   const name = g.name ?? preset?.label ?? path.basename(file).replace(/\.(ya?ml|json)$/i, '')
   const parallel = overrides.parallel ?? g.parallel
-  const spec = { name, base: { ...base, dataset }, axes, ...(g.seeds ? { seeds: g.seeds } : {}), ...(parallel ? { parallel } : {}) }
+  const spec = { name, base: { ...base, dataset }, axes, ...(g.seeds ? { seeds: g.seeds } : {}), ...(parallel ? { parallel } : {}), ...(g.executor ? { executor: g.executor } : {}), ...(g.slurm ? { slurm: g.slurm } : {}) }
   try {
     // Map-style axes and preset axes are checked here, with their values.
     return experimentSpecSchema.parse(spec) as GridSpec

@@ -9,6 +9,9 @@
 //   ckpt/last/, ckpt/best/   checkpoints, swapped in whole (see writeCheckpoint)
 //   predictions/    <split>.npy (scores), <split>-targets.npy, <split>-files.json
 //   thresholds.json ThresholdComparison, when computed
+//   slurm.json      SlurmRunInfo of a run trained on a Slurm cluster (written by the app that submitted
+//                   and watches it, never by the job); job.sbatch, slurm-<job>.out/.err, slurm-nodes.txt
+//                   beside it (executors/slurm)
 // A run is created in a hidden temp folder and renamed into place, so listings never see half a run.
 // Each file of a run has one writer (its training process); different runs share no file, so
 // processes working on different runs cannot interfere.
@@ -16,13 +19,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
+import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison } from '../../../shared/types'
 import { deleteDirAtomically, fsyncDir, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
 import { faultPoint } from '../faults'
 import { partialRunConfigSchema } from '../../../shared/apiSchema'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
+import { isActiveState } from '../executors/slurm/state'
 
 export interface RunMeta {
   /** Display name; default config.name, else "<model>-<size>". */
@@ -218,7 +222,24 @@ export function updateRunStatus(id: string, patch: RunStatePatch): RunState {
   return next
 }
 
+/** The Slurm job record of a run, or null for a run trained here. */
+export function readSlurmRecord(id: string): SlurmRunInfo | null {
+  try {
+    return JSON.parse(fs.readFileSync(file(id, 'slurm.json'), 'utf8')) as SlurmRunInfo
+  } catch {
+    return null
+  }
+}
+
+export function writeSlurmRecord(id: string, info: SlurmRunInfo): void {
+  writeJsonAtomicSync(file(id, 'slurm.json'), info)
+}
+
+/** Whether a run's Slurm job may still run (so the run must not be deleted or submitted again). */
+export const slurmJobActive = (info: SlurmRunInfo | null): boolean => !!info && isActiveState(info.state)
+
 function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
+  const slurm = readSlurmRecord(state.id)
   return {
     id: state.id,
     name: state.name,
@@ -235,7 +256,8 @@ function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
     device: state.device,
     samplesPerS: state.samplesPerS,
     valClips: state.valClips,
-    ...(state.failure ? { failure: state.failure } : {})
+    ...(state.failure ? { failure: state.failure } : {}),
+    ...(slurm ? { slurm } : {})
   }
 }
 
@@ -506,5 +528,7 @@ export function deleteRun(id: string): void {
   if (!fs.existsSync(dir)) throw new Error(`No run ${id} in ${runsDir()}`)
   const lock = readLock(id)
   if (lock && runProcessAlive(id)) throw new Error(`Run ${id} is still running (pid ${lock.pid}); cancel it first`)
+  const slurm = readSlurmRecord(id)
+  if (slurmJobActive(slurm)) throw new Error(`Run ${id} has Slurm job ${slurm!.jobId} (${slurm!.state}); cancel it first`)
   deleteDirAtomically(dir)
 }

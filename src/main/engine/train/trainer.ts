@@ -5,13 +5,13 @@
 // validation split and checkpoints (last, and best on improvement); at the end the best checkpoint is
 // tested and its predictions and threshold comparison stored. A run with a ckpt/last continues from it
 // with the same schedule, optimizer moments, data order and augmentation stream.
-import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput } from '../../../shared/api'
 import { initBackend } from '../backend'
 import { CANCELLED, cancelPoint, isCancel } from '../cancel'
 import { faultPause, faultPoint } from '../faults'
 import { readCheckpointExtra } from '../models/checkpoint'
+import { cpuBudget } from '../cpus'
 import { extractFeatures, type FeatureSettings } from '../audio/cache'
 import { statsAccumulator } from '../audio/features'
 import { loadDataset } from '../data/record'
@@ -210,7 +210,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     const settings: FeatureSettings = { sampleRate: 16000, melBins: cfg.melBins! }
     let sets = clipSets(record, cfg.fold)
     const all = [...sets.train.paths, ...sets.val.paths, ...sets.test.paths]
-    const extracted = await extractFeatures(all, settings, { onProgress, signal, threads: cfg.threads ?? Math.max(1, os.availableParallelism() - 1), onLog: log })
+    const extracted = await extractFeatures(all, settings, { onProgress, signal, threads: cfg.threads ?? Math.max(1, cpuBudget() - 1), onLog: log })
     if (extracted.errors.length > 0) {
       for (const e of extracted.errors) log(`Skipping ${e.file}: ${e.message}`)
       const bad = new Set(extracted.errors.map((e) => e.file))

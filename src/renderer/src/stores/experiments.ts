@@ -2,11 +2,12 @@
 // reloads). Launching turns the draft into one run (run.start) or a grid (experiment.start).
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ExperimentPreset, ExperimentSummary, ModelChoice } from '@shared/api'
+import type { ExecutorKind, ExperimentPreset, ExperimentSummary, ModelChoice, SlurmInfo } from '@shared/api'
 import { api } from '../api/client'
 import { messageOf } from '../lib/errors'
 import { configOf, newDraft, parseAxis, parseSeeds, pretrainingOf, type Draft } from '../lib/experimentForm'
 import { persisted } from '../lib/persist'
+import { slurmDraftOf, slurmOptionsOf, type SlurmDraft } from '../lib/slurm'
 import { useAppStore } from './app'
 
 export const useExperimentsStore = defineStore('experiments', () => {
@@ -19,6 +20,13 @@ export const useExperimentsStore = defineStore('experiments', () => {
   const draft = persisted<Draft>('experiments.draft', newDraft(null))
   /** Whether the draft's sizes still are the untouched defaults (so app.info may replace them). */
   const draftIsDefault = persisted('experiments.draftIsDefault', true)
+  /** Whether Slurm can be used from here (sbatch on the engine's PATH), with this data folder's saved options. */
+  const slurm = ref<SlurmInfo | null>(null)
+  /** Where the next launch trains; Slurm only when the user picks it. */
+  const executor = ref<ExecutorKind>('local')
+  /** The Slurm options as typed, filled from the data folder's saved ones. */
+  const slurmDraft = ref<SlurmDraft>(slurmDraftOf({}))
+  let slurmDraftFilled = false
 
   async function load(): Promise<void> {
     try {
@@ -27,6 +35,13 @@ export const useExperimentsStore = defineStore('experiments', () => {
       list.value = l
       choices.value = c
       error.value = null
+      // Asked once (it runs sinfo), after the rest: the form works without it (no Slurm choice).
+      slurm.value ??= await api.invoke('slurm.info', undefined).catch(() => null)
+      if (slurm.value && !slurmDraftFilled) {
+        slurmDraft.value = slurmDraftOf(slurm.value.options)
+        slurmDraftFilled = true
+      }
+      if (!slurm.value?.available) executor.value = 'local'
     } catch (err) {
       error.value = messageOf(err)
     } finally {
@@ -46,7 +61,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
     if (!d.dataset) throw new Error('Choose a dataset to train on')
     const seeds = parseSeeds(d.seeds)
     const axes = d.axes.filter((a) => a.key).map((a) => parseAxis(a, pretrainingOf(d)))
-    if (axes.length === 0 && seeds.length === 1) {
+    const onSlurm = executor.value === 'slurm'
+    if (axes.length === 0 && seeds.length === 1 && !onSlurm) {
       const { runId } = await api.invoke('run.start', configOf(d, seeds[0]))
       return { kind: 'run', id: runId }
     }
@@ -56,7 +72,8 @@ export const useExperimentsStore = defineStore('experiments', () => {
       axes,
       seeds: seeds.length > 1 ? seeds : undefined,
       // Drafts saved before the field existed have none.
-      parallel: (d.runsAtOnce ?? 1) > 1 ? d.runsAtOnce : undefined
+      parallel: !onSlurm && (d.runsAtOnce ?? 1) > 1 ? d.runsAtOnce : undefined,
+      ...(onSlurm ? { executor: 'slurm' as const, slurm: slurmOptionsOf(slurmDraft.value) } : {})
     })
     await load()
     return { kind: 'experiment', summary }
@@ -66,5 +83,5 @@ export const useExperimentsStore = defineStore('experiments', () => {
     if (e.type === 'experiment.changed') void load()
   })
 
-  return { presets, choices, list, error, loaded, draft, draftIsDefault, load, resetDraft, launch }
+  return { presets, choices, list, error, loaded, draft, draftIsDefault, slurm, executor, slurmDraft, load, resetDraft, launch }
 })

@@ -6,7 +6,7 @@
 // slots into its own gradients in a fixed order (so a given thread count is deterministic). The
 // caller then takes ONE optimizer step on the main model. Workers assign the published weights at
 // the start of the next step, so weights never drift apart.
-import os from 'node:os'
+import { cpuBudget } from '../../cpus'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendPreference } from '../../../../shared/types'
@@ -57,7 +57,7 @@ const shardDropSeed = (dropSeed: number, k: number): number => derivedSeed(dropS
  * ones (tfjs-node already spreads each op over every core, and a second backend would compete).
  */
 export function defaultTrainThreads(backend: string | undefined = backendReport()?.chosen): number {
-  return backend === 'wasm' || backend === 'cpu' ? os.availableParallelism() : 1
+  return backend === 'wasm' || backend === 'cpu' ? cpuBudget() : 1
 }
 
 const defaultWorkerEntry = (): URL =>
