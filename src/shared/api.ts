@@ -27,7 +27,11 @@ import type {
   OnnxExportRequest,
   ModelChoice,
   CacheUsage,
-  CacheRemoval
+  CacheRemoval,
+  PredictionSplit,
+  RunPredictions,
+  ClipSelection,
+  ClipSelectionResult
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -70,6 +74,10 @@ export interface ApiMethods {
   'run.thresholds': { params: { id: string }; result: ThresholdComparison }
   'run.exportMetrics': { params: { id: string; format: 'csv' | 'json' | 'tensorboard' }; result: { path: string } }
   'run.exportOnnx': { params: OnnxExportRequest; result: { path: string; bytes: number } }
+  /** The per-clip scores of a finished run's best checkpoint on a split (default test): what its metrics came from. */
+  'run.predictions': { params: { id: string; split?: PredictionSplit }; result: RunPredictions }
+  /** The clips behind a number: a class's errors at the chosen thresholds, a confusion cell, a PR-curve point. */
+  'run.clips': { params: { id: string; split: PredictionSplit; selection: ClipSelection }; result: ClipSelectionResult }
 
   'experiment.presets': { params: void; result: ExperimentPreset[] }
   'experiment.start': { params: ExperimentSpec; result: ExperimentSummary }
@@ -154,6 +162,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'run.thresholds',
   'run.exportMetrics',
   'run.exportOnnx',
+  'run.predictions',
+  'run.clips',
   'experiment.presets',
   'experiment.start',
   'experiment.list',

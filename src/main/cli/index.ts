@@ -16,6 +16,7 @@ import { registerExperiment, registerExperiments } from './commands/experiment'
 import { registerEmbed } from './commands/embed'
 import { registerPredict } from './commands/predict'
 import { registerCache } from './commands/cache'
+import { registerPredictions } from './commands/predictions'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -34,7 +35,8 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerExperiments,
   registerExport,
   registerEmbed,
-  registerPredict
+  registerPredict,
+  registerPredictions
 ]
 
 export function buildProgram(): Command {

@@ -448,6 +448,9 @@ export function savePredictions(id: string, split: string, p: Predictions): void
     throw new Error(`savePredictions: ${p.nClips} clips × ${p.nClasses} classes do not fit ${p.scores.length} scores, ${p.targets.length} targets, ${p.files.length} files`)
   }
   const dir = path.join(runDir(id), 'predictions')
+  // Each file is replaced atomically; the file list goes last and is what loadPredictions looks for,
+  // so a crash part-way leaves no half set that reads as predictions.
+  fs.rmSync(path.join(dir, `${split}-files.json`), { force: true })
   writeNpy(path.join(dir, `${split}.npy`), p.scores, [p.nClips, p.nClasses])
   writeNpy(path.join(dir, `${split}-targets.npy`), p.targets, [p.nClips, p.nClasses])
   writeJsonAtomicSync(path.join(dir, `${split}-files.json`), p.files)
@@ -457,7 +460,7 @@ export function loadPredictions(id: string, split: string): Predictions | null {
   if (!SPLIT_PATTERN.test(split)) throw new Error(`Invalid prediction split name: ${split}`)
   const dir = path.join(runDir(id), 'predictions')
   const scoresFile = path.join(dir, `${split}.npy`)
-  if (!fs.existsSync(scoresFile)) return null
+  if (!fs.existsSync(path.join(dir, `${split}-files.json`))) return null
   const scores = readNpyFloat32(scoresFile)
   const targets = readNpyFloat32(path.join(dir, `${split}-targets.npy`))
   const files = readJsonSync<string[]>(path.join(dir, `${split}-files.json`))
