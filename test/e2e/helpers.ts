@@ -25,14 +25,15 @@ export interface E2eApp {
   close(): Promise<void>
 }
 
-export async function openApp(): Promise<E2eApp> {
+/** `chromiumArgs`: extra Chromium flags (fake microphone, autoplay policy). */
+export async function openApp(opts: { chromiumArgs?: string[] } = {}): Promise<E2eApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-e2e-'))
   process.env.TAGBENCH_DATA_DIR = dataDir
   const server = await startServer({ rendererDir: path.resolve('out/renderer'), port: 0 })
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(opts.chromiumArgs ?? [])]
   })
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
   const consoleErrors: string[] = []

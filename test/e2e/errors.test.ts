@@ -1,0 +1,84 @@
+// The run page's errors you can hear, in Chromium: a finished single-label run (trained here, in this
+// process, on tones), its error list, a clip played from it, and the clips behind a confusion cell.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openApp, type E2eApp } from './helpers'
+import { writeToneDataset } from './audio'
+import { initBackend } from '../../src/main/engine/backend'
+import { importDataset } from '../../src/main/engine/data/record'
+import { createTrainingRun } from '../../src/main/engine/train/newRun'
+import { trainRun } from '../../src/main/engine/train/trainer'
+import { loadPredictions, loadRun } from '../../src/main/engine/runs/store'
+
+let app: E2eApp
+let folder: string
+let runId: string
+beforeAll(async () => {
+  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-errors-')), 10, 0.5)
+  app = await openApp({ chromiumArgs: ['--autoplay-policy=no-user-gesture-required'] })
+  await initBackend('wasm')
+  const record = await importDataset({ folder, name: 'tones', layout: 'folders' })
+  // One short epoch of a one-block AST: it makes mistakes, which is what this page is about.
+  runId = createTrainingRun({ dataset: record.id, model: 'ast', size: 'tiny', depth: 1, melBins: 32, targetLength: 48, fstride: 16, tstride: 16, epochs: 1, batchSize: 8, lr: 1e-4, seed: 3, threads: 1 }).runId
+  await trainRun(runId)
+})
+afterAll(async () => {
+  await app?.close()
+  fs.rmSync(folder, { recursive: true, force: true })
+})
+
+describe('errors you can listen to', () => {
+  it('lists a run’s errors, plays one, and lists the clips of a confusion cell', async () => {
+    const { page } = app
+    await page.goto(`${app.server.url}#/runs/${runId}`)
+    await page.getByTestId('run-name').waitFor()
+    const card = page.getByTestId('clip-errors')
+    await card.waitFor()
+    await page.getByTestId('errors-kind').selectOption('both')
+    const test = loadPredictions(runId, 'test')!
+    // The rows are the test clips misclassified at 0.5, counted here from the stored predictions.
+    let wrong = 0
+    for (let i = 0; i < test.nClips; i++) for (let c = 0; c < test.nClasses; c++) {
+      const s = test.scores[i * test.nClasses + c]
+      const t = test.targets[i * test.nClasses + c] > 0.5
+      if ((s > 0.5 && !t) || (s <= 0.5 && t)) wrong++
+    }
+    await expect.poll(() => page.getByTestId('errors-heading').innerText()).toContain(`${wrong} clip-class pairs`)
+    expect(wrong).toBeGreaterThan(0)
+    await expect.poll(() => page.getByTestId('error-row').count()).toBe(Math.min(20, wrong))
+    await page.getByTestId('error-play').first().click()
+    const audio = page.getByTestId('clip-audio')
+    await audio.waitFor()
+    await page.getByTestId('clip-mel').waitFor()
+    // It plays: the player's clock moves.
+    await expect.poll(() => audio.evaluate((a) => (a as unknown as { currentTime: number }).currentTime), { timeout: 20_000 }).toBeGreaterThan(0)
+    await card.screenshot({ path: path.resolve('test-results/screenshots/run-errors.png') })
+
+    // A confusion-matrix cell that holds clips (counted here from the stored predictions: true = the
+    // labelled class, predicted = the top score), clicked at its centre on the chart.
+    const names = loadRun(runId).classNames
+    const n = names.length
+    const cells = new Map<string, number>()
+    for (let i = 0; i < test.nClips; i++) {
+      const row = Array.from(test.scores.subarray(i * n, (i + 1) * n))
+      const t = Array.from(test.targets.subarray(i * n, (i + 1) * n)).indexOf(1)
+      const q = row.indexOf(Math.max(...row))
+      cells.set(`${t},${q}`, (cells.get(`${t},${q}`) ?? 0) + 1)
+    }
+    const [key, count] = [...cells.entries()].sort((a, b) => b[1] - a[1])[0]
+    const [t, q] = key.split(',').map(Number)
+    const chart = page.getByTestId('confusion-chart')
+    await chart.scrollIntoViewIfNeeded()
+    const box = (await chart.boundingBox())!
+    // The grid: left 110, right 80, top 20, bottom 60 (RunPage's confusion option for 8 classes or fewer).
+    const cw = (box.width - 190) / n
+    const ch = (box.height - 80) / n
+    await chart.click({ position: { x: 110 + (q + 0.5) * cw, y: 20 + (t + 0.5) * ch } })
+    await expect.poll(() => page.getByTestId('errors-heading').innerText()).toContain(`True ${names[t]}, predicted ${names[q]} on the test split: ${count} clip${count === 1 ? '' : 's'}`)
+    await expect.poll(() => page.getByTestId('error-row').count()).toBe(count)
+    await app.shot('run-errors-page')
+    expect(app.consoleErrors).toEqual([])
+  })
+})
