@@ -31,7 +31,8 @@ import type {
   PredictionSplit,
   RunPredictions,
   ClipSelection,
-  ClipSelectionResult
+  ClipSelectionResult,
+  EmbeddingMap
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -88,6 +89,11 @@ export interface ApiMethods {
   'experiment.cancel': { params: { id: string }; result: { ok: boolean } }
   /** Delete an experiment that is not running; with `withRuns`, its runs too. */
   'experiment.delete': { params: { id: string; withRuns?: boolean }; result: { runsDeleted: number } }
+
+  /** Compute a dataset's embedding map with a model (a run id, a checkpoint folder or a Hugging Face AST folder), as a job. */
+  'map.build': { params: { model: string; dataset: string }; result: { jobId: string } }
+  /** The stored embedding map of this model and dataset, or null when none has been computed. */
+  'map.get': { params: { model: string; dataset: string }; result: EmbeddingMap | null }
 
   'tag.run': { params: TagRequest; result: { jobId: string } }
   /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
@@ -170,6 +176,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'experiment.resume',
   'experiment.cancel',
   'experiment.delete',
+  'map.build',
+  'map.get',
   'tag.run',
   'tag.result'
 ] as const

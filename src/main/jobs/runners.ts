@@ -25,5 +25,13 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   // Tags audio files with a run, an .onnx file or a Hugging Face AST folder (INFER's tagFiles).
   tag: async () => (await import('./tag')).tagRunner,
   // Exports a run's best checkpoint as an .onnx file (INFER's exportModelRef).
-  'onnx-export': async () => (await import('./tag')).exportOnnxRunner
+  'onnx-export': async () => (await import('./tag')).exportOnnxRunner,
+  // A dataset's embedding map with a model (EXPLORE's computeEmbeddingMap), kept on disk.
+  'embedding-map': async () => {
+    const { computeEmbeddingMap } = await import('../engine/explore/embeddingMap')
+    return async (params: { model: string; dataset: string }, ctx) => {
+      const map = await computeEmbeddingMap(params, { onProgress: ctx.onProgress, signal: ctx.signal })
+      return { points: map.points.length }
+    }
+  }
 }
