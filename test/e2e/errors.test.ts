@@ -11,6 +11,8 @@ import { importDataset } from '../../src/main/engine/data/record'
 import { createTrainingRun } from '../../src/main/engine/train/newRun'
 import { trainRun } from '../../src/main/engine/train/trainer'
 import { loadPredictions, loadRun } from '../../src/main/engine/runs/store'
+import { readEmbeddingMap } from '../../src/main/engine/explore/embeddingMap'
+import { MAP_GRID, paddedExtent } from '../../src/renderer/src/lib/embeddingMap'
 
 let app: E2eApp
 let folder: string
@@ -79,6 +81,40 @@ describe('errors you can listen to', () => {
     await expect.poll(() => page.getByTestId('errors-heading').innerText()).toContain(`True ${names[t]}, predicted ${names[q]} on the test split: ${count} clip${count === 1 ? '' : 's'}`)
     await expect.poll(() => page.getByTestId('error-row').count()).toBe(count)
     await app.shot('run-errors-page')
+    expect(app.consoleErrors).toEqual([])
+  })
+
+  it('computes the run’s embedding map, colours it by outcome, and plays the clicked point', async () => {
+    const { page } = app
+    const card = page.getByTestId('embedding-map')
+    await card.scrollIntoViewIfNeeded()
+    await page.getByTestId('map-build').click()
+    await page.getByTestId('map-chart').locator('canvas').waitFor({ timeout: 120_000 })
+    const map = readEmbeddingMap(runId, loadRun(runId).config.dataset)!
+    expect(map.points).toHaveLength(30)
+    await expect.poll(() => page.getByTestId('map-facts').innerText()).toContain(`30 of 30 clips, ${map.dim}-dimensional embeddings`)
+    const wrong = map.points.filter((p) => p.correct === false).length
+    expect(await page.getByTestId('map-facts').innerText()).toContain(`gets ${wrong} of 30 wrong`)
+    await page.getByTestId('map-colour').selectOption('outcome')
+
+    // The point farthest from its neighbours, placed on screen from its coordinates (fixed axis bounds).
+    const chart = page.getByTestId('map-chart')
+    const box = (await chart.boundingBox())!
+    const [x0, x1] = paddedExtent(map.points.map((p) => p.x))
+    const [y0, y1] = paddedExtent(map.points.map((p) => p.y))
+    const w = box.width - MAP_GRID.left - MAP_GRID.right
+    const h = box.height - MAP_GRID.top - MAP_GRID.bottom
+    const px = map.points.map((p) => [MAP_GRID.left + ((p.x - x0) / (x1 - x0)) * w, MAP_GRID.top + ((y1 - p.y) / (y1 - y0)) * h])
+    const alone = px.map((a, i) => Math.min(...px.filter((_, j) => j !== i).map((b) => Math.hypot(a[0] - b[0], a[1] - b[1]))))
+    const k = alone.indexOf(Math.max(...alone))
+    await chart.hover({ position: { x: px[k][0], y: px[k][1] } })
+    await chart.click({ position: { x: px[k][0], y: px[k][1] } })
+    const player = page.getByTestId('map-player')
+    await expect.poll(() => player.locator('.file').innerText(), { timeout: 20_000 }).toBe(map.points[k].file)
+    const audio = player.getByTestId('clip-audio')
+    await expect.poll(() => audio.evaluate((a) => (a as unknown as { currentTime: number }).currentTime), { timeout: 20_000 }).toBeGreaterThan(0)
+    await chart.hover({ position: { x: px[k][0], y: px[k][1] } })
+    await card.screenshot({ path: path.resolve('test-results/screenshots/embedding-map.png') })
     expect(app.consoleErrors).toEqual([])
   })
 })
