@@ -1,6 +1,6 @@
 // How the embedding map is drawn: the groups a colouring makes, and the padded extent of the points
 // (fixed axis bounds, so a point's place on screen follows from its coordinates alone).
-import type { EmbeddingPoint } from '@shared/api'
+import type { EmbeddingPoint } from '../../../shared/api' // relative: the e2e tests place points with this module too
 
 export type MapColouring = 'label' | 'split' | 'outcome'
 
