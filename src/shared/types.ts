@@ -245,6 +245,8 @@ export interface RunConfigInput {
   earlyStopPatience?: number
   /** Also save ckpt/last every N optimizer steps (0: only at the end of each epoch). */
   checkpointEverySteps?: number
+  /** Keep the weights of the last N epochs (ckpt/epoch-<n>), for checkpoint averaging (0: none). */
+  keepCheckpoints?: number
   dropout?: number
   dropPath?: number
   seed: number
@@ -522,4 +524,32 @@ export interface EmbeddingMap {
   skipped: { file: string; reason: string }[]
   /** Clips in the dataset; the map holds an even sample when there are more than its limit. */
   totalClips: number
+}
+
+// ---------- checkpoint averaging and ensembles ----------
+/** Clip metrics of one split (threshold 0.5 for the F1s). */
+export interface SplitScore {
+  mAP: number | null
+  auc: number | null
+  dprime: number | null
+  microF1: number
+  macroF1: number
+  accuracy?: number
+}
+
+/** A model made from others: weights averaged over a run's last epochs, or scores averaged over models. */
+export interface CombinedModel {
+  kind: 'average' | 'ensemble'
+  /** average: "<run>/last-<n>"; ensemble: its own id. */
+  id: string
+  name: string
+  /** What to tag with or export: the averaged checkpoint folder, or "ensemble:<id>". */
+  model: string
+  dataset: string
+  classes: string[]
+  createdAt: string
+  val: SplitScore | null
+  test: SplitScore | null
+  /** Its parts, each with its own metrics on the same clips. */
+  parts: { name: string; ref: string; val: SplitScore | null; test: SplitScore | null }[]
 }

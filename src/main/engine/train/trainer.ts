@@ -13,7 +13,7 @@ import { extractFeatures, type FeatureSettings } from '../audio/cache'
 import { statsAccumulator } from '../audio/features'
 import { loadDataset } from '../data/record'
 import { compareThresholds } from '../eval/thresholds'
-import { loadCheckpoint } from '../models/checkpoint'
+import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint'
 import { frameOutput } from '../models/frameHead'
 import type { TagModel } from '../models/types'
 import { progressTracker, type ProgressSink } from '../progress'
@@ -22,6 +22,8 @@ import {
   appendLog,
   appendMetrics,
   checkpointDir,
+  pruneEpochCheckpoints,
+  writeCheckpoint,
   readRunConfig,
   readRunState,
   recoverCheckpoints,
@@ -325,6 +327,11 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       // know this best, and the epoch is redone.
       if (improved) await checkpoint('best', { metrics: entry })
       await checkpoint('last', { metrics: entry })
+      // The weights of this epoch for checkpoint averaging (the model only; the last N are kept).
+      if ((cfg.keepCheckpoints ?? 0) > 0) {
+        await writeCheckpoint(runId, `epoch-${state.epoch}`, (dir) => saveCheckpoint(dir, model!, { epoch: state.epoch, step: state.step, metrics: entry }))
+        pruneEpochCheckpoints(runId, cfg.keepCheckpoints!)
+      }
       record1([entry])
       const milestone = (m: { epoch: number; mAP: number | null; accuracy?: number }) => ({ epoch: m.epoch, mAP: m.mAP, ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}) })
       updateRunStatus(runId, {
