@@ -32,7 +32,8 @@ import type {
   RunPredictions,
   ClipSelection,
   ClipSelectionResult,
-  EmbeddingMap
+  EmbeddingMap,
+  CombinedModel
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -78,6 +79,13 @@ export interface ApiMethods {
   /** The per-clip scores of a finished run's best checkpoint on a split (default test): what its metrics came from. */
   'run.predictions': { params: { id: string; split?: PredictionSplit }; result: RunPredictions }
   /** The clips behind a number: a class's errors at the chosen thresholds, a confusion cell, a PR-curve point. */
+  /** Average the weights of the run's last `last` kept epoch checkpoints and evaluate it (a job; result: the averaged model). */
+  'run.average': { params: { id: string; last: number }; result: CombinedModel }
+  /** The run's averaged models. */
+  'run.averages': { params: { id: string }; result: CombinedModel[] }
+  /** Ensemble runs or averaged models (folders) by the mean of their stored scores. */
+  'ensemble.create': { params: { members: string[]; name?: string }; result: CombinedModel }
+  'ensemble.list': { params: void; result: CombinedModel[] }
   'run.clips': { params: { id: string; split: PredictionSplit; selection: ClipSelection }; result: ClipSelectionResult }
 
   'experiment.presets': { params: void; result: ExperimentPreset[] }
@@ -170,6 +178,10 @@ export const API_METHODS: readonly ApiMethod[] = [
   'run.exportOnnx',
   'run.predictions',
   'run.clips',
+  'run.average',
+  'run.averages',
+  'ensemble.create',
+  'ensemble.list',
   'experiment.presets',
   'experiment.start',
   'experiment.list',

@@ -543,8 +543,8 @@ export interface CombinedModel {
   /** average: "<run>/last-<n>"; ensemble: its own id. */
   id: string
   name: string
-  /** What to tag with or export: the averaged checkpoint folder, or "ensemble:<id>". */
-  model: string
+  /** The checkpoint folder to tag with or export (averaged models); null for an ensemble (scores only, for now). */
+  model: string | null
   dataset: string
   classes: string[]
   createdAt: string

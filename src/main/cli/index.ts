@@ -17,6 +17,7 @@ import { registerEmbed } from './commands/embed'
 import { registerPredict } from './commands/predict'
 import { registerCache } from './commands/cache'
 import { registerPredictions } from './commands/predictions'
+import { registerCombine } from './commands/combine'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -36,7 +37,8 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerExport,
   registerEmbed,
   registerPredict,
-  registerPredictions
+  registerPredictions,
+  registerCombine
 ]
 
 export function buildProgram(): Command {

@@ -26,6 +26,11 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   tag: async () => (await import('./tag')).tagRunner,
   // Exports a run's best checkpoint as an .onnx file (INFER's exportModelRef).
   'onnx-export': async () => (await import('./tag')).exportOnnxRunner,
+  // Averages a run's last epoch checkpoints and evaluates the result (COMBINE's averageRun).
+  average: async () => {
+    const { averageRun } = await import('../engine/combine/average')
+    return (params: { id: string; last: number }, ctx) => averageRun(params.id, params.last, { onProgress: ctx.onProgress, signal: ctx.signal })
+  },
   // A dataset's embedding map with a model (EXPLORE's computeEmbeddingMap), kept on disk.
   'embedding-map': async () => {
     const { computeEmbeddingMap } = await import('../engine/explore/embeddingMap')

@@ -14,6 +14,9 @@ import { clipMetrics } from '../../../src/main/engine/eval/metrics'
 import { averageRun, averagedPredictions, averageWeights, listAverages } from '../../../src/main/engine/combine/average'
 import { evaluateOnRun } from '../../../src/main/engine/combine/evaluate'
 import { createEnsemble, listEnsembles } from '../../../src/main/engine/combine/ensemble'
+import { registerCombine } from '../../../src/main/cli/commands/combine'
+import type { CombinedModel } from '../../../src/shared/types'
+import { runCli } from '../cliHarness'
 import { tinyDatasetFixture, tinyRun } from '../train/helpers'
 
 describe('checkpoint averaging and ensembles', () => {
@@ -31,10 +34,11 @@ describe('checkpoint averaging and ensembles', () => {
     await expect(averageRun(id, 4)).rejects.toThrow(/kept 3 epoch checkpoints \(epochs 2, 3, 4\), fewer than 4/)
 
     const avg = await averageRun(id, 3)
+    const avgDir = avg.model!
     expect(avg.parts.map((p) => p.name)).toEqual(['epoch 2', 'epoch 3', 'epoch 4'])
     // Reference: the float64 mean of each tensor over the three epochs.
     const parts = epochCheckpoints(id).map((c) => readSafetensors(path.join(c.dir, 'model.safetensors')))
-    const got = readSafetensors(path.join(avg.model, 'model.safetensors'))
+    const got = readSafetensors(path.join(avgDir, 'model.safetensors'))
     expect([...got.keys()].sort()).toEqual([...parts[0].keys()].sort())
     let maxErr = 0
     let moved = 0
@@ -51,9 +55,9 @@ describe('checkpoint averaging and ensembles', () => {
     expect(averageWeights([epochCheckpoints(id)[0].dir]).get([...got.keys()][0])!.data).toEqual(parts[0].get([...got.keys()][0])!.data)
 
     // Its metrics are those of its own stored scores, and those scores are the averaged model's.
-    const test = averagedPredictions(avg.model, 'test')!
+    const test = averagedPredictions(avgDir, 'test')!
     expect(avg.test!.mAP).toBe(clipMetrics(test.scores, test.targets, test.nClips, test.nClasses).mAP)
-    const model = loadCheckpoint(avg.model)
+    const model = loadCheckpoint(avgDir)
     const again = await evaluateOnRun(id, model)
     model.dispose()
     expect(Array.from(again.test!.scores)).toEqual(Array.from(test.scores))
@@ -70,7 +74,7 @@ describe('checkpoint averaging and ensembles', () => {
   }, 120_000)
 
   it('ensembles runs and averaged models by the mean of their scores', () => {
-    const avgDir = listAverages(runs[0])[0].model
+    const avgDir = listAverages(runs[0])[0].model!
     const e = createEnsemble([runs[0], runs[1], avgDir], 'three')
     const members = [loadPredictions(runs[0], 'test')!, loadPredictions(runs[1], 'test')!, averagedPredictions(avgDir, 'test')!]
     // Reference: the mean score per clip and class, matched by file.
@@ -89,9 +93,21 @@ describe('checkpoint averaging and ensembles', () => {
     expect(e.parts.map((p) => p.ref)).toEqual([runs[0], runs[1], avgDir])
     expect(e.parts[0].test!.mAP).toBe(loadRun(runs[0]).test!.mAP)
     expect(e.val).not.toBeNull()
+    expect(e.model).toBeNull()
     expect(listEnsembles().map((x) => x.id)).toEqual([e.id])
     expect(fs.existsSync(path.join(path.dirname(path.dirname(avgDir)), 'averaged'))).toBe(true)
     expect(() => createEnsemble([runs[0]])).toThrow(/at least 2 different models/)
     expect(() => createEnsemble([runs[0], 'nope-run'])).toThrow(/nope-run: no such run/)
   })
+
+  it('tagbench average and ensemble print the combined model beside its parts', async () => {
+    const avg = JSON.parse(await runCli([registerCombine], ['average', runs[1], '--last', '2', '--json'])) as CombinedModel
+    expect(avg.parts.map((p) => p.name)).toEqual(['epoch 3', 'epoch 4'])
+    const text = await runCli([registerCombine], ['ensemble', runs[0], runs[1], '--name', 'pair'])
+    expect(text).toMatch(/^pair\ntest: +mAP +AUC +micro-F1/)
+    expect(text.trim().split('\n')).toHaveLength(5)
+    await expect(runCli([registerCombine], ['average', runs[1], '--last', '0'])).rejects.toThrow(/--last must be a positive integer/)
+    const listed = JSON.parse(await runCli([registerCombine], ['ensemble', '--list', '--json'])) as CombinedModel[]
+    expect(listed.map((e) => e.name)).toContain('pair')
+  }, 120_000)
 })

@@ -106,7 +106,7 @@ export function createEnsemble(refs: string[], name?: string): CombinedModel {
     kind: 'ensemble',
     id,
     name: name?.trim() || `Ensemble of ${members.map((m) => m.name).join(' + ')}`,
-    model: `ensemble:${id}`,
+    model: null,
     dataset: members[0].dataset,
     classes: members[0].classes,
     createdAt: createdAt.toISOString(),
