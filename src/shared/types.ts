@@ -307,6 +307,8 @@ export interface RunRecord extends RunSummary {
   /** Test predictions for PR curves: scores and targets, clips × classes. */
   testPredictions: { scores: number[][]; targets: number[][]; files: string[] } | null
   thresholds: ThresholdComparison | null
+  /** Epochs whose weights the run kept for averaging (config keepCheckpoints), oldest first. */
+  keptEpochs?: number[]
 }
 
 export interface ThresholdMethodResult {

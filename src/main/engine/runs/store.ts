@@ -291,7 +291,8 @@ export function loadRun(id: string): RunRecord {
     datasetFingerprint: state.datasetFingerprint,
     log: readTail(file(id, 'log.txt'), LOG_LINES_IN_RECORD),
     testPredictions: loadPredictionsAsRows(id, 'test'),
-    thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null
+    thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null,
+    keptEpochs: epochCheckpoints(id).map((c) => c.epoch)
   }
 }
 
