@@ -11,6 +11,7 @@ import { importDataset } from '../../src/main/engine/data/record'
 import { createTrainingRun } from '../../src/main/engine/train/newRun'
 import { trainRun } from '../../src/main/engine/train/trainer'
 import { loadPredictions, loadRun } from '../../src/main/engine/runs/store'
+import { clipMetrics } from '../../src/main/engine/eval/metrics'
 import { readEmbeddingMap } from '../../src/main/engine/explore/embeddingMap'
 import { MAP_GRID, paddedExtent } from '../../src/renderer/src/lib/embeddingMap'
 
@@ -115,6 +116,31 @@ describe('errors you can listen to', () => {
     await expect.poll(() => audio.evaluate((a) => (a as unknown as { currentTime: number }).currentTime), { timeout: 20_000 }).toBeGreaterThan(0)
     await chart.hover({ position: { x: px[k][0], y: px[k][1] } })
     await card.screenshot({ path: path.resolve('test-results/screenshots/embedding-map.png') })
+    expect(app.consoleErrors).toEqual([])
+  })
+
+  it('averages a run’s last two epochs and ensembles it with another run, each beside its parts', async () => {
+    const { page } = app
+    const first = loadRun(runId)
+    const second = createTrainingRun({ dataset: first.config.dataset, model: 'ast', size: 'tiny', depth: 1, melBins: 32, targetLength: 48, fstride: 16, tstride: 16, epochs: 2, batchSize: 8, lr: 1e-4, seed: 4, threads: 1, keepCheckpoints: 2 }).runId
+    await trainRun(second)
+    await page.goto(`${app.server.url}#/runs/${second}`)
+    const panel = page.getByTestId('combine')
+    await panel.waitFor()
+    await page.getByTestId('average-start').click()
+    const results = panel.getByTestId('combined')
+    await results.first().waitFor({ timeout: 120_000 })
+    expect(await results.first().innerText()).toContain('epoch 1')
+    await panel.getByTestId('ensemble-member').last().check()
+    await page.getByTestId('ensemble-start').click()
+    await expect.poll(() => results.count()).toBe(2)
+    // The ensemble's test mAP on screen is that of the mean of the two runs' stored test scores.
+    const a = loadPredictions(second, 'test')!
+    const b = loadPredictions(runId, 'test')!
+    const mean = a.scores.map((v, i) => (v + b.scores[b.files.indexOf(a.files[Math.floor(i / a.nClasses)]) * a.nClasses + (i % a.nClasses)]) / 2)
+    const ref = clipMetrics(mean, a.targets, a.nClips, a.nClasses).mAP!
+    expect(await results.nth(1).getByTestId('combined-map').innerText()).toBe(ref.toFixed(4))
+    await panel.screenshot({ path: path.resolve('test-results/screenshots/averaging-ensembles.png') })
     expect(app.consoleErrors).toEqual([])
   })
 })
