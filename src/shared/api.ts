@@ -33,7 +33,9 @@ import type {
   ClipSelection,
   ClipSelectionResult,
   EmbeddingMap,
-  CombinedModel
+  CombinedModel,
+  LiveFrame,
+  LiveReady
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -103,6 +105,12 @@ export interface ApiMethods {
   /** The stored embedding map of this model and dataset, or null when none has been computed. */
   'map.get': { params: { model: string; dataset: string }; result: EmbeddingMap | null }
 
+  /** Start tagging a live stream with a model (a job that listens); then push 16 kHz audio with live.push. */
+  'live.start': { params: { model: string; hopS?: number; activation?: 'auto' | 'sigmoid' | 'softmax' }; result: { jobId: string } }
+  /** A chunk of the stream: mono 16 kHz float32 PCM, little-endian, base64. Scores come back as live.scores events. */
+  'live.push': { params: { jobId: string; pcm: string }; result: { ok: true } }
+  'live.stop': { params: { jobId: string }; result: { ok: boolean } }
+
   'tag.run': { params: TagRequest; result: { jobId: string } }
   /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
   'tag.result': { params: { jobId: string }; result: { results: TagFileResult[]; labels: string[]; model: string; note: string } }
@@ -119,6 +127,9 @@ export type ApiEvent =
   | { type: 'run.changed'; runId: string }
   | { type: 'dataset.changed'; id: string }
   | { type: 'experiment.changed'; id: string }
+  /** A live tagger has loaded its model and listens. */
+  | { type: 'live.ready'; jobId: string; ready: LiveReady }
+  | { type: 'live.scores'; jobId: string; frames: LiveFrame[] }
 
 /** One request frame on the wire (WebSocket) or through IPC. */
 export interface RequestFrame<M extends ApiMethod = ApiMethod> {
@@ -190,6 +201,9 @@ export const API_METHODS: readonly ApiMethod[] = [
   'experiment.delete',
   'map.build',
   'map.get',
+  'live.start',
+  'live.push',
+  'live.stop',
   'tag.run',
   'tag.result'
 ] as const

@@ -66,7 +66,7 @@ export type JobFailure = 'oom' | 'crashed' | 'killed' | 'error'
 
 export interface JobProgress {
   jobId: string
-  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment' | 'probe' | 'embed'
+  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment' | 'probe' | 'embed' | 'live'
   /** What it works on, for the user: a dataset name, a run id. */
   label: string
   state: JobState
@@ -554,4 +554,22 @@ export interface CombinedModel {
   test: SplitScore | null
   /** Its parts, each with its own metrics on the same clips. */
   parts: { name: string; ref: string; val: SplitScore | null; test: SplitScore | null }[]
+}
+
+// ---------- live tagging ----------
+/** The live tagger's scores for the latest window of the stream. */
+export interface LiveFrame {
+  /** Seconds of audio received when this window ended. */
+  t: number
+  /** One score per label (the model's activation). */
+  scores: number[]
+}
+
+export interface LiveReady {
+  labels: string[]
+  /** Seconds per window, and between scored windows. */
+  windowS: number
+  hopS: number
+  /** What runs the model. */
+  note: string
 }
