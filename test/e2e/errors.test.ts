@@ -10,7 +10,7 @@ import { initBackend } from '../../src/main/engine/backend'
 import { importDataset } from '../../src/main/engine/data/record'
 import { createTrainingRun } from '../../src/main/engine/train/newRun'
 import { trainRun } from '../../src/main/engine/train/trainer'
-import { loadPredictions, loadRun } from '../../src/main/engine/runs/store'
+import { checkpointDir, loadPredictions, loadRun } from '../../src/main/engine/runs/store'
 import { clipMetrics } from '../../src/main/engine/eval/metrics'
 import { readEmbeddingMap } from '../../src/main/engine/explore/embeddingMap'
 import { MAP_GRID, paddedExtent } from '../../src/renderer/src/lib/embeddingMap'
@@ -131,7 +131,7 @@ describe('errors you can listen to', () => {
     const results = panel.getByTestId('combined')
     await results.first().waitFor({ timeout: 120_000 })
     expect(await results.first().innerText()).toContain('epoch 1')
-    await panel.getByTestId('ensemble-member').last().check()
+    await panel.getByTestId('ensemble-partner').filter({ hasText: runId }).getByTestId('ensemble-member').check()
     await page.getByTestId('ensemble-start').click()
     await expect.poll(() => results.count()).toBe(2)
     // The ensemble's test mAP on screen is that of the mean of the two runs' stored test scores.
@@ -141,6 +141,23 @@ describe('errors you can listen to', () => {
     const ref = clipMetrics(mean, a.targets, a.nClips, a.nClasses).mAP!
     expect(await results.nth(1).getByTestId('combined-map').innerText()).toBe(ref.toFixed(4))
     await panel.screenshot({ path: path.resolve('test-results/screenshots/averaging-ensembles.png') })
+    expect(app.consoleErrors).toEqual([])
+  })
+
+  it('maps a dataset from a checkpoint folder on the dataset page', async () => {
+    const { page } = app
+    const dataset = loadRun(runId).config.dataset
+    await page.goto(`${app.server.url}#/datasets/${dataset}`)
+    await page.getByTestId('dataset-name').waitFor()
+    const card = page.getByTestId('embedding-map')
+    await page.getByTestId('map-model').selectOption('@folder')
+    await page.getByTestId('map-folder').fill(checkpointDir(runId, 'best'))
+    await page.getByTestId('map-folder').press('Enter')
+    await page.getByTestId('map-build').click()
+    await card.getByTestId('map-chart').locator('canvas').waitFor({ timeout: 120_000 })
+    await expect.poll(() => card.getByTestId('map-facts').innerText()).toContain(`30 of 30 clips`)
+    await page.getByTestId('map-colour').selectOption('split')
+    await card.screenshot({ path: path.resolve('test-results/screenshots/dataset-embedding-map.png') })
     expect(app.consoleErrors).toEqual([])
   })
 })
