@@ -545,7 +545,7 @@ export interface CombinedModel {
   /** average: "<run>/last-<n>"; ensemble: its own id. */
   id: string
   name: string
-  /** The checkpoint folder to tag with or export (averaged models); null for an ensemble (scores only, for now). */
+  /** What to tag with or export: the averaged checkpoint folder, or "ensemble:<id>" (one ONNX graph of all members). */
   model: string | null
   dataset: string
   classes: string[]

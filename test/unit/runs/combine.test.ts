@@ -17,6 +17,9 @@ import { createEnsemble, listEnsembles } from '../../../src/main/engine/combine/
 import { registerCombine } from '../../../src/main/cli/commands/combine'
 import type { CombinedModel } from '../../../src/shared/types'
 import { runCli } from '../cliHarness'
+import { tagFiles } from '../../../src/main/engine/infer/tag'
+import { exportModelRef } from '../../../src/main/engine/infer/modelRef'
+import { readOnnxMeta } from '../../../src/main/engine/infer/onnxExport'
 import { tinyDatasetFixture, tinyRun } from '../train/helpers'
 
 describe('checkpoint averaging and ensembles', () => {
@@ -93,7 +96,7 @@ describe('checkpoint averaging and ensembles', () => {
     expect(e.parts.map((p) => p.ref)).toEqual([runs[0], runs[1], avgDir])
     expect(e.parts[0].test!.mAP).toBe(loadRun(runs[0]).test!.mAP)
     expect(e.val).not.toBeNull()
-    expect(e.model).toBeNull()
+    expect(e.model).toBe(`ensemble:${e.id}`)
     expect(listEnsembles().map((x) => x.id)).toEqual([e.id])
     expect(fs.existsSync(path.join(path.dirname(path.dirname(avgDir)), 'averaged'))).toBe(true)
     expect(() => createEnsemble([runs[0]])).toThrow(/at least 2 different models/)
@@ -104,10 +107,25 @@ describe('checkpoint averaging and ensembles', () => {
     const avg = JSON.parse(await runCli([registerCombine], ['average', runs[1], '--last', '2', '--json'])) as CombinedModel
     expect(avg.parts.map((p) => p.name)).toEqual(['epoch 3', 'epoch 4'])
     const text = await runCli([registerCombine], ['ensemble', runs[0], runs[1], '--name', 'pair'])
-    expect(text).toMatch(/^pair\ntest: +mAP +AUC +micro-F1/)
-    expect(text.trim().split('\n')).toHaveLength(5)
+    expect(text).toMatch(/^pair\n  model: ensemble:\S+\ntest: +mAP +AUC +micro-F1/)
+    expect(text.trim().split('\n')).toHaveLength(6)
     await expect(runCli([registerCombine], ['average', runs[1], '--last', '0'])).rejects.toThrow(/--last must be a positive integer/)
     const listed = JSON.parse(await runCli([registerCombine], ['ensemble', '--list', '--json'])) as CombinedModel[]
     expect(listed.map((e) => e.name)).toContain('pair')
   }, 120_000)
+
+  it('tags with an ensemble (one ONNX graph) as the mean of its members’ scores, and exports it', async () => {
+    const e = createEnsemble([runs[0], runs[1]], 'to tag with')
+    const file = path.join(fx.audioDir, 'audio', 'clip0.wav')
+    const [ens, a, b] = await Promise.all([e.model!, runs[0], runs[1]].map((m) => tagFiles(m, [file], { topK: 3, engine: 'ort' })))
+    expect(ens.labels).toEqual(a.labels)
+    const score = (o: typeof a, label: string) => o.results[0].top.find((t) => t.label === label)!.score
+    for (const t of ens.results[0].top) expect(t.score).toBeCloseTo((score(a, t.label) + score(b, t.label)) / 2, 5)
+    const out = path.join(fx.audioDir, 'ensemble.onnx')
+    const exported = await exportModelRef(e.model!, out)
+    expect(exported.source).toBe('ensemble')
+    expect(readOnnxMeta(out).labels).toEqual(a.labels)
+    const again = await tagFiles(out, [file], { topK: 3, engine: 'ort' })
+    expect(again.results[0].top).toEqual(ens.results[0].top)
+  }, 180_000)
 })

@@ -1,6 +1,7 @@
 // Ensembles: the mean of several models' clip scores (runs, or averaged checkpoints of runs), on the
 // validation and test clips they share, with its metrics beside each member's. Kept under
-// dataDir()/ensembles/<id>/ (combined.json, predictions/).
+// dataDir()/ensembles/<id>/ (combined.json, members.json, predictions/, and model.onnx once it is tagged
+// with or exported as "ensemble:<id>": see infer/onnxEnsemble).
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -70,6 +71,13 @@ export function listEnsembles(): CombinedModel[] {
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
 }
 
+/** The folder of an ensemble and its members' references (run ids, averaged model folders). */
+export function ensembleMembers(id: string): { dir: string; members: string[] } {
+  loadEnsemble(id)
+  const dir = path.join(ensemblesDir(), id)
+  return { dir, members: readJsonSync<string[]>(path.join(dir, 'members.json')) }
+}
+
 export function loadEnsemble(id: string): CombinedModel {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new Error(`Invalid ensemble id: ${JSON.stringify(id)}`)
   const file = path.join(ensemblesDir(), id, COMBINED_FILE)
@@ -106,7 +114,7 @@ export function createEnsemble(refs: string[], name?: string): CombinedModel {
     kind: 'ensemble',
     id,
     name: name?.trim() || `Ensemble of ${members.map((m) => m.name).join(' + ')}`,
-    model: null,
+    model: `ensemble:${id}`,
     dataset: members[0].dataset,
     classes: members[0].classes,
     createdAt: createdAt.toISOString(),
