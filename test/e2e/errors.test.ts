@@ -52,6 +52,8 @@ describe('errors you can listen to', () => {
     await expect.poll(() => page.getByTestId('errors-heading').innerText()).toContain(`${wrong} clip-class pairs`)
     expect(wrong).toBeGreaterThan(0)
     await expect.poll(() => page.getByTestId('error-row').count()).toBe(Math.min(20, wrong))
+    // Each row shows its clip's spectrogram.
+    await expect.poll(() => page.getByTestId('clip-thumb').count()).toBe(Math.min(20, wrong))
     await page.getByTestId('error-play').first().click()
     const audio = page.getByTestId('clip-audio')
     await audio.waitFor()
