@@ -18,7 +18,11 @@ export const SLOW_UNIT_TESTS = [
   'test/unit/models/astTrain.test.ts', // AST brings its loss down
   'test/unit/jobs/manager.test.ts', // job processes: crash, out of memory, cancel, kill
   'test/unit/faults/kills.test.ts', // SIGKILL at named points of real runs, then resume
-  'test/unit/faults/fullDisk.test.ts' // a full disk at each kind of write, whole runs included
+  'test/unit/faults/fullDisk.test.ts', // a full disk at each kind of write, whole runs included
+  'test/unit/runs/predictions.test.ts', // a trained run's per-clip predictions against its metrics
+  'test/unit/runs/embeddingMap.test.ts', // embeddings of a trained run through UMAP
+  'test/unit/runs/combine.test.ts', // checkpoint averaging and ensembles of trained runs
+  'test/unit/infer/live.test.ts' // live tagging with a trained, exported model
 ]
 
 // Unit tests: the engine, CLI and server run as plain Node code; no browser, no Electron.

@@ -148,9 +148,10 @@ function definedEnv(): Record<string, string> {
 }
 
 /** Launches the found Chromium headless with CHROMIUM_ARGS. */
-export async function launchChromium(): Promise<{ browser: Browser; found: FoundChromium }> {
+/** `extraArgs`: more Chromium flags (a fake microphone, the autoplay policy). */
+export async function launchChromium(extraArgs: string[] = []): Promise<{ browser: Browser; found: FoundChromium }> {
   const found = await findChromium()
   const env = Object.keys(found.env).length ? { ...definedEnv(), ...found.env } : undefined
-  const browser = await chromium.launch({ executablePath: found.executablePath, headless: true, args: CHROMIUM_ARGS, env })
+  const browser = await chromium.launch({ executablePath: found.executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], env })
   return { browser, found }
 }

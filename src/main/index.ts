@@ -1,6 +1,6 @@
 // Electron entry: one window, the IPC transport of the API, and job processes through
 // utilityProcess. It stays thin: the engine runs in job processes and in ../service.
-import { app, BrowserWindow, ipcMain, shell, nativeTheme } from 'electron'
+import { app, BrowserWindow, ipcMain, shell, nativeTheme, session } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createJobManager } from './jobs/manager'
@@ -56,6 +56,11 @@ function createWindow(): void {
 }
 
 app.whenReady().then(() => {
+  // The Tag page's live microphone: grant audio capture; a request that includes a camera is refused.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    const media = (details as { mediaTypes?: string[] }).mediaTypes ?? []
+    callback(permission !== 'media' || (media.length > 0 && media.every((t) => t === 'audio')))
+  })
   createWindow()
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow()

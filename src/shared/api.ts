@@ -28,7 +28,15 @@ import type {
   ModelChoice,
   CacheUsage,
   CacheRemoval,
-  SlurmInfo
+  SlurmInfo,
+  PredictionSplit,
+  RunPredictions,
+  ClipSelection,
+  ClipSelectionResult,
+  EmbeddingMap,
+  CombinedModel,
+  LiveFrame,
+  LiveReady
 } from './types'
 
 /** Every request the UI can make: params in, result out. */
@@ -71,6 +79,17 @@ export interface ApiMethods {
   'run.thresholds': { params: { id: string }; result: ThresholdComparison }
   'run.exportMetrics': { params: { id: string; format: 'csv' | 'json' | 'tensorboard' }; result: { path: string } }
   'run.exportOnnx': { params: OnnxExportRequest; result: { path: string; bytes: number } }
+  /** The per-clip scores of a finished run's best checkpoint on a split (default test): what its metrics came from. */
+  'run.predictions': { params: { id: string; split?: PredictionSplit }; result: RunPredictions }
+  /** The clips behind a number: a class's errors at the chosen thresholds, a confusion cell, a PR-curve point. */
+  /** Average the weights of the run's last `last` kept epoch checkpoints and evaluate it (a job; result: the averaged model). */
+  'run.average': { params: { id: string; last: number }; result: CombinedModel }
+  /** The run's averaged models. */
+  'run.averages': { params: { id: string }; result: CombinedModel[] }
+  /** Ensemble runs or averaged models (folders) by the mean of their stored scores. */
+  'ensemble.create': { params: { members: string[]; name?: string }; result: CombinedModel }
+  'ensemble.list': { params: void; result: CombinedModel[] }
+  'run.clips': { params: { id: string; split: PredictionSplit; selection: ClipSelection }; result: ClipSelectionResult }
 
   'experiment.presets': { params: void; result: ExperimentPreset[] }
   'experiment.start': { params: ExperimentSpec; result: ExperimentSummary }
@@ -86,6 +105,16 @@ export interface ApiMethods {
   'slurm.info': { params: void; result: SlurmInfo }
   /** The end of a Slurm run's job output (the job's stdout or stderr file in the run folder). */
   'run.slurmLog': { params: { id: string; stream: 'stdout' | 'stderr' }; result: { path: string; text: string; exists: boolean } }
+  /** Compute a dataset's embedding map with a model (a run id, a checkpoint folder or a Hugging Face AST folder), as a job. */
+  'map.build': { params: { model: string; dataset: string }; result: { jobId: string } }
+  /** The stored embedding map of this model and dataset, or null when none has been computed. */
+  'map.get': { params: { model: string; dataset: string }; result: EmbeddingMap | null }
+
+  /** Start tagging a live stream with a model (a job that listens); then push 16 kHz audio with live.push. */
+  'live.start': { params: { model: string; hopS?: number; activation?: 'auto' | 'sigmoid' | 'softmax' }; result: { jobId: string } }
+  /** A chunk of the stream: mono 16 kHz float32 PCM, little-endian, base64. Scores come back as live.scores events. */
+  'live.push': { params: { jobId: string; pcm: string }; result: { ok: true } }
+  'live.stop': { params: { jobId: string }; result: { ok: boolean } }
 
   'tag.run': { params: TagRequest; result: { jobId: string } }
   /** A finished tagging job: per-file results, the model's labels (columns of `frames`), and what ran it. */
@@ -103,6 +132,9 @@ export type ApiEvent =
   | { type: 'run.changed'; runId: string }
   | { type: 'dataset.changed'; id: string }
   | { type: 'experiment.changed'; id: string }
+  /** A live tagger has loaded its model and listens. */
+  | { type: 'live.ready'; jobId: string; ready: LiveReady }
+  | { type: 'live.scores'; jobId: string; frames: LiveFrame[] }
 
 /** One request frame on the wire (WebSocket) or through IPC. */
 export interface RequestFrame<M extends ApiMethod = ApiMethod> {
@@ -161,6 +193,12 @@ export const API_METHODS: readonly ApiMethod[] = [
   'run.thresholds',
   'run.exportMetrics',
   'run.exportOnnx',
+  'run.predictions',
+  'run.clips',
+  'run.average',
+  'run.averages',
+  'ensemble.create',
+  'ensemble.list',
   'experiment.presets',
   'experiment.start',
   'experiment.list',
@@ -169,6 +207,11 @@ export const API_METHODS: readonly ApiMethod[] = [
   'experiment.delete',
   'slurm.info',
   'run.slurmLog',
+  'map.build',
+  'map.get',
+  'live.start',
+  'live.push',
+  'live.stop',
   'tag.run',
   'tag.result'
 ] as const

@@ -12,6 +12,7 @@ import {
   either,
   literal,
   none,
+  nullable,
   unknown,
   number,
   object,
@@ -57,6 +58,7 @@ export const runConfigFields = {
   freqm: optional(nonNegInt()),
   timem: optional(nonNegInt()),
   mixup: optional(probability()),
+  keepCheckpoints: optional(nonNegInt()),
   loss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'ce'])),
   focalGamma: optional(number({ min: 0 })),
   focalAlpha: optional(probability()),
@@ -226,6 +228,25 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
   }),
   'tag.result': object({ jobId: id() }),
   'slurm.info': none(),
+  'run.predictions': object({ id: id(), split: optional(oneOf(['val', 'test'])) }),
+  'run.clips': object({
+    id: id(),
+    split: oneOf(['val', 'test']),
+    selection: tagged('kind', {
+      errors: object({ kind: literal('errors'), classIndex: nullable(nonNegInt()), error: oneOf(['fp', 'fn', 'both']), thresholdMethod: oneOf(['default', 'search', 'sgl']), limit: optional(nonNegInt()) }),
+      confusion: object({ kind: literal('confusion'), trueClass: nonNegInt(), predictedClass: nonNegInt() }),
+      threshold: object({ kind: literal('threshold'), classIndex: nullable(nonNegInt()), threshold: number() })
+    })
+  }),
+  'run.average': object({ id: id(), last: number({ integer: true, min: 2 }) }),
+  'run.averages': object({ id: id() }),
+  'ensemble.create': object({ members: array(path(), { nonEmpty: true, maxLength: 64 }), name: optional(string({ maxLength: 400 })) }),
+  'ensemble.list': none(),
+  'map.build': object({ model: path(), dataset: id() }),
+  'map.get': object({ model: path(), dataset: id() }),
+  'live.start': object({ model: path(), hopS: optional(number({ min: 0.1, max: 10 })), activation: optional(oneOf(['auto', 'sigmoid', 'softmax'])) }),
+  'live.push': object({ jobId: id(), pcm: string({ maxLength: 8_000_000 }) }),
+  'live.stop': object({ jobId: id() }),
   'run.slurmLog': object({ id: id(), stream: oneOf(['stdout', 'stderr']) })
 }
 

@@ -66,7 +66,7 @@ export type JobFailure = 'oom' | 'crashed' | 'killed' | 'error'
 
 export interface JobProgress {
   jobId: string
-  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment' | 'probe'
+  kind: 'import' | 'features' | 'train' | 'tag' | 'export' | 'experiment' | 'probe' | 'embed' | 'live'
   /** What it works on, for the user: a dataset name, a run id. */
   label: string
   state: JobState
@@ -245,6 +245,8 @@ export interface RunConfigInput {
   earlyStopPatience?: number
   /** Also save ckpt/last every N optimizer steps (0: only at the end of each epoch). */
   checkpointEverySteps?: number
+  /** Keep the weights of the last N epochs (ckpt/epoch-<n>), for checkpoint averaging (0: none). */
+  keepCheckpoints?: number
   dropout?: number
   dropPath?: number
   seed: number
@@ -307,6 +309,8 @@ export interface RunRecord extends RunSummary {
   /** Test predictions for PR curves: scores and targets, clips × classes. */
   testPredictions: { scores: number[][]; targets: number[][]; files: string[] } | null
   thresholds: ThresholdComparison | null
+  /** Epochs whose weights the run kept for averaging (config keepCheckpoints), oldest first. */
+  keptEpochs?: number[]
 }
 
 export interface ThresholdMethodResult {
@@ -509,4 +513,135 @@ export interface CacheUsage {
 export interface CacheRemoval {
   entries: number
   bytes: number
+}
+
+// ---------- per-clip predictions and errors ----------
+/** Splits whose per-clip scores a finished run keeps (its best checkpoint's). */
+export type PredictionSplit = 'val' | 'test'
+
+export interface ClipPrediction {
+  /** Path relative to the dataset root (the dataset record's key). */
+  file: string
+  labels: string[]
+  /** One probability per class, in the order of `classes`. */
+  scores: number[]
+}
+
+/** What `tagbench predictions` prints and `run.predictions` returns: exactly what the metrics came from. */
+export interface RunPredictions {
+  classes: string[]
+  clips: ClipPrediction[]
+}
+
+/** Which clips to list: a class's errors at thresholds, a confusion-matrix cell, or a PR-curve point. */
+export type ClipSelection =
+  | { kind: 'errors'; classIndex: number | null; error: 'fp' | 'fn' | 'both'; thresholdMethod: 'default' | 'search' | 'sgl'; limit?: number }
+  | { kind: 'confusion'; trueClass: number; predictedClass: number }
+  /** A PR-curve point: the clips scored at or above `threshold` for the class (null: every class, micro). */
+  | { kind: 'threshold'; classIndex: number | null; threshold: number }
+
+export type ClipOutcome = 'tp' | 'fp' | 'fn' | 'tn'
+
+export interface SelectedClip {
+  file: string
+  labels: string[]
+  /** The class this row is about, and the clip's score and threshold for it. */
+  classIndex: number
+  className: string
+  score: number
+  /** The threshold the outcome was decided at; null for a confusion cell (decided by the top score). */
+  threshold: number | null
+  outcome: ClipOutcome
+  /** The clip's highest-scoring classes, for context. */
+  top: { label: string; score: number }[]
+}
+
+export interface ClipSelectionResult {
+  split: PredictionSplit
+  /** The dataset the files belong to (for dataset.clip). */
+  datasetId: string
+  /** How many clips matched before `limit` cut the list. */
+  total: number
+  clips: SelectedClip[]
+  /** The thresholds used, one per class (errors), when any. */
+  thresholds?: number[]
+}
+
+// ---------- embedding map ----------
+export interface EmbeddingPoint {
+  /** Path relative to the dataset root. */
+  file: string
+  split: SplitName
+  labels: string[]
+  /** UMAP coordinates. */
+  x: number
+  y: number
+  /** The model's top class, when the model's labels are the dataset's classes; else null. */
+  predicted: string | null
+  /** Whether the model gets the clip right (top-1 for single-label data, every class at 0.5 otherwise); null when unknown. */
+  correct: boolean | null
+}
+
+/** A 2-D map of a dataset's clips from a model's pooled embeddings (UMAP). */
+export interface EmbeddingMap {
+  /** The model reference it came from: a run id, a checkpoint folder or a Hugging Face AST folder. */
+  model: string
+  description: string
+  dataset: string
+  datasetName: string
+  classes: string[]
+  /** Embedding width. */
+  dim: number
+  createdAt: string
+  points: EmbeddingPoint[]
+  /** Clips of the dataset not on the map: unreadable (named), or beyond the point limit. */
+  skipped: { file: string; reason: string }[]
+  /** Clips in the dataset; the map holds an even sample when there are more than its limit. */
+  totalClips: number
+}
+
+// ---------- checkpoint averaging and ensembles ----------
+/** Clip metrics of one split (threshold 0.5 for the F1s). */
+export interface SplitScore {
+  mAP: number | null
+  auc: number | null
+  dprime: number | null
+  microF1: number
+  macroF1: number
+  accuracy?: number
+}
+
+/** A model made from others: weights averaged over a run's last epochs, or scores averaged over models. */
+export interface CombinedModel {
+  kind: 'average' | 'ensemble'
+  /** average: "<run>/last-<n>"; ensemble: its own id. */
+  id: string
+  name: string
+  /** What to tag with or export: the averaged checkpoint folder, or "ensemble:<id>" (one ONNX graph of all members). */
+  model: string | null
+  dataset: string
+  classes: string[]
+  createdAt: string
+  val: SplitScore | null
+  test: SplitScore | null
+  /** Its parts, each with its own metrics on the same clips. */
+  parts: { name: string; ref: string; val: SplitScore | null; test: SplitScore | null }[]
+}
+
+// ---------- live tagging ----------
+/** The live tagger's scores for the latest window of the stream. */
+export interface LiveFrame {
+  /** Seconds of audio received when this window ended. */
+  t: number
+  /** One score per label (the model's activation). */
+  scores: number[]
+}
+
+export interface LiveReady {
+  labels: string[]
+  /** Seconds per window, and between scored windows. */
+  windowS: number
+  hopS: number
+  /** What runs the model. */
+  note: string
 }

@@ -20,6 +20,7 @@ const electron = vi.hoisted(() => {
     handlers: new Map<string, (e: unknown, ...a: unknown[]) => Promise<unknown>>(),
     windows: [] as { options: Record<string, unknown>; loaded: string[]; sent: [string, unknown][] }[],
     forks: [] as { file: string; args: string[]; options: Record<string, unknown> }[],
+    permissions: null as null | ((wc: unknown, permission: string, callback: (granted: boolean) => void, details: Record<string, unknown>) => void),
     ready: null as (() => void) | null
   }
   return state
@@ -91,6 +92,7 @@ vi.mock('electron', () => {
     ipcMain: { handle: (ch: string, fn: (e: unknown, ...a: unknown[]) => Promise<unknown>) => electron.handlers.set(ch, fn) },
     shell: { openExternal: () => Promise.resolve() },
     nativeTheme: { shouldUseDarkColors: false },
+    session: { defaultSession: { setPermissionRequestHandler: (fn: typeof electron.permissions) => (electron.permissions = fn) } },
     utilityProcess
   }
 })
@@ -124,6 +126,17 @@ describe('the desktop main process (built), with a stand-in for electron', () =>
     expect(win.loaded).toEqual([path.join(OUT, 'renderer/index.html')])
     expect(fs.existsSync(win.loaded[0])).toBe(true)
     expect(fs.existsSync(win.options.icon as string)).toBe(true)
+  })
+
+  it('lets the page use a microphone (the Tag page’s live tagging), and no camera', () => {
+    const ask = (permission: string, details: Record<string, unknown>) => {
+      let granted: boolean | null = null
+      electron.permissions!({}, permission, (g) => (granted = g), details)
+      return granted
+    }
+    expect(ask('media', { mediaTypes: ['audio'] })).toBe(true)
+    expect(ask('media', { mediaTypes: ['audio', 'video'] })).toBe(false)
+    expect(ask('media', { mediaTypes: ['video'] })).toBe(false)
   })
 
   it('keeps its data in userData and answers the API over IPC, errors as readable messages', async () => {

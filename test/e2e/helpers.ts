@@ -21,11 +21,12 @@ export interface E2eApp {
   close(): Promise<void>
 }
 
-export async function openApp(): Promise<E2eApp> {
+/** `chromiumArgs`: extra Chromium flags (fake microphone, autoplay policy). */
+export async function openApp(opts: { chromiumArgs?: string[] } = {}): Promise<E2eApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-e2e-'))
   process.env.TAGBENCH_DATA_DIR = dataDir
   const server = await startServer({ rendererDir: path.resolve('out/renderer'), port: 0 })
-  const { browser } = await launchChromium()
+  const { browser } = await launchChromium(opts.chromiumArgs)
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
   // Playwright's 30 s default would make a busy machine fail waits that a quiet one passes.
   page.setDefaultTimeout(HANG_MS)

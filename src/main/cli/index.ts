@@ -17,6 +17,8 @@ import { registerEmbed } from './commands/embed'
 import { registerPredict } from './commands/predict'
 import { registerCache } from './commands/cache'
 import { registerSlurmJob } from './commands/slurm'
+import { registerPredictions } from './commands/predictions'
+import { registerCombine } from './commands/combine'
 
 // Each entry adds one command (or a command group) to the program.
 const COMMANDS: ((program: Command) => void)[] = [
@@ -36,7 +38,9 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerExport,
   registerEmbed,
   registerPredict,
-  registerSlurmJob
+  registerSlurmJob,
+  registerPredictions,
+  registerCombine
 ]
 
 export function buildProgram(): Command {

@@ -9,6 +9,8 @@ import type { JobProcess, Launcher, LaunchOptions } from './launcher'
 export interface JobManager {
   start(spec: JobSpec, opts?: LaunchOptions & { runId?: string; datasetId?: string }): { jobId: string; done: Promise<unknown> }
   cancel(jobId: string): boolean
+  /** Hand data to a running job that takes a stream; false when it is not running. */
+  send(jobId: string, data: unknown): boolean
   list(): JobProgress[]
   get(jobId: string): JobProgress | undefined
   result(jobId: string): unknown
@@ -112,6 +114,12 @@ export function createJobManager(launch: Launcher, emit: (event: ApiEvent) => vo
       job.proc.send({ type: 'cancel' })
       // A job that ignores the request (stuck in a long kernel) is killed after a grace period.
       job.cancelTimer = setTimeout(() => job.proc.kill(), 5000)
+      return true
+    },
+    send(jobId, data) {
+      const job = jobs.get(jobId)
+      if (!job || job.progress.state !== 'running' || job.cancelTimer !== undefined) return false
+      job.proc.send({ type: 'input', data })
       return true
     },
     list: () => [...jobs.values()].map((j) => ({ ...j.progress })),

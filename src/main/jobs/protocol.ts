@@ -1,5 +1,6 @@
 // Messages between the app and a job process. A job gets one `start` message with its spec, streams
-// `progress`/`event` messages, and ends with `result` or `error`. The parent may send `cancel`.
+// `progress`/`event` messages, and ends with `result` or `error`. The parent may send `cancel`, and
+// `input` to a job that takes a stream (live tagging).
 import type { ApiEvent, JobProgress } from '../../shared/api'
 import type { ProgressUpdate } from '../engine/progress'
 
@@ -14,7 +15,8 @@ export interface JobSpec {
   env?: Record<string, string>
 }
 
-export type ParentMessage = { type: 'start'; jobId: string; spec: JobSpec } | { type: 'cancel' }
+/** `input`: data for a running job that listens (the live tagger's audio chunks). */
+export type ParentMessage = { type: 'start'; jobId: string; spec: JobSpec } | { type: 'cancel' } | { type: 'input'; data: unknown }
 
 export type JobMessage =
   | { type: 'progress'; update: ProgressUpdate }

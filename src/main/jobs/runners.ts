@@ -4,9 +4,13 @@ import type { ApiEvent } from '../../shared/api'
 import type { ProgressSink } from '../engine/progress'
 
 export interface RunnerContext {
+  /** This job's id (what its events name). */
+  jobId: string
   onProgress: ProgressSink
   emit: (event: ApiEvent) => void
   signal: AbortSignal
+  /** Data the app sends to this job while it runs (in order); what came before a listener is held for it. */
+  onInput: (listener: (data: unknown) => void) => void
 }
 
 export type Runner = (params: any, ctx: RunnerContext) => Promise<unknown>
@@ -25,5 +29,20 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   // Tags audio files with a run, an .onnx file or a Hugging Face AST folder (INFER's tagFiles).
   tag: async () => (await import('./tag')).tagRunner,
   // Exports a run's best checkpoint as an .onnx file (INFER's exportModelRef).
-  'onnx-export': async () => (await import('./tag')).exportOnnxRunner
+  'onnx-export': async () => (await import('./tag')).exportOnnxRunner,
+  // Tags a live stream (INFER's openLiveTagger): audio chunks arrive as job input until cancelled.
+  live: async () => (await import('./live')).liveRunner,
+  // Averages a run's last epoch checkpoints and evaluates the result (COMBINE's averageRun).
+  average: async () => {
+    const { averageRun } = await import('../engine/combine/average')
+    return (params: { id: string; last: number }, ctx) => averageRun(params.id, params.last, { onProgress: ctx.onProgress, signal: ctx.signal })
+  },
+  // A dataset's embedding map with a model (EXPLORE's computeEmbeddingMap), kept on disk.
+  'embedding-map': async () => {
+    const { computeEmbeddingMap } = await import('../engine/explore/embeddingMap')
+    return async (params: { model: string; dataset: string }, ctx) => {
+      const map = await computeEmbeddingMap(params, { onProgress: ctx.onProgress, signal: ctx.signal })
+      return { points: map.points.length }
+    }
+  }
 }

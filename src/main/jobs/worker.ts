@@ -36,10 +36,18 @@ for (const stream of [process.stdout, process.stderr]) stream.on('error', () => 
 
 const port = channel()
 const abort = new AbortController()
+// Input that arrives before the runner listens (it may still be loading a model) waits here.
+const held: unknown[] = []
+let inputListener: ((data: unknown) => void) | null = null
 
 port.onMessage(async (msg) => {
   if (msg.type === 'cancel') {
     abort.abort()
+    return
+  }
+  if (msg.type === 'input') {
+    if (inputListener) inputListener(msg.data)
+    else held.push(msg.data)
     return
   }
   if (msg.type !== 'start') return
@@ -50,9 +58,14 @@ port.onMessage(async (msg) => {
     if (!load) throw new Error(`unknown job runner '${spec.runner}'`)
     const run = await load()
     const value = await run(spec.params, {
+      jobId: msg.jobId,
       onProgress: (update) => port.send({ type: 'progress', update }),
       emit: (event) => port.send({ type: 'event', event }),
-      signal: abort.signal
+      signal: abort.signal,
+      onInput: (listener) => {
+        inputListener = listener
+        for (const d of held.splice(0)) listener(d)
+      }
     })
     port.send({ type: 'result', value })
   } catch (err) {

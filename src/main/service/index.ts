@@ -11,6 +11,7 @@ import { handlers as datasetHandlers } from './datasets'
 import { handlers as tagHandlers } from './tag'
 import { handlers as runHandlers } from './runs'
 import { handlers as slurmHandlers, resumeWatchingIfNeeded } from './slurm'
+import { handlers as exploreHandlers } from './explore'
 
 export interface ServiceContext {
   transport: AppInfo['transport']
@@ -21,7 +22,7 @@ export interface ServiceContext {
 export type Handler<M extends ApiMethod> = (params: ParamsOf<M>, ctx: ServiceContext) => Promise<ResultOf<M>> | ResultOf<M>
 export type HandlerTable = { [M in ApiMethod]?: Handler<M> }
 
-const TABLES: HandlerTable[] = [appHandlers, cacheHandlers, datasetHandlers, tagHandlers, runHandlers, slurmHandlers]
+const TABLES: HandlerTable[] = [appHandlers, cacheHandlers, datasetHandlers, tagHandlers, runHandlers, slurmHandlers, exploreHandlers]
 
 export interface Service {
   handle(method: string, params: unknown): Promise<unknown>

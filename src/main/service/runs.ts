@@ -4,8 +4,9 @@
 import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
-import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
+import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunConfig, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
+import { checkSplit, requirePredictions, runPredictions, selectClips } from '../engine/runs/predictions'
 import { PRESETS } from '../engine/runs/presets'
 import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
 import type { HandlerTable, ServiceContext } from './index'
@@ -182,6 +183,22 @@ export const handlers: HandlerTable = {
   },
   'run.thresholds': (p) => thresholdsOf(p.id),
   'run.exportMetrics': (p) => ({ path: exportMetrics(p.id, p.format) }),
+  'run.predictions': (p) => runPredictions(p.id, checkSplit(p.split ?? 'test')),
+  'run.clips': async (p) => {
+    const split = checkSplit(p.split)
+    const predictions = requirePredictions(p.id, split)
+    const state = readRunState(p.id)
+    const sel = p.selection
+    let thresholds: number[] | undefined
+    if (sel.kind === 'errors') {
+      // The thresholds the run's F1s use: 0.5, or those learnt on validation (stored with the run).
+      const method = sel.thresholdMethod ?? 'default'
+      thresholds = method === 'default' ? state.classNames.map(() => 0.5) : (await thresholdsOf(p.id)).methods.find((m) => m.method === method)?.thresholds
+      if (!thresholds) throw new Error(`Run ${p.id} has no '${method}' thresholds`)
+    }
+    const { total, clips } = selectClips({ predictions, classes: state.classNames, thresholds }, sel)
+    return { split, datasetId: readRunConfig(p.id).dataset, total, clips, ...(thresholds ? { thresholds } : {}) }
+  },
 
   'experiment.presets': () => PRESETS,
   'experiment.list': async () => (await experiments()).listExperiments(),

@@ -29,7 +29,19 @@ describe('PR curves against sklearn', () => {
     expect(microPrCurve(scores, targets).ap).toBeCloseTo(microAp, 12)
   })
   it('no positives: no curve and AP null', () => {
-    expect(prCurve([0.2, 0.9], [0, 0])).toEqual({ recall: [], precision: [], ap: null, positives: 0 })
+    expect(prCurve([0.2, 0.9], [0, 0])).toEqual({ recall: [], precision: [], thresholds: [], ap: null, positives: 0 })
+  })
+  it('each point’s threshold selects the clips that give its recall and precision (what a click lists)', () => {
+    const s = column(scores, 0)
+    const t = column(targets, 0)
+    const curve = prCurve(s, t)
+    const pos = t.filter((v) => v > 0.5).length
+    for (let j = 1; j < curve.recall.length; j++) {
+      const picked = s.map((v, i) => i).filter((i) => s[i] >= curve.thresholds[j])
+      const tp = picked.filter((i) => t[i] > 0.5).length
+      expect(tp / pos).toBeCloseTo(curve.recall[j], 12)
+      expect(tp / picked.length).toBeCloseTo(curve.precision[j], 12)
+    }
   })
 })
 

@@ -158,6 +158,7 @@ interface TrainFlags {
   clipNorm?: number
   patience?: number
   checkpointEvery?: number
+  keepCheckpoints?: number
   fold?: number
   seed?: number
   threads?: number
@@ -225,6 +226,7 @@ export function registerTrain(program: Command): void {
     .option('--clip-norm <x>', 'clip gradients to this global norm', num('--clip-norm'))
     .option('--patience <epochs>', 'early stopping on validation mAP (accuracy for single-label)', num('--patience'))
     .option('--checkpoint-every <steps>', 'also save ckpt/last every N steps', num('--checkpoint-every'))
+    .option('--keep-checkpoints <n>', 'keep the weights of the last N epochs, for `tagbench average` (default 0)', num('--keep-checkpoints'))
     .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
     .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
     .option('--threads <n>', 'threads for feature extraction and data-parallel training (default: one per core on CPU backends)', num('--threads'))
@@ -266,6 +268,7 @@ export function registerTrain(program: Command): void {
         clipNorm: f.clipNorm,
         earlyStopPatience: f.patience,
         checkpointEverySteps: f.checkpointEvery,
+        keepCheckpoints: f.keepCheckpoints,
         fold: f.fold,
         seed: f.seed,
         threads: f.threads

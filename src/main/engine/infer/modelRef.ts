@@ -15,8 +15,10 @@ import { cacheDir } from '../paths'
 import { initBackend } from '../backend'
 import { activationOfLoss, checkpointActivation, hfAstActivation, type ModelActivation, type ScoreActivation } from './activation'
 import { exportOnnx, metaOf, parseOnnxMeta, readOnnxProps, type OnnxModelMeta } from './onnxExport'
+import { writeEnsembleOnnx } from './onnxEnsemble'
+import { ensembleMembers } from '../combine/ensemble'
 
-export type ModelSource = 'run' | 'checkpoint' | 'hf-ast' | 'onnx'
+export type ModelSource = 'run' | 'checkpoint' | 'hf-ast' | 'onnx' | 'ensemble'
 
 export interface ResolvedModel {
   source: ModelSource
@@ -135,8 +137,33 @@ function fromOnnx(file: string): ResolvedModel {
   return { source: 'onnx', description: file, meta, activationAssumed, onnxFile: async () => file, loadModel: null }
 }
 
-/** Resolves a model reference; throws an Error naming it when it is none of the four kinds. */
+/**
+ * An ensemble ("ensemble:<id>"): its members' ONNX exports merged into one graph that averages their
+ * scores (onnxEnsemble), kept as ensembles/<id>/model.onnx. It runs on ONNX Runtime only.
+ */
+function fromEnsemble(id: string): ResolvedModel {
+  const { dir, members } = ensembleMembers(id)
+  const parts = members.map((m) => resolveModel(m))
+  const target = path.join(dir, 'model.onnx')
+  return {
+    source: 'ensemble',
+    description: `ensemble ${id} (${parts.map((p) => p.description).join(' + ')})`,
+    meta: { ...parts[0].meta, thresholds: null, frameOutput: null },
+    activationAssumed: null,
+    onnxFile: async () => {
+      const files: string[] = []
+      for (const p of parts) files.push(await p.onnxFile())
+      const fresh = fs.existsSync(target) && files.every((f) => mtime(f) <= mtime(target))
+      if (!fresh) await writeEnsembleOnnx(files, id, target)
+      return target
+    },
+    loadModel: null
+  }
+}
+
+/** Resolves a model reference; throws an Error naming it when it is none of the five kinds. */
 export function resolveModel(ref: string): ResolvedModel {
+  if (ref.startsWith('ensemble:')) return fromEnsemble(ref.slice('ensemble:'.length))
   let st: fs.Stats | null = null
   try {
     st = fs.statSync(ref)
@@ -168,6 +195,12 @@ export function resolveModel(ref: string): ResolvedModel {
  */
 export async function exportModelRef(ref: string, outFile?: string): Promise<{ path: string; bytes: number; meta: OnnxModelMeta; source: ModelSource; activationAssumed: string | null }> {
   const resolved = resolveModel(ref)
+  if (resolved.source === 'ensemble') {
+    const file = await resolved.onnxFile()
+    if (outFile) fs.copyFileSync(file, outFile)
+    const out = outFile ?? file
+    return { path: out, bytes: fs.statSync(out).size, meta: resolved.meta, source: resolved.source, activationAssumed: null }
+  }
   if (!resolved.loadModel) throw new Error(`${ref} is already an ONNX file`)
   if (!outFile) {
     const file = await resolved.onnxFile()

@@ -86,7 +86,8 @@ async function fileFeatures(file: string, meta: OnnxModelMeta): Promise<FileFeat
   return { data: fb.data, frames: fb.frames, durationS: wave.length / f.sampleRate }
 }
 
-async function pickRunner(resolved: ResolvedModel, opts: TagOptions): Promise<{ runner: WindowRunner; model: TagModel | null }> {
+/** ORT on the model's ONNX export when it loads, else the tfjs model (the caller disposes `model`). */
+export async function pickRunner(resolved: ResolvedModel, opts: TagOptions): Promise<{ runner: WindowRunner; model: TagModel | null }> {
   const engine = opts.engine ?? 'auto'
   const ort = ortAvailability()
   const f = resolved.meta.features

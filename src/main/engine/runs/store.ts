@@ -7,6 +7,8 @@
 //                   cut off before the next append
 //   log.txt         append-only, one timestamped line per message
 //   ckpt/last/, ckpt/best/   checkpoints, swapped in whole (see writeCheckpoint)
+//   ckpt/epoch-<n>/          the weights of the last keepCheckpoints epochs (for averaging)
+//   averaged/last-<n>/       a checkpoint averaged from the last n epochs, with its predictions and metrics
 //   predictions/    <split>.npy (scores), <split>-targets.npy, <split>-files.json
 //   thresholds.json ThresholdComparison, when computed
 //   slurm.json      SlurmRunInfo of a run trained on a Slurm cluster (written by the app that submitted
@@ -320,7 +322,8 @@ export function loadRun(id: string): RunRecord {
     datasetFingerprint: state.datasetFingerprint,
     log: readTail(file(id, 'log.txt'), LOG_LINES_IN_RECORD),
     testPredictions: loadPredictionsAsRows(id, 'test'),
-    thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null
+    thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null,
+    keptEpochs: epochCheckpoints(id).map((c) => c.epoch)
   }
 }
 
@@ -418,8 +421,32 @@ export function appendLog(id: string, message: string): void {
 
 export type CheckpointSlot = 'last' | 'best'
 
-export function checkpointDir(id: string, slot: CheckpointSlot): string {
+export function checkpointDir(id: string, slot: CheckpointSlot | EpochSlot): string {
   return path.join(runDir(id), 'ckpt', slot)
+}
+
+/** The weights of one epoch, kept for checkpoint averaging (config keepCheckpoints). */
+export type EpochSlot = `epoch-${number}`
+
+/** The kept epoch checkpoints of a run, oldest first. */
+export function epochCheckpoints(id: string): { epoch: number; dir: string }[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(path.join(runDir(id), 'ckpt'))
+  } catch {
+    return []
+  }
+  return names
+    .map((n) => /^epoch-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && fs.existsSync(path.join(runDir(id), 'ckpt', m[0], 'config.json')))
+    .map((m) => ({ epoch: Number(m[1]), dir: path.join(runDir(id), 'ckpt', m[0]) }))
+    .sort((a, b) => a.epoch - b.epoch)
+}
+
+/** Delete all but the newest `keep` epoch checkpoints. */
+export function pruneEpochCheckpoints(id: string, keep: number): void {
+  const all = epochCheckpoints(id)
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) deleteDirAtomically(c.dir)
 }
 
 /**
@@ -428,7 +455,7 @@ export function checkpointDir(id: string, slot: CheckpointSlot): string {
  * A crash at any point leaves either the old or the new checkpoint in place, or the old one under its
  * -old- name, which recoverCheckpoints puts back (it runs first here, and should run before a resume).
  */
-export async function writeCheckpoint(id: string, slot: CheckpointSlot, write: (dir: string) => unknown): Promise<string> {
+export async function writeCheckpoint(id: string, slot: CheckpointSlot | EpochSlot, write: (dir: string) => unknown): Promise<string> {
   const ckpt = path.join(runDir(id), 'ckpt')
   const target = path.join(ckpt, slot)
   const tmp = path.join(ckpt, `.${slot}-tmp-${process.pid}`)
@@ -471,7 +498,7 @@ export function recoverCheckpoints(id: string): void {
     if (!fs.existsSync(target) && olds.length > 0) fs.renameSync(path.join(ckpt, olds[0]), target)
   }
   for (const name of fs.readdirSync(ckpt)) {
-    if (/^\.(last|best)-(tmp|old)-\d+$/.test(name)) fs.rmSync(path.join(ckpt, name), { recursive: true, force: true })
+    if (/^\.(last|best|epoch-\d+)-(tmp|old)-\d+$/.test(name)) fs.rmSync(path.join(ckpt, name), { recursive: true, force: true })
   }
 }
 
@@ -485,30 +512,41 @@ export interface Predictions {
 
 const SPLIT_PATTERN = /^[a-z0-9-]+$/
 
-export function savePredictions(id: string, split: string, p: Predictions): void {
+/** Write a split's predictions into a predictions folder (a run's, or an averaged model's). */
+export function writePredictionDir(dir: string, split: string, p: Predictions): void {
   if (!SPLIT_PATTERN.test(split)) throw new Error(`Invalid prediction split name: ${split}`)
   if (p.scores.length !== p.nClips * p.nClasses || p.targets.length !== p.nClips * p.nClasses || p.files.length !== p.nClips) {
     throw new Error(`savePredictions: ${p.nClips} clips × ${p.nClasses} classes do not fit ${p.scores.length} scores, ${p.targets.length} targets, ${p.files.length} files`)
   }
-  const dir = path.join(runDir(id), 'predictions')
+  // Each file is replaced atomically; the file list goes last and is what readPredictionDir looks for,
+  // so a crash part-way leaves no half set that reads as predictions.
+  fs.rmSync(path.join(dir, `${split}-files.json`), { force: true })
   writeNpy(path.join(dir, `${split}.npy`), p.scores, [p.nClips, p.nClasses])
   writeNpy(path.join(dir, `${split}-targets.npy`), p.targets, [p.nClips, p.nClasses])
   writeJsonAtomicSync(path.join(dir, `${split}-files.json`), p.files)
 }
 
-export function loadPredictions(id: string, split: string): Predictions | null {
+/** A split's predictions from a predictions folder, or null when it holds none for that split. */
+export function readPredictionDir(dir: string, split: string): Predictions | null {
   if (!SPLIT_PATTERN.test(split)) throw new Error(`Invalid prediction split name: ${split}`)
-  const dir = path.join(runDir(id), 'predictions')
   const scoresFile = path.join(dir, `${split}.npy`)
-  if (!fs.existsSync(scoresFile)) return null
+  if (!fs.existsSync(path.join(dir, `${split}-files.json`))) return null
   const scores = readNpyFloat32(scoresFile)
   const targets = readNpyFloat32(path.join(dir, `${split}-targets.npy`))
   const files = readJsonSync<string[]>(path.join(dir, `${split}-files.json`))
   const [nClips, nClasses] = scores.shape
   if (scores.shape.length !== 2 || targets.shape.join() !== scores.shape.join() || files.length !== nClips) {
-    throw new Error(`Predictions of run ${id} (${dir}) do not agree: scores [${scores.shape}], targets [${targets.shape}], ${files.length} files`)
+    throw new Error(`Predictions in ${dir} do not agree: scores [${scores.shape}], targets [${targets.shape}], ${files.length} files`)
   }
   return { scores: scores.data, targets: targets.data, nClips, nClasses, files }
+}
+
+export function savePredictions(id: string, split: string, p: Predictions): void {
+  writePredictionDir(path.join(runDir(id), 'predictions'), split, p)
+}
+
+export function loadPredictions(id: string, split: string): Predictions | null {
+  return readPredictionDir(path.join(runDir(id), 'predictions'), split)
 }
 
 function loadPredictionsAsRows(id: string, split: string): RunRecord['testPredictions'] {

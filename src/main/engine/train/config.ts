@@ -136,6 +136,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   c.clipNorm = given.clipNorm ?? 0
   c.earlyStopPatience = given.earlyStopPatience ?? 0
   c.checkpointEverySteps = given.checkpointEverySteps ?? 0
+  c.keepCheckpoints = given.keepCheckpoints ?? 0
+  check(isNonNegInt(c.keepCheckpoints), `keepCheckpoints must be a whole number ≥ 0 (0 = none), got ${c.keepCheckpoints}`)
   check(c.clipNorm >= 0, `clipNorm must be ≥ 0 (0 = off), got ${c.clipNorm}`)
   check(isNonNegInt(c.earlyStopPatience), `earlyStopPatience must be a whole number ≥ 0 (0 = off), got ${c.earlyStopPatience}`)
   check(isNonNegInt(c.checkpointEverySteps), `checkpointEverySteps must be a whole number ≥ 0 (0 = off), got ${c.checkpointEverySteps}`)

@@ -16,7 +16,7 @@ import { extractFeatures, type FeatureSettings } from '../audio/cache'
 import { statsAccumulator } from '../audio/features'
 import { loadDataset } from '../data/record'
 import { compareThresholds } from '../eval/thresholds'
-import { loadCheckpoint } from '../models/checkpoint'
+import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint'
 import { frameOutput } from '../models/frameHead'
 import type { TagModel } from '../models/types'
 import { progressTracker, type ProgressSink } from '../progress'
@@ -25,6 +25,8 @@ import {
   appendLog,
   appendMetrics,
   checkpointDir,
+  pruneEpochCheckpoints,
+  writeCheckpoint,
   readRunConfig,
   readMetrics,
   readRunState,
@@ -387,6 +389,11 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       // The entry is in the checkpoint too: a kill before the append is repaired on resume (restoreEpochEntry).
       await checkpoint('last', { metrics: entry })
       faultPoint('after-checkpoint')
+      // The weights of this epoch for checkpoint averaging (the model only; the last N are kept).
+      if ((cfg.keepCheckpoints ?? 0) > 0) {
+        await writeCheckpoint(runId, `epoch-${state.epoch}`, (dir) => saveCheckpoint(dir, model!, { epoch: state.epoch, step: state.step, metrics: entry }))
+        pruneEpochCheckpoints(runId, cfg.keepCheckpoints!)
+      }
       record1([entry])
       updateRunStatus(runId, {
         epochsDone: state.epoch,

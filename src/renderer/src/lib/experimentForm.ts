@@ -50,6 +50,7 @@ export interface Draft {
   clipNorm: number | null
   earlyStopPatience: number | null
   checkpointEverySteps: number | null
+  keepCheckpoints: number | null
   preset: string
 }
 
@@ -103,6 +104,7 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     clipNorm: null,
     earlyStopPatience: null,
     checkpointEverySteps: null,
+    keepCheckpoints: null,
     preset: '',
     ...hardwareDefaults(info)
   }
@@ -123,7 +125,7 @@ export function pretrainingOf(d: Draft): Pretraining {
 
 /** The run config the draft describes; fields left to the engine (target length, loss) are left out. */
 /** "More training options" that are numbers: null (or '' from a cleared input) keeps the engine's default. */
-const MORE_NUMBER_KEYS = ['dropout', 'dropPath', 'freqm', 'timem', 'labelSmoothing', 'focalGamma', 'focalAlpha', 'gradAccum', 'clipNorm', 'earlyStopPatience', 'checkpointEverySteps'] as const
+const MORE_NUMBER_KEYS = ['dropout', 'dropPath', 'freqm', 'timem', 'labelSmoothing', 'focalGamma', 'focalAlpha', 'gradAccum', 'clipNorm', 'earlyStopPatience', 'checkpointEverySteps', 'keepCheckpoints'] as const
 type MoreNumberKey = (typeof MORE_NUMBER_KEYS)[number]
 const isGiven = (v: number | null | undefined | ''): v is number => v !== null && v !== undefined && v !== ''
 /** Mask widths matter only with SpecAugment on, γ and α only with the focal loss. */

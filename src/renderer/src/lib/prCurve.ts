@@ -5,6 +5,8 @@
 export interface PrCurve {
   recall: number[]
   precision: number[]
+  /** The score each point is cut at (a clip counts as predicted when it scores at least this); the first point, none. */
+  thresholds: number[]
   /** null when there is no positive: precision-recall is undefined then. */
   ap: number | null
   positives: number
@@ -15,7 +17,8 @@ export function prCurve(scores: ArrayLike<number>, targets: ArrayLike<number>): 
   const positives = order.reduce((n, i) => n + (targets[i] > 0.5 ? 1 : 0), 0)
   const recall: number[] = [0]
   const precision: number[] = [1]
-  if (positives === 0) return { recall: [], precision: [], ap: null, positives }
+  const thresholds: number[] = [Infinity]
+  if (positives === 0) return { recall: [], precision: [], thresholds: [], ap: null, positives }
   let tp = 0
   let fp = 0
   let ap = 0
@@ -31,8 +34,9 @@ export function prCurve(scores: ArrayLike<number>, targets: ArrayLike<number>): 
     lastRecall = r
     recall.push(r)
     precision.push(p)
+    thresholds.push(scores[order[k]])
   }
-  return { recall, precision, ap, positives }
+  return { recall, precision, thresholds, ap, positives }
 }
 
 /** Column c of a clips × classes matrix. */
