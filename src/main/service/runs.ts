@@ -6,6 +6,7 @@ import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, saveThresholds, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
+import { curvesOf } from '../engine/runs/curves'
 import { PRESETS } from '../engine/runs/presets'
 import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
 import type { HandlerTable, ServiceContext } from './index'
@@ -115,6 +116,7 @@ export const handlers: HandlerTable = {
   'run.list': () => listRuns(),
   'run.get': (p) => loadRun(p.id),
   'run.metrics': (p) => readMetrics(p.id, p.since ?? 0),
+  'run.curves': (p) => curvesOf(p),
   'run.start': async (p, ctx) => {
     const { createTrainingRun } = await newRun()
     const { runId } = createTrainingRun(p as RunConfigInput)
