@@ -9,7 +9,6 @@ import type { MetricEntry, RunConfigInput } from '../../../src/shared/types'
 import { minMaxIndices } from '../../../src/main/engine/runs/downsample'
 import { clearCurveCache, curvesOf } from '../../../src/main/engine/runs/curves'
 import { appendMetrics, createRun, readMetrics, runDir } from '../../../src/main/engine/runs/store'
-import { metricCurve } from '../../../src/renderer/src/lib/curves'
 
 /** Seeded uniform numbers in [0, 1). */
 function rng(seed: number): () => number {
@@ -98,10 +97,16 @@ afterEach(() => {
   fs.rmSync(dataDir, { recursive: true, force: true })
 })
 
-/** What the renderer's metricCurve makes of the whole file: the reference for an undownsampled request. */
+/** The whole file read with readMetrics, the slow way: the reference for an undownsampled request (a later entry for an x wins). */
 function expected(id: string, metric: 'loss' | 'mAP') {
-  const c = metricCurve(readMetrics(id), metric)
-  return { x: c.x, y: c.y }
+  const per = metric === 'loss' ? 'step' : 'epoch'
+  const byX = new Map<number, number | null>()
+  for (const e of readMetrics(id)) {
+    const v = e[metric]
+    if (e.kind === per && v !== undefined) byX.set(per === 'step' ? e.step : e.epoch, typeof v === 'number' && Number.isFinite(v) ? v : null)
+  }
+  const x = [...byX.keys()].sort((a, b) => a - b)
+  return { x, y: x.map((k) => byX.get(k)!) }
 }
 
 describe('run.curves', () => {
