@@ -48,7 +48,10 @@ export function sweepAxes(flats: Record<string, FlatValue>[], keys: string[]): S
     distinct.sort((a, b) => {
       const x = Number(a)
       const y = Number(b)
-      if (Number.isFinite(x) && Number.isFinite(y)) return x - y
+      const xn = a !== '' && Number.isFinite(x)
+      const yn = b !== '' && Number.isFinite(y)
+      if (xn && yn) return x - y
+      if (xn !== yn) return xn ? -1 : 1
       return a.localeCompare(b)
     })
     return { key, kind: 'category', values: distinct, min: 0, max: distinct.length - 1 }
