@@ -21,8 +21,9 @@ function rng(seed: number): () => number {
 
 /**
  * The reference, written the slow and obvious way: every point in the range goes to the column its x
- * falls in; per column keep the first least, first greatest and first NaN; plus the nearest point
- * outside the range on either side; everything when there are at most 2 × columns points.
+ * falls in; per column keep the first least, first greatest and first NaN; plus the first and last
+ * point in the range and the nearest point outside it on either side; everything when there are at
+ * most 2 × columns points.
  */
 function reference(xs: number[], ys: number[], columns: number, range?: [number, number]): number[] {
   const lo = range ? range[0] : xs[0]
@@ -47,6 +48,8 @@ function reference(xs: number[], ys: number[], columns: number, range?: [number,
       const gap = members.find((i) => Number.isNaN(ys[i]))
       if (gap !== undefined) keep.add(gap)
     }
+    keep.add(inside[0])
+    keep.add(inside[inside.length - 1])
   }
   return [...keep].sort((a, b) => a - b)
 }
@@ -61,7 +64,7 @@ describe('minMaxIndices', () => {
       for (let i = 0; i < n; i++) xs.push((x += r() < 0.1 ? 5 : 0.5 + r()))
       const ys = xs.map(() => (r() < 0.05 ? NaN : Math.round(r() * 50) / 10)) // ties on purpose
       const columns = 1 + Math.floor(r() * 120)
-      const range: [number, number] | undefined = r() < 0.5 ? undefined : ([xs[0] + r() * (xs[n - 1] - xs[0]) * 0.5, xs[0] + (0.5 + r() * 0.6) * (xs[n - 1] - xs[0])] as [number, number])
+      const range: [number, number] | undefined = r() < 0.2 ? [xs[0] - 50 * r(), xs[n - 1] + 50 * r()] : r() < 0.4 ? undefined : ([xs[0] + r() * (xs[n - 1] - xs[0]) * 0.5, xs[0] + (0.5 + r() * 0.6) * (xs[n - 1] - xs[0])] as [number, number])
       expect(minMaxIndices(xs, ys, columns, range), `trial ${trial}`).toEqual(reference(xs, ys, columns, range))
     }
   })
@@ -70,8 +73,10 @@ describe('minMaxIndices', () => {
     const xs = Array.from({ length: 10_000 }, (_, i) => i)
     const ys = xs.map((i) => (i === 4321 ? 100 : Math.sin(i / 50)))
     const keep = minMaxIndices(xs, ys, 200)
-    expect(keep.length).toBeLessThanOrEqual(400)
+    expect(keep.length).toBeLessThanOrEqual(402)
     expect(keep).toContain(4321)
+    expect(keep[0]).toBe(0)
+    expect(keep[keep.length - 1]).toBe(9999)
     expect(Math.min(...keep.map((i) => ys[i]))).toBe(Math.min(...ys))
   })
 
@@ -145,13 +150,14 @@ describe('run.curves', () => {
     appendMetrics(id, Array.from({ length: 5000 }, (_, i) => step(i + 1, Math.cos(i / 100))))
     const [c] = curvesOf({ ids: [id], metric: 'loss', columns: 100 })
     expect(c.total).toBe(5000)
-    expect(c.x.length).toBeLessThanOrEqual(200)
+    expect(c.x.length).toBeLessThanOrEqual(202)
+    expect(c.x[c.x.length - 1]).toBe(5000)
     expect(Math.max(...(c.y as number[]))).toBe(1)
     // Zoomed: the same budget over the range, plus one neighbour either side.
     const [z] = curvesOf({ ids: [id], metric: 'loss', columns: 100, range: [1000, 1500] })
     expect(z.x[0]).toBe(999)
     expect(z.x[z.x.length - 1]).toBe(1501)
-    expect(z.x.length).toBeLessThanOrEqual(202)
+    expect(z.x.length).toBeLessThanOrEqual(204)
   })
 
   it('names a missing run in its own entry and still serves the others; refuses bad requests', () => {

@@ -31,7 +31,8 @@ function upperBound(xs: ArrayLike<number>, v: number): number {
  * Indices (ascending) of the points to draw of the curve (xs ascending, ys NaN where there is no
  * value) on `columns` pixel columns spanning `range` (default: the curve's own x extent). Kept: every
  * point when the range holds at most 2 × columns of them; otherwise per column the first point of least
- * y, the first of greatest y, and the first gap (NaN) so a break in the line stays a break. The nearest
+ * y, the first of greatest y, and the first gap (NaN) so a break in the line stays a break, plus the
+ * first and the last point in the range (where the line starts and ends: "to step N"). The nearest
  * point outside the range on either side is kept too, so a zoomed line runs to the plot's edges.
  */
 export function minMaxIndices(xs: ArrayLike<number>, ys: ArrayLike<number>, columns: number, range?: readonly [number, number] | null): number[] {
@@ -52,12 +53,16 @@ export function minMaxIndices(xs: ArrayLike<number>, ys: ArrayLike<number>, colu
     let iMin = -1
     let iMax = -1
     let iGap = -1
+    const columnOf = (x: number) => (span > 0 ? Math.min(cols - 1, Math.floor(((x - lo) / span) * cols)) : 0)
+    const firstCol = columnOf(xs[a])
+    const lastCol = columnOf(xs[b - 1])
     const flush = () => {
-      const picks = [iMin, iMax, iGap].filter((i) => i >= 0).sort((p, q) => p - q)
+      // The range's first and last points too, so a line starts and ends where the curve does.
+      const picks = [iMin, iMax, iGap, col === firstCol ? a : -1, col === lastCol ? b - 1 : -1].filter((i) => i >= 0).sort((p, q) => p - q)
       for (let k = 0; k < picks.length; k++) if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k])
     }
     for (let i = a; i < b; i++) {
-      const c = span > 0 ? Math.min(cols - 1, Math.floor(((xs[i] - lo) / span) * cols)) : 0
+      const c = columnOf(xs[i])
       if (c !== col) {
         if (col >= 0) flush()
         col = c
