@@ -3,6 +3,8 @@
 // Domain record types live in ./types and are re-exported here so that the renderer imports one file.
 
 export * from './types'
+export * from './curves'
+import type { CurveRequest, RunCurve } from './curves'
 import type {
   AppInfo,
   DatasetRecord,
@@ -72,6 +74,8 @@ export interface ApiMethods {
   'run.list': { params: void; result: RunSummary[] }
   'run.get': { params: { id: string }; result: RunRecord }
   'run.metrics': { params: { id: string; since?: number }; result: MetricEntry[] }
+  /** One metric's curves of many runs in one request, each downsampled to the plot's pixel columns (min/max per column). */
+  'run.curves': { params: CurveRequest; result: RunCurve[] }
   'run.start': { params: RunConfigInput; result: { runId: string; jobId: string } }
   'run.resume': { params: { id: string }; result: { jobId: string } }
   'run.cancel': { params: { id: string }; result: { ok: boolean } }
@@ -186,6 +190,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'run.list',
   'run.get',
   'run.metrics',
+  'run.curves',
   'run.start',
   'run.resume',
   'run.cancel',

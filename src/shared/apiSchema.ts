@@ -5,6 +5,7 @@
 // the UI and files on disk share one definition of a valid config.
 import type { ApiMethod } from './api'
 import type { ExperimentAxis, RunConfigInput } from './types'
+import { CURVE_PER, type CurveMetric } from './curves'
 import {
   ValidationError,
   array,
@@ -228,6 +229,12 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
   }),
   'tag.result': object({ jobId: id() }),
   'slurm.info': none(),
+  'run.curves': object({
+    ids: array(id(), { maxLength: 100_000 }),
+    metric: oneOf(Object.keys(CURVE_PER) as CurveMetric[]),
+    columns: number({ integer: true, min: 1, max: 100_000 }),
+    range: optional(nullable(array(number(), { maxLength: 2 })))
+  }),
   'run.predictions': object({ id: id(), split: optional(oneOf(['val', 'test'])) }),
   'run.clips': object({
     id: id(),

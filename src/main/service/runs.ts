@@ -7,6 +7,7 @@ import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunConfig, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
 import { checkSplit, requirePredictions, runPredictions, selectClips } from '../engine/runs/predictions'
+import { curvesOf } from '../engine/runs/curves'
 import { PRESETS } from '../engine/runs/presets'
 import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
 import type { HandlerTable, ServiceContext } from './index'
@@ -133,6 +134,7 @@ export const handlers: HandlerTable = {
   'run.list': () => listRuns(),
   'run.get': (p) => loadRun(p.id),
   'run.metrics': (p) => readMetrics(p.id, p.since ?? 0),
+  'run.curves': (p) => curvesOf(p),
   'run.start': async (p, ctx) => {
     const { createTrainingRun } = await newRun()
     const { runId } = createTrainingRun(p as RunConfigInput)

@@ -1,8 +1,8 @@
 // Metric histories as curves for the charts: which entries carry a metric, and on which x axis.
-import type { MetricEntry } from '@shared/api'
+import type { CurveMetric, MetricEntry } from '@shared/api'
 import type { Curve } from './grouping'
 
-export type CurveMetric = 'mAP' | 'loss' | 'valLoss' | 'accuracy' | 'auc' | 'microF1' | 'frameF1' | 'eventF1' | 'lr' | 'samplesPerS'
+export type { CurveMetric }
 
 export const METRICS: { key: CurveMetric; label: string; axis: string; per: 'epoch' | 'step' }[] = [
   { key: 'mAP', label: 'validation mAP', axis: 'mAP (validation)', per: 'epoch' },

@@ -27,8 +27,12 @@ export function fmtSeconds(s: number | null | undefined): string {
   return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`
 }
 
+// One formatter for every date: toLocaleString with options builds a new one per call (a 300-row
+// table spent seconds there).
+let dateFormat: Intl.DateTimeFormat | null = null
 export function fmtDate(iso: string | undefined): string {
   if (!iso) return '–'
   const d = new Date(iso)
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })
+  dateFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' })
+  return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d)
 }

@@ -3,7 +3,7 @@
 // page, and the Runs page's view state (selection, sort, filter, grouping, smoothing), kept across reloads.
 import { defineStore } from 'pinia'
 import { ref, shallowRef, triggerRef } from 'vue'
-import type { MetricEntry, RunRecord, RunSummary } from '@shared/api'
+import type { CurveRequest, MetricEntry, RunCurve, RunRecord, RunSummary } from '@shared/api'
 import { api } from '../api/client'
 import { messageOf } from '../lib/errors'
 import { persisted } from '../lib/persist'
@@ -24,9 +24,23 @@ export interface RunsView {
   groupKeys: string[]
   band: 'std' | 'minmax'
   diffOnly: boolean
+  /** The metric of the table's best / last / test columns and of the sweep views. */
+  judgeMetric: string
+  /** Which of best / last / test the sweep views plot. */
+  judgeSource: 'best' | 'last' | 'test'
+  sweepView: 'parallel' | 'scatter' | 'hidden'
+  scatterKey: string
 }
 
 const FLUSH_MS = 500
+/** Runs per run.curves request: small enough that progress moves and Stop is heard within one. */
+const CURVE_BATCH = 50
+
+/** Where a curve load stands: `done` of `total` runs fetched (cached ones count as done at once). */
+export interface CurveProgress {
+  done: number
+  total: number
+}
 
 export const useRunsStore = defineStore('runs', () => {
   const list = ref<RunSummary[]>([])
@@ -46,8 +60,62 @@ export const useRunsStore = defineStore('runs', () => {
     groupMode: 'none',
     groupKeys: [],
     band: 'std',
-    diffOnly: true
+    diffOnly: true,
+    judgeMetric: 'mAP',
+    judgeSource: 'best',
+    sweepView: 'parallel',
+    scatterKey: ''
   })
+
+  /**
+   * Downsampled curves from the engine, per request shape (metric, columns, zoom) then per run. Plain
+   * maps, never reactive: hundreds of arrays of numbers must not become proxies. `liveTick` moves
+   * when runs append metrics (flushed with the rest, twice a second at most); their cached curves are
+   * stale from then (`generation`), so a chart showing them asks again.
+   */
+  const curveCache = new Map<string, Map<string, { curve: RunCurve; generation: number }>>()
+  const generation = new Map<string, number>()
+  const liveTick = ref(0)
+
+  const curveKey = (req: Omit<CurveRequest, 'ids'>) => `${req.metric}|${req.columns}|${req.range?.join(',') ?? ''}`
+
+  /** The cached, up-to-date curves of these runs for this request shape (missing ones are absent). */
+  function cachedCurves(ids: string[], req: Omit<CurveRequest, 'ids'>): Map<string, RunCurve> {
+    const byId = curveCache.get(curveKey(req))
+    const out = new Map<string, RunCurve>()
+    if (!byId) return out
+    for (const id of ids) {
+      const c = byId.get(id)
+      if (c && c.generation === (generation.get(id) ?? 0)) out.set(id, c.curve)
+    }
+    return out
+  }
+
+  /**
+   * Fetch the curves of `ids` not cached yet, CURVE_BATCH runs per request, reporting each batch
+   * (its curves and the progress). Stops between batches when `signal` aborts; what came stays cached.
+   */
+  async function loadCurves(ids: string[], req: Omit<CurveRequest, 'ids'>, opts: { signal?: AbortSignal; onBatch?: (curves: RunCurve[], progress: CurveProgress) => void } = {}): Promise<void> {
+    const key = curveKey(req)
+    let byId = curveCache.get(key)
+    if (!byId) curveCache.set(key, (byId = new Map()))
+    // Many zooms leave many shapes: keep the latest few.
+    if (curveCache.size > 12) curveCache.delete(curveCache.keys().next().value!)
+    const have = cachedCurves(ids, req)
+    const missing = ids.filter((id) => !have.has(id))
+    let done = ids.length - missing.length
+    opts.onBatch?.([], { done, total: ids.length })
+    for (let i = 0; i < missing.length; i += CURVE_BATCH) {
+      if (opts.signal?.aborted) return
+      const batch = missing.slice(i, i + CURVE_BATCH)
+      const gens = batch.map((id) => generation.get(id) ?? 0)
+      const curves = await api.invoke('run.curves', { ...req, ids: batch })
+      curves.forEach((c, k) => byId.set(c.id, { curve: c, generation: gens[k] }))
+      done += batch.length
+      if (opts.signal?.aborted) return
+      opts.onBatch?.(curves, { done, total: ids.length })
+    }
+  }
 
   const pending = new Map<string, MetricEntry[]>()
   const fetching = new Map<string, Promise<void>>()
@@ -95,6 +163,10 @@ export const useRunsStore = defineStore('runs', () => {
 
   function flush(): void {
     flushTimer = null
+    if (pending.size) {
+      for (const id of pending.keys()) generation.set(id, (generation.get(id) ?? 0) + 1)
+      liveTick.value++
+    }
     let changed = false
     for (const [id, entries] of pending) {
       const have = metrics.value[id]
@@ -137,5 +209,5 @@ export const useRunsStore = defineStore('runs', () => {
     }
   })
 
-  return { list, loaded, error, metrics, records, view, load, ensureMetrics, getRecord }
+  return { list, loaded, error, metrics, records, view, liveTick, load, ensureMetrics, getRecord, loadCurves, cachedCurves }
 })

@@ -2,10 +2,38 @@
 // colours that follow the light/dark theme, and settings for live series.
 import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
-import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts'
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components'
+import { BarChart, HeatmapChart, LineChart, ParallelChart, ScatterChart } from 'echarts/charts'
+import {
+  BrushComponent,
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  ParallelComponent,
+  TitleComponent,
+  ToolboxComponent,
+  TooltipComponent,
+  VisualMapComponent
+} from 'echarts/components'
 
-use([CanvasRenderer, BarChart, LineChart, HeatmapChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, TitleComponent, VisualMapComponent, MarkLineComponent])
+use([
+  CanvasRenderer,
+  BarChart,
+  LineChart,
+  HeatmapChart,
+  ParallelChart,
+  ScatterChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  DataZoomComponent,
+  TitleComponent,
+  VisualMapComponent,
+  MarkLineComponent,
+  ParallelComponent,
+  BrushComponent,
+  ToolboxComponent
+])
 
 export { default as VChart } from 'vue-echarts'
 
