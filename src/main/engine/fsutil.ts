@@ -117,3 +117,28 @@ export function refuseOverwrite(req: { out?: string; overwrite?: boolean }): voi
   if (req.out && !req.overwrite && fs.existsSync(req.out))
     throw Object.assign(new Error(`${path.resolve(req.out)} already exists; export with overwrite to replace it, or choose another file`), { code: 'exists' })
 }
+
+/**
+ * Whether a process with this pid exists on this machine (EPERM: it does, but belongs to someone
+ * else). Temp and staging names carry their writer's pid, so a leftover of a killed writer can be told
+ * from a write still in progress.
+ */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Remove the entries of `dir` that `isLeftover` names (staging or deletion leftovers); a missing folder has none. */
+export function removeLeftovers(dir: string, isLeftover: (name: string) => boolean): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) if (isLeftover(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true })
+}

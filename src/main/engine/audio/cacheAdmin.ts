@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { CacheUsage, CacheSettingsUsage, CacheRemoval } from '../../../shared/types'
 import { cacheDir } from '../paths'
+import { pidAlive } from '../fsutil'
 import { listDatasets, loadDataset } from '../data/record'
 import { FEATURE_VERSION, entryKey } from './cacheStore'
 
@@ -42,13 +43,7 @@ const STRAY_TEMP_AGE_MS = 3600_000
 function deadTemp(e: Entry, now: number): boolean {
   if (now - e.mtimeMs > STRAY_TEMP_AGE_MS) return true
   const pid = Number(/\.tmp-(\d+)-[0-9a-f]+$/.exec(path.basename(e.file))?.[1])
-  if (!pid || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH'
-  }
+  return !!pid && pid !== process.pid && !pidAlive(pid)
 }
 
 /** Every file under one settings folder (entries, and any stray temp files, whose key is null). */

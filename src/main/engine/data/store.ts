@@ -5,7 +5,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { DatasetRecord, DatasetSummary } from '../../../shared/types'
-import { fsyncDir, readJsonSync, writeFileAtomic, writeJsonAtomic } from '../fsutil'
+import { fsyncDir, pidAlive, readJsonSync, removeLeftovers, writeFileAtomic, writeJsonAtomic } from '../fsutil'
 import { datasetsDir } from '../paths'
 
 const RECORD_FILE = 'dataset.json'
@@ -68,25 +68,10 @@ export async function saveDataset(record: DatasetRecord): Promise<void> {
 
 /** Hidden build folders of imports whose process is gone (killed mid-save). */
 function removeDeadBuilds(): void {
-  let names: string[]
-  try {
-    names = fs.readdirSync(datasetsDir())
-  } catch {
-    return
-  }
-  for (const name of names) {
+  removeLeftovers(datasetsDir(), (name) => {
     const pid = Number(/^\.building-.+-(\d+)$/.exec(name)?.[1])
-    if (pid && pid !== process.pid && !pidAlive(pid)) fs.rmSync(path.join(datasetsDir(), name), { recursive: true, force: true })
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+    return !!pid && pid !== process.pid && !pidAlive(pid)
+  })
 }
 
 /** Every readable dataset, oldest first. An unreadable one is reported on stderr and left out. */

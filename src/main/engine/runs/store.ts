@@ -22,7 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison } from '../../../shared/types'
-import { deleteDirAtomically, fsyncDir, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
+import { deleteDirAtomically, fsyncDir, pidAlive, readJsonSync, removeLeftovers, writeError, writeJsonAtomicSync } from '../fsutil'
 import { faultPoint } from '../faults'
 import { partialRunConfigSchema } from '../../../shared/apiSchema'
 import { readNpyFloat32, writeNpy } from '../npy'
@@ -161,15 +161,6 @@ export function readRunConfig(id: string): RunConfigInput {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 function readLock(id: string): LockFile | null {
   try {
@@ -265,16 +256,10 @@ function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
 
 /** Remove staging and deletion leftovers of processes that are gone. */
 function sweepLeftovers(): void {
-  let names: string[]
-  try {
-    names = fs.readdirSync(runsDir())
-  } catch {
-    return
-  }
-  for (const name of names) {
+  removeLeftovers(runsDir(), (name) => {
     const m = /^\.(creating|deleted)-.*-(\d+)$/.exec(name)
-    if (m && (m[1] === 'deleted' || !pidAlive(Number(m[2])))) fs.rmSync(path.join(runsDir(), name), { recursive: true, force: true })
-  }
+    return !!m && (m[1] === 'deleted' || !pidAlive(Number(m[2])))
+  })
 }
 
 /** All runs, newest first. A folder whose run.json or config.json cannot be read is skipped and reported. */
