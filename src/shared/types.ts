@@ -86,14 +86,17 @@ export interface JobProgress {
 }
 
 // ---------- datasets ----------
-export type DatasetLayout = 'folders' | 'fsd50k' | 'esc50' | 'speechcommands' | 'csv'
+export type DatasetLayout = 'folders' | 'fsd50k' | 'esc50' | 'speechcommands' | 'csv' | 'frames'
 export type SplitName = 'train' | 'val' | 'test'
 
 export interface DatasetImportRequest {
   folder: string
   name?: string
   layout?: DatasetLayout | 'auto'
-  /** Frame rate (frames/s) for strong labels, when the folder has them. */
+  /**
+   * Frame rate (frames/s) for strong labels, when the folder has them; for per-frame label files
+   * (frames/ or labels/), their label rate (default: rows ÷ duration, rounded).
+   */
   frameRate?: number
 }
 
@@ -120,6 +123,8 @@ export interface StrongEvent {
   onset: number
   offset: number
   label: string
+  /** A soft label's strength (0–1) over the event, from per-frame label files; absent means 1. */
+  value?: number
 }
 
 export interface DatasetStats {
@@ -170,6 +175,8 @@ export interface DatasetRecord extends DatasetSummary {
   stats: DatasetStats
   events?: StrongEvent[]
   frameRate?: number
+  /** Where per-frame labels came from, and whether the label rate (frameRate) was given or estimated. */
+  frameLabels?: { dir: string; rateFrom: 'given' | 'estimated' }
   recipe?: SubsetRecipe
   /** Content fingerprint: a hash of the file list, labels, sizes and mtimes. */
   fingerprint: string
