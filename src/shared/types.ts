@@ -213,7 +213,7 @@ export interface ModelChoice {
   size?: ModelSize
 }
 
-export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'ce'
+export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'pos-bce' | 'ce'
 
 export interface RunConfigInput {
   name?: string
@@ -258,6 +258,19 @@ export interface RunConfigInput {
   /** ESC-50: the fold used as test in cross-validation; others train. */
   fold?: number
   frameHead?: boolean
+  /**
+   * Frame tasks (a frame head on a dataset with strong or per-frame labels): training windows of
+   * targetLength frames start at most windowHopS seconds apart (default: one window, no overlap).
+   */
+  windowHopS?: number
+  /** Share of each epoch's training windows that hold an event (extra windows around events); 0: as they fall. */
+  eventRatio?: number
+  /** Frames per second of the frame output and targets (default: the dataset's label rate). */
+  frameRate?: number
+  /** Loss of the frame term (default for frame tasks: 'pos-bce', the positive weight from the label frequency). */
+  frameLoss?: LossKind
+  /** Soft frame targets: a label spread over ±k frames with a linearly falling value (0: none). */
+  frameSmoothing?: number
   threads?: number
   preset?: string
 }
@@ -282,6 +295,21 @@ export interface MetricEntry {
   ap?: (number | null)[]
   frameF1?: number
   eventF1?: number
+  /** Frame tasks: frame AP over whole recordings, and F1s at thresholds tuned on validation (test only). */
+  frameAP?: number | null
+  frameF1Tuned?: number
+  eventF1Tuned?: number
+  /** Share of frames predicted positive at 0.5 (a model that collapsed to zeros shows ~0). */
+  predictedPositive?: number
+}
+
+/** A frame task's stitched test scores per recording (row-major [frames, classes]), for the run page. */
+export interface FrameCurves {
+  rate: number
+  classNames: string[]
+  /** Per-class thresholds tuned on validation (0.5 without a validation split). */
+  thresholds: number[]
+  recordings: { file: string; frames: number; scores: number[]; targets: number[] }[]
 }
 
 export interface RunSummary {

@@ -96,3 +96,25 @@ export function frameSparsity(files: DatasetFile[], events: StrongEvent[], class
   }
   return cells > 0 ? 1 - ones / cells : undefined
 }
+
+/**
+ * Soft targets: each frame takes max over d in [-k, k] of y[t + d] · (1 − |d| / (k + 1)), a label
+ * spread over ±k frames with a linearly falling value (k = 0 returns a copy). [nFrames, classes].
+ */
+export function smoothFrameTargets(y: Float32Array, nFrames: number, nClasses: number, k: number): Float32Array {
+  if (!Number.isInteger(k) || k < 0) throw new Error(`frame smoothing must be a whole number of frames ≥ 0, got ${k}`)
+  const out = Float32Array.from(y)
+  if (k === 0) return out
+  for (let t = 0; t < nFrames; t++)
+    for (let c = 0; c < nClasses; c++) {
+      const v = y[t * nClasses + c]
+      if (v <= 0) continue
+      for (let d = -k; d <= k; d++) {
+        const u = t + d
+        if (u < 0 || u >= nFrames) continue
+        const w = v * (1 - Math.abs(d) / (k + 1))
+        if (w > out[u * nClasses + c]) out[u * nClasses + c] = w
+      }
+    }
+  return out
+}
