@@ -20,7 +20,7 @@ const recs = generateFrameDataset(dir, {
   positiveShare: opt('share', 0.02),
   labelRate: opt('rate', 30),
   seed: opt('seed', 1),
-  eventGain: opt('gain', 0.5)
+  eventGain: opt('gain', 0.3)
 })
 const frames = recs.reduce((n, r) => n + r.frames.length, 0)
 const pos = recs.reduce((n, r) => n + r.frames.reduce((a, b) => a + b, 0), 0)

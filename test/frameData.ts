@@ -1,7 +1,7 @@
 // Generated long recordings with sparse per-frame labels, for tests and for measuring the frame-task
 // defaults: a "music" bed (harmonic notes that change every 0.2–1 s, a soft drum-like thump, pink-ish
 // noise) with a few short marked sounds (a breathy band of noise, 0.25–0.5 s, with a soft attack) and
-// unmarked distractors (short high tones, clicks). Labels are written as the user's files are: one 0/1
+// unmarked distractors (short high tones, bursts like the marked sound in other bands). Labels are written as the user's files are: one 0/1
 // per frame at `labelRate` frames/s, in frames/<name>.txt beside audio/<name>.wav. Deterministic per seed.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -64,7 +64,7 @@ export interface GeneratedRecording {
 export function generateFrameDataset(dir: string, opts: FrameDataOptions): GeneratedRecording[] {
   const sr = opts.sampleRate ?? 16000
   const rand = rng(opts.seed ?? 1)
-  const gain = opts.eventGain ?? 0.5
+  const gain = opts.eventGain ?? 0.3
   fs.mkdirSync(path.join(dir, 'audio'), { recursive: true })
   fs.mkdirSync(path.join(dir, 'frames'), { recursive: true })
   const out: GeneratedRecording[] = []
@@ -89,12 +89,23 @@ export function generateFrameDataset(dir: string, opts: FrameDataOptions): Gener
     for (let s = 0; s < n; s += beat) for (let i = s; i < Math.min(n, s + 0.08 * sr); i++) x[i] += 0.3 * Math.exp(-((i - s) / sr) * 40) * Math.sin(2 * Math.PI * 60 * ((i - s) / sr))
     const hiss = bandNoise(n, 800, 3000, sr, rand)
     for (let i = 0; i < n; i++) x[i] += 0.04 * hiss[i]
-    // Distractors: short high tones and clicks, unmarked.
+    // Distractors, unmarked: short high tones, and noise bursts shaped like the marked sound but in
+    // other bands (1–2 kHz or 5.5–7 kHz), so that "any burst" is not the answer.
     const nDistract = Math.round(durationS / 6)
     for (let d = 0; d < nDistract; d++) {
       const s = Math.floor(rand() * (n - 0.3 * sr))
       const f = 2000 + 2000 * rand()
       for (let i = 0; i < 0.15 * sr; i++) x[s + i] += 0.2 * Math.sin((2 * Math.PI * f * i) / sr) * Math.sin((Math.PI * i) / (0.15 * sr))
+    }
+    for (let d = 0; d < nDistract; d++) {
+      const len = Math.round((0.25 + 0.25 * rand()) * sr)
+      const s = Math.floor(rand() * (n - len))
+      const burst = bandNoise(len, rand() < 0.5 ? 1000 + 1000 * rand() : 5500 + 1500 * rand(), 1500, sr, rand)
+      const level = gain * (0.6 + 0.8 * rand())
+      for (let i = 0; i < len; i++) {
+        const u = i / len
+        x[s + i] += level * Math.min(1, u / 0.25) * Math.min(1, (1 - u) / 0.3) * burst[i]
+      }
     }
     // Marked sounds until the positive share is reached; never overlapping each other.
     const nFrames = Math.round(durationS * opts.labelRate)
