@@ -337,6 +337,8 @@ export interface RunRecord extends RunSummary {
   codeVersion: string
   datasetFingerprint: string
   log: string[]
+  /** A frame task's stitched test scores and true frames for the first test recordings (run page). */
+  frameCurves?: FrameCurves | null
   /** Test predictions for PR curves: scores and targets, clips × classes. */
   testPredictions: { scores: number[][]; targets: number[][]; files: string[] } | null
   thresholds: ThresholdComparison | null
@@ -395,8 +397,8 @@ export interface ExperimentSummary {
 export interface ExperimentCell {
   values: Record<string, unknown>
   runIds: string[]
-  /** Test accuracy for single-label data, else test mAP. */
-  metric: 'mAP' | 'accuracy'
+  /** Test frameAP for frame tasks, accuracy for single-label data, else test mAP. */
+  metric: 'mAP' | 'accuracy' | 'frameAP'
   /** Mean and sample standard deviation (n − 1) over the runs that have a test result; std null for fewer than 2. */
   mean: number | null
   std: number | null

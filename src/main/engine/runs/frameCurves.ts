@@ -1,14 +1,13 @@
 // A frame task's test curves for the run page: for each test recording, the stitched frame scores and
 // the true frames at the frame rate, with the thresholds the run tuned on validation. Stored once at the
-// end of the run (predictions/test-frames.json), scores rounded to 4 decimals to keep the file small.
-import fs from 'node:fs'
+// end of the run (predictions/test-frames.json, read back by the run store's loadRun), scores rounded to 4 decimals to keep the file small.
 import path from 'node:path'
 import type { FrameCurves } from '../../../shared/types'
-import { readJsonSync, writeJsonAtomicSync } from '../fsutil'
+import { writeJsonAtomicSync } from '../fsutil'
 import { runDir } from './store'
 
 /** At most this many recordings are kept (the first ones of the test split). */
-const MAX_RECORDINGS = 50
+const MAX_RECORDINGS = 8
 
 const curvesFile = (id: string) => path.join(runDir(id), 'predictions', 'test-frames.json')
 
@@ -24,10 +23,4 @@ export function saveFrameCurves(
     recordings: c.recordings.slice(0, MAX_RECORDINGS).map((r) => ({ file: r.file, frames: r.frames, scores: round(r.scores), targets: round(r.targets) }))
   }
   writeJsonAtomicSync(curvesFile(id), out)
-}
-
-/** The run's test curves, or null when it is not a frame task (or has not been tested). */
-export function loadFrameCurves(id: string): FrameCurves | null {
-  const f = curvesFile(id)
-  return fs.existsSync(f) ? readJsonSync<FrameCurves>(f) : null
 }

@@ -16,7 +16,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
+import type { FrameCurves, MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
 import { deleteDirAtomically, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
@@ -288,6 +288,7 @@ export function loadRun(id: string): RunRecord {
     codeVersion: state.codeVersion,
     datasetFingerprint: state.datasetFingerprint,
     log: readTail(file(id, 'log.txt'), LOG_LINES_IN_RECORD),
+    frameCurves: loadFrameCurves(id),
     testPredictions: loadPredictionsAsRows(id, 'test'),
     thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null
   }
@@ -466,6 +467,12 @@ export function loadPredictions(id: string, split: string): Predictions | null {
     throw new Error(`Predictions of run ${id} (${dir}) do not agree: scores [${scores.shape}], targets [${targets.shape}], ${files.length} files`)
   }
   return { scores: scores.data, targets: targets.data, nClips, nClasses, files }
+}
+
+/** A frame task's test curves (predictions/test-frames.json, written by runs/frameCurves.ts), or null. */
+function loadFrameCurves(id: string): FrameCurves | null {
+  const f = path.join(runDir(id), 'predictions', 'test-frames.json')
+  return fs.existsSync(f) ? readJsonSync<FrameCurves>(f) : null
 }
 
 function loadPredictionsAsRows(id: string, split: string): RunRecord['testPredictions'] {
