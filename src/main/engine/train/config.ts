@@ -75,7 +75,9 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
-  const defaultMel = model === 'htsat' ? 64 : 128
+  // A frame task defaults to 64 mel bins (the DCASE baseline's features): long windows of 1,000 frames
+  // with 128 bins make AST's token count, and its cost, twice as large for no gain in timing.
+  const defaultMel = model === 'htsat' || given.frameHead ? 64 : 128
   if (pretrained) {
     check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
@@ -122,6 +124,9 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     c.frameLoss = given.frameLoss ?? 'pos-bce'
     check(['bce', 'focal', 'weighted-bce', 'pos-bce'].includes(c.frameLoss), `unknown frameLoss '${String(c.frameLoss)}' (bce, focal, weighted-bce or pos-bce)`)
     c.frameSmoothing = given.frameSmoothing ?? 0
+    // A few hundred windows make an epoch of a few dozen steps: a 100-step warm-up would spend most of
+    // a short run below the learning rate. Ten steps, unless given.
+    if (given.warmupSteps === undefined) c.warmupSteps = 10
     check(isNonNegInt(c.frameSmoothing), `frameSmoothing must be a whole number of frames ≥ 0, got ${c.frameSmoothing}`)
   } else
     for (const k of ['windowHopS', 'eventRatio', 'frameRate', 'frameLoss', 'frameSmoothing'] as const)
