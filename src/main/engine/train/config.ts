@@ -69,7 +69,9 @@ const isNonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isI
 export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: string }, dataset: DatasetFacts, pretrained: ModelConfig | null): RunConfigInput {
   const preset = partial.preset ? presetBase(partial.preset) : {}
   const given = { ...preset, ...stripUndefined(partial) }
-  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel ? 'bce' : 'ce', ...given } as RunConfigInput
+  // Frame tasks default to a sigmoid clip loss too: a recording of one class (or none) is not a
+  // single-label clip, and a softmax over one class learns nothing.
+  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
   const model: ModelKind = c.model
   check(model === 'ast' || model === 'htsat', `unknown model '${String(model)}' (ast or htsat)`)
   check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
