@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { eventsCsv, eventsFrameFile, runsAbove } from '../../../src/renderer/src/lib/frameEvents'
+import { eventsCsv, eventsFrameFile, runsAbove } from '../../../src/shared/frameEvents'
 import { parseFrameText, matrixEvents } from '../../../src/main/engine/data/layouts/frameLabels'
 
 const events = [
