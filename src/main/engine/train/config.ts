@@ -96,7 +96,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     check(typeof c.frameRate === 'number' && c.frameRate > 0 && c.frameRate <= 100, `frameRate must be between 0 and 100 frames/s (the fbank's), got ${c.frameRate}`)
     // A window whose frame output is a whole number of label frames: the stitched grid is then the
     // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
-    if (asked === undefined && Number.isInteger(c.frameRate)) {
+    // (AST only: HTS-AT keeps its own input length.)
+    if (asked === undefined && model === 'ast' && Number.isInteger(c.frameRate)) {
       const step = FEATURE_RATE / gcd(FEATURE_RATE, c.frameRate)
       c.targetLength = Math.max(step * Math.ceil(16 / step), Math.floor(c.targetLength / step) * step)
     }
