@@ -1,7 +1,7 @@
 // Scores a frame-task run on recordings it has never seen: tags every file of <folder>/audio with the
 // run (sliding windows, overlapping frames averaged), and compares the frame scores with
 // <folder>/frames/<name>.txt at the run's frame rate: frameAP, frame F1 and event F1 (sed_eval's
-// collars) at 0.5 and at the run's tuned thresholds.
+// collars, after the Tag page's 0.25 s median filter) at 0.5 and at the run's tuned thresholds.
 //   node bin/run-ts.mjs bench/frameEval.ts <run> <folder> [--json]
 import fs from 'node:fs'
 import path from 'node:path'
@@ -9,6 +9,8 @@ import { tagFiles } from '../src/main/engine/infer/tag'
 import { parseFrameText } from '../src/main/engine/data/layouts/frameLabels'
 import { frameTaskMetrics, type RecordingFrames } from '../src/main/engine/eval/frameTask'
 import { loadRun } from '../src/main/engine/runs/store'
+import { SED_EVAL_COLLARS } from '../src/main/engine/eval/sed'
+import { DEFAULT_EVENT_OPTIONS, medianFrames } from '../src/main/engine/infer/events'
 
 const [runId, folder] = process.argv.slice(2)
 if (!runId || !folder) {
@@ -31,8 +33,9 @@ for (const r of out.results) {
   recs.push({ frames: n, scores: Float32Array.from(r.frames.values.slice(0, n).flat()), targets: m.data.slice(0, n * C) })
 }
 const tuned = run.frameCurves?.thresholds ?? new Array<number>(C).fill(0.5)
-const at05 = frameTaskMetrics(recs, C, rate, 0.5)
-const atTuned = frameTaskMetrics(recs, C, rate, tuned)
+const median = medianFrames(DEFAULT_EVENT_OPTIONS.medianS, rate)
+const at05 = frameTaskMetrics(recs, C, rate, 0.5, SED_EVAL_COLLARS, median)
+const atTuned = frameTaskMetrics(recs, C, rate, tuned, SED_EVAL_COLLARS, median)
 const result = {
   run: runId,
   recordings: recs.length,

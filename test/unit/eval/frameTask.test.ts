@@ -78,3 +78,19 @@ describe('losses for sparse frames', () => {
     expect(Array.from(smoothFrameTargets(y, 8, 1, 0))).toEqual(Array.from(y))
   })
 })
+
+describe('event F1 after the median filter', () => {
+  it('merges a flickering detection into one event (frame F1 unchanged)', () => {
+    // One true event of 12 frames; the scores flicker below the threshold twice inside it.
+    const targets = new Float32Array(60)
+    targets.fill(1, 20, 32)
+    const scores = Float32Array.from(targets, (v, i) => (v && i !== 24 && i !== 28 ? 0.9 : 0.1))
+    const recs = [{ frames: 60, scores, targets }]
+    const raw = frameTaskMetrics(recs, 1, 30)
+    const filtered = frameTaskMetrics(recs, 1, 30, 0.5, undefined, 5)
+    // Raw: three fragments, one of which (frames 25–28) happens to fit the collars: 2·1 / (1 + 3).
+    expect(raw.eventF1).toBe(0.5)
+    expect(filtered.eventF1).toBe(1)
+    expect(filtered.frameF1).toBe(raw.frameF1)
+  })
+})

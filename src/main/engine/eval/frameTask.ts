@@ -4,7 +4,7 @@
 // event-based F1 (sed_eval's event-based F-measure with its default collars, optimal matching), plus
 // per-class thresholds tuned for frame F1 on validation frames. Soft targets count as positive from 0.5.
 import { averagePrecision, type Numbers } from './metrics'
-import { binariseFrames, eventCounts, eventF1, frameF1, framesToEvents, SED_EVAL_COLLARS, type Collars } from './sed'
+import { binariseFrames, eventCounts, eventF1, frameF1, framesToEvents, medianFilter, SED_EVAL_COLLARS, type Collars } from './sed'
 import { searchThresholds } from './thresholds'
 
 /** One recording's stitched frame scores and targets, both row-major [frames, classes]. */
@@ -61,8 +61,19 @@ export function tuneFrameThresholds(recs: RecordingFrames[], nClasses: number): 
   return searchThresholds(scores, targets, scores.length / nClasses, nClasses)
 }
 
-/** frameAP, frame F1 and event F1 at the given thresholds; events at frameRate, sed_eval's collars by default. */
-export function frameTaskMetrics(recs: RecordingFrames[], nClasses: number, frameRate: number, thresholds: number | Numbers = 0.5, collars: Collars = SED_EVAL_COLLARS): FrameTaskMetrics {
+/**
+ * frameAP, frame F1 and event F1 at the given thresholds; events at frameRate, sed_eval's collars by
+ * default. With eventMedianFrames > 1 the events come from the binarised frames after a median filter
+ * of that many frames (the post-processing the Tag page applies); frame F1 is always unfiltered.
+ */
+export function frameTaskMetrics(
+  recs: RecordingFrames[],
+  nClasses: number,
+  frameRate: number,
+  thresholds: number | Numbers = 0.5,
+  collars: Collars = SED_EVAL_COLLARS,
+  eventMedianFrames = 1
+): FrameTaskMetrics {
   const bins: Float32Array[] = []
   const counts = []
   let predicted = 0
@@ -77,7 +88,8 @@ export function frameTaskMetrics(recs: RecordingFrames[], nClasses: number, fram
       truth += ref[i]
     }
     cells += bin.length
-    counts.push(eventCounts(framesToEvents(ref, r.frames, nClasses, frameRate), framesToEvents(bin, r.frames, nClasses, frameRate), collars))
+    const sys = eventMedianFrames > 1 ? medianFilter(bin, r.frames, nClasses, eventMedianFrames) : bin
+    counts.push(eventCounts(framesToEvents(ref, r.frames, nClasses, frameRate), framesToEvents(sys, r.frames, nClasses, frameRate), collars))
   }
   const allBins = new Float32Array(cells)
   let at = 0

@@ -34,6 +34,8 @@ import {
 import { clipSets, featureSource, withoutFiles, buildBatch, FEATURE_FRAME_RATE, type Batch, type ClipSet, type FeatureSource, type InputSpec } from './data'
 import { predictSplit, splitMetrics, type SplitPredictions } from './evaluate'
 import { frameTaskMetrics, tuneFrameThresholds } from '../eval/frameTask'
+import { SED_EVAL_COLLARS } from '../eval/sed'
+import { DEFAULT_EVENT_OPTIONS, medianFrames } from '../infer/events'
 import { clipFrameCount, frameTargets } from '../data/frames'
 import { predictRecordings, type RecordingPredictions } from './recordings'
 import { epochSize, epochWindows, type WindowPlanInput } from './windows'
@@ -186,15 +188,18 @@ async function stepGradients(
   return { grads, loss }
 }
 
+/** Events are scored after the Tag page's median filter (0.25 s), so that eventF1 is what tagging gives. */
+const eventMedian = (rate: number): number => medianFrames(DEFAULT_EVENT_OPTIONS.medianS, rate)
+
 /** Clip metrics (recording-level, max over windows) and frame-task metrics at 0.5 of whole-recording predictions. */
 function recordingMetrics(pred: RecordingPredictions, C: number): ReturnType<typeof splitMetrics> & Pick<MetricEntry, 'frameAP' | 'predictedPositive'> {
   const clip = splitMetrics({ scores: pred.scores, targets: pred.targets, n: pred.n, loss: pred.loss }, C)
-  const f = frameTaskMetrics(pred.recordings, C, pred.rate)
+  const f = frameTaskMetrics(pred.recordings, C, pred.rate, 0.5, SED_EVAL_COLLARS, eventMedian(pred.rate))
   return { ...clip, frameAP: f.frameAP, frameF1: f.frameF1, eventF1: f.eventF1, predictedPositive: f.predictedPositive }
 }
 
 function tunedMetrics(pred: RecordingPredictions, C: number, thresholds: number[]): Pick<MetricEntry, 'frameF1Tuned' | 'eventF1Tuned'> {
-  const f = frameTaskMetrics(pred.recordings, C, pred.rate, thresholds)
+  const f = frameTaskMetrics(pred.recordings, C, pred.rate, thresholds, SED_EVAL_COLLARS, eventMedian(pred.rate))
   return { frameF1Tuned: f.frameF1, eventF1Tuned: f.eventF1 }
 }
 
