@@ -60,7 +60,7 @@ export const runConfigFields = {
   timem: optional(nonNegInt()),
   mixup: optional(probability()),
   keepCheckpoints: optional(nonNegInt()),
-  loss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'ce'])),
+  loss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'pos-bce', 'ce'])),
   focalGamma: optional(number({ min: 0 })),
   focalAlpha: optional(probability()),
   labelSmoothing: optional(number({ min: 0, max: 1 })),
@@ -83,6 +83,12 @@ export const runConfigFields = {
   seed: optional(number({ integer: true })),
   fold: optional(number({ integer: true })),
   frameHead: optional(boolean()),
+  // Frame tasks: ranges that depend on the window and the fbank are completeRunConfig's to check.
+  windowHopS: optional(number({ min: 0, minExclusive: true })),
+  eventRatio: optional(number({ min: 0, max: 0.9 })),
+  frameRate: optional(number({ min: 0, minExclusive: true, max: 100 })),
+  frameLoss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'pos-bce'])),
+  frameSmoothing: optional(nonNegInt()),
   threads: optional(posInt()),
   preset: optional(id())
 } satisfies { [K in keyof RunConfigInput]-?: Schema<unknown> }
@@ -181,7 +187,7 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
   'dataset.import': object({
     folder: string({ maxLength: 4096 }),
     name: optional(string({ maxLength: 2000 })),
-    layout: optional(oneOf(['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv'])),
+    layout: optional(oneOf(['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv', 'frames'])),
     frameRate: optional(number({ min: 0, minExclusive: true, max: 1000 }))
   }),
   'dataset.subset': object({

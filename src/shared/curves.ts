@@ -1,7 +1,7 @@
 // Curves the engine serves to the charts: which metric, on which x axis, downsampled to the chart's
 // pixel columns. Shared so that the engine (which downsamples) and the renderer (which draws) agree.
 
-export type CurveMetric = 'mAP' | 'loss' | 'valLoss' | 'accuracy' | 'auc' | 'microF1' | 'frameF1' | 'eventF1' | 'lr' | 'samplesPerS'
+export type CurveMetric = 'mAP' | 'loss' | 'valLoss' | 'accuracy' | 'auc' | 'microF1' | 'frameAP' | 'frameF1' | 'eventF1' | 'lr' | 'samplesPerS'
 
 /** Per-epoch metrics come from 'epoch' entries against the epoch; per-step ones from 'step' entries against the optimizer step. */
 export const CURVE_PER: Record<CurveMetric, 'epoch' | 'step'> = {
@@ -11,6 +11,7 @@ export const CURVE_PER: Record<CurveMetric, 'epoch' | 'step'> = {
   accuracy: 'epoch',
   auc: 'epoch',
   microF1: 'epoch',
+  frameAP: 'epoch',
   frameF1: 'epoch',
   eventF1: 'epoch',
   lr: 'step',

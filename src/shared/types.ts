@@ -86,14 +86,17 @@ export interface JobProgress {
 }
 
 // ---------- datasets ----------
-export type DatasetLayout = 'folders' | 'fsd50k' | 'esc50' | 'speechcommands' | 'csv'
+export type DatasetLayout = 'folders' | 'fsd50k' | 'esc50' | 'speechcommands' | 'csv' | 'frames'
 export type SplitName = 'train' | 'val' | 'test'
 
 export interface DatasetImportRequest {
   folder: string
   name?: string
   layout?: DatasetLayout | 'auto'
-  /** Frame rate (frames/s) for strong labels, when the folder has them. */
+  /**
+   * Frame rate (frames/s) for strong labels, when the folder has them; for per-frame label files
+   * (frames/ or labels/), their label rate (default: rows ÷ duration, rounded).
+   */
   frameRate?: number
 }
 
@@ -120,6 +123,8 @@ export interface StrongEvent {
   onset: number
   offset: number
   label: string
+  /** A soft label's strength (0–1) over the event, from per-frame label files; absent means 1. */
+  value?: number
 }
 
 export interface DatasetStats {
@@ -170,6 +175,8 @@ export interface DatasetRecord extends DatasetSummary {
   stats: DatasetStats
   events?: StrongEvent[]
   frameRate?: number
+  /** Where per-frame labels came from, and whether the label rate (frameRate) was given or estimated. */
+  frameLabels?: { dir: string; rateFrom: 'given' | 'estimated' }
   recipe?: SubsetRecipe
   /** Content fingerprint: a hash of the file list, labels, sizes and mtimes. */
   fingerprint: string
@@ -206,7 +213,7 @@ export interface ModelChoice {
   size?: ModelSize
 }
 
-export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'ce'
+export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'pos-bce' | 'ce'
 
 export interface RunConfigInput {
   name?: string
@@ -253,6 +260,19 @@ export interface RunConfigInput {
   /** ESC-50: the fold used as test in cross-validation; others train. */
   fold?: number
   frameHead?: boolean
+  /**
+   * Frame tasks (a frame head on a dataset with strong or per-frame labels): training windows of
+   * targetLength frames start at most windowHopS seconds apart (default: one window, no overlap).
+   */
+  windowHopS?: number
+  /** Share of each epoch's training windows that hold an event (extra windows around events); 0: as they fall. */
+  eventRatio?: number
+  /** Frames per second of the frame output and targets (default: the dataset's label rate). */
+  frameRate?: number
+  /** Loss of the frame term (default for frame tasks: 'pos-bce', the positive weight from the label frequency). */
+  frameLoss?: LossKind
+  /** Soft frame targets: a label spread over ±k frames with a linearly falling value (0: none). */
+  frameSmoothing?: number
   threads?: number
   preset?: string
 }
@@ -277,6 +297,21 @@ export interface MetricEntry {
   ap?: (number | null)[]
   frameF1?: number
   eventF1?: number
+  /** Frame tasks: frame AP over whole recordings, and F1s at thresholds tuned on validation (test only). */
+  frameAP?: number | null
+  frameF1Tuned?: number
+  eventF1Tuned?: number
+  /** Share of frames predicted positive at 0.5 (a model that collapsed to zeros shows ~0). */
+  predictedPositive?: number
+}
+
+/** A frame task's stitched test scores per recording (row-major [frames, classes]), for the run page. */
+export interface FrameCurves {
+  rate: number
+  classNames: string[]
+  /** Per-class thresholds tuned on validation (0.5 without a validation split). */
+  thresholds: number[]
+  recordings: { file: string; frames: number; scores: number[]; targets: number[] }[]
 }
 
 export interface RunSummary {
@@ -306,6 +341,8 @@ export interface RunRecord extends RunSummary {
   codeVersion: string
   datasetFingerprint: string
   log: string[]
+  /** A frame task's stitched test scores and true frames for the first test recordings (run page). */
+  frameCurves?: FrameCurves | null
   /** Test predictions for PR curves: scores and targets, clips × classes. */
   testPredictions: { scores: number[][]; targets: number[][]; files: string[] } | null
   thresholds: ThresholdComparison | null
@@ -433,8 +470,8 @@ export interface ExperimentSummary {
 export interface ExperimentCell {
   values: Record<string, unknown>
   runIds: string[]
-  /** Test accuracy for single-label data, else test mAP. */
-  metric: 'mAP' | 'accuracy'
+  /** Test frameAP for frame tasks, accuracy for single-label data, else test mAP. */
+  metric: 'mAP' | 'accuracy' | 'frameAP'
   /** Mean and sample standard deviation (n − 1) over the runs that have a test result; std null for fewer than 2. */
   mean: number | null
   std: number | null

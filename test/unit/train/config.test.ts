@@ -80,3 +80,21 @@ describe('completeRunConfig', () => {
     expect(completeRunConfig({ dataset: 'd', specAugment: false, freqm: 999 }, facts(), null)).toMatchObject({ freqm: 0, timem: 0 })
   })
 })
+
+describe('frame tasks', () => {
+  const songs = facts({ multiLabel: false, hasStrongLabels: true, frameRate: 30, files: Array.from({ length: 20 }, () => ({ durationS: 45 })) })
+  it('default to windows of whole label frames, one-window hop, event ratio 0.5, pos-bce frames, BCE clips, 64 mel, no time masks', () => {
+    const c = completeRunConfig({ dataset: 'd', frameHead: true }, songs, null)
+    // 1024 frames rounded down to a multiple of 10 (30 label frames/s × 10 ms): 306 label frames per window.
+    expect(c).toMatchObject({ targetLength: 1020, frameRate: 30, windowHopS: 10.2, eventRatio: 0.5, frameLoss: 'pos-bce', frameSmoothing: 0, loss: 'bce', melBins: 64, timem: 0, warmupSteps: 10 })
+    expect(completeRunConfig({ dataset: 'd', frameHead: true, targetLength: 512, warmupSteps: 50 }, songs, null)).toMatchObject({ targetLength: 512, warmupSteps: 50 })
+  })
+
+  it('refuses frame settings without a frame head, and bad values with their names', () => {
+    expect(() => completeRunConfig({ dataset: 'd', eventRatio: 0.5 }, songs, null)).toThrow(/eventRatio applies to frame tasks only/)
+    expect(() => completeRunConfig({ dataset: 'd', frameHead: true, eventRatio: 0.95 }, songs, null)).toThrow(/eventRatio is a share of windows from 0 to 0.9/)
+    expect(() => completeRunConfig({ dataset: 'd', frameHead: true, windowHopS: 20 }, songs, null)).toThrow(/windowHopS must be positive and at most the window \(10.2 s\)/)
+    expect(() => completeRunConfig({ dataset: 'd', frameHead: true, frameSmoothing: 1.5 }, songs, null)).toThrow(/frameSmoothing/)
+    expect(() => completeRunConfig({ dataset: 'd', frameHead: true, frameRate: 200 }, songs, null)).toThrow(/frameRate must be between 0 and 100/)
+  })
+})

@@ -5,7 +5,7 @@ import { createSubset, deleteDataset, describeDataset, importDataset, listDatase
 import { printResult, progressBar } from '../output'
 import { positiveInt } from '../args'
 
-const LAYOUTS = ['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv']
+const LAYOUTS = ['auto', 'folders', 'fsd50k', 'esc50', 'speechcommands', 'csv', 'frames']
 const MAX_PROBLEMS_SHOWN = 20
 
 function summaryLine(d: DatasetSummary): string {
@@ -37,22 +37,31 @@ function describeText(r: DatasetRecord): string {
   return lines.join('\n')
 }
 
+/** A --label-rate/--frame-rate value: a positive number, or an error naming it. */
+function rateOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!(n > 0)) throw new Error(`--label-rate must be a positive number of frames per second, got "${v}"`)
+  return n
+}
+
 export function registerDataset(program: Command): void {
   const dataset = program.command('dataset').description('Import, list, inspect and subset datasets')
 
   dataset
     .command('import <folder>')
-    .description('Import a folder as a dataset (folders-per-class, FSD50K, ESC-50, Speech Commands or fname,labels CSV; strong labels from a fname,onset,offset,label CSV)')
+    .description('Import a folder as a dataset (folders-per-class, FSD50K, ESC-50, Speech Commands, fname,labels CSV or per-frame label files in frames/; strong labels from a fname,onset,offset,label CSV)')
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--layout <layout>', `layout: ${LAYOUTS.join('|')}`, 'auto')
     .option('--frame-rate <fps>', 'frames per second for strong-label frame targets (statistics)')
+    .option('--label-rate <fps>', 'frames per second of per-frame label files in frames/ or labels/ (default: rows ÷ duration, rounded)')
     .option('--json', 'print JSON (the record without its file list)')
-    .action(async (folder: string, opts: { name?: string; layout: string; frameRate?: string; json?: boolean }) => {
+    .action(async (folder: string, opts: { name?: string; layout: string; frameRate?: string; labelRate?: string; json?: boolean }) => {
       if (!LAYOUTS.includes(opts.layout)) throw new Error(`Unknown layout "${opts.layout}" (use ${LAYOUTS.join(', ')})`)
       const bar = progressBar(!opts.json)
       try {
         const record = await importDataset(
-          { folder, name: opts.name, layout: opts.layout as DatasetLayout | 'auto', frameRate: opts.frameRate === undefined ? undefined : Number(opts.frameRate) },
+          { folder, name: opts.name, layout: opts.layout as DatasetLayout | 'auto', frameRate: rateOption(opts.labelRate ?? opts.frameRate) },
           { onProgress: (p) => bar.update(p) }
         )
         bar.stop()

@@ -1,8 +1,11 @@
 // `tagbench tag <model> <files or folders...>`: tag audio with a run, an exported .onnx, a checkpoint
 // folder or a Hugging Face AST folder. Text, JSON or CSV out; optional embeddings as .npy.
+import fs from 'node:fs'
+import path from 'node:path'
 import type { Command } from 'commander'
 import { stringify } from 'csv-stringify/sync'
 import type { TagFileResult } from '../../../shared/types'
+import { eventsCsv, eventsFrameFile } from '../../../shared/frameEvents'
 import { writeFileAtomicSync } from '../../engine/fsutil'
 import { writeNpy } from '../../engine/npy'
 import { ACTIVATION_CHOICES } from '../../engine/infer/activation'
@@ -22,6 +25,7 @@ interface TagCliOptions {
   json?: boolean
   csv?: string
   embeddings?: string
+  events?: string
 }
 
 /** One row per file: the positives, then the top-k labels and scores in their own columns. */
@@ -43,6 +47,21 @@ function textLine(r: TagFileResult): string {
   return `${r.file}: ${top} | positive: ${r.positive.length > 0 ? r.positive.join(', ') : '(none)'}${events}`
 }
 
+/** Each file's events as <stem>.events.csv and a 0/1 frame file <stem>.txt; how many files had a frame output. */
+function writeEventFiles(dir: string, results: TagFileResult[], labels: string[]): number {
+  fs.mkdirSync(dir, { recursive: true })
+  let n = 0
+  for (const r of results) {
+    if (r.error || !r.frames || !r.events) continue
+    const stem = path.basename(r.file, path.extname(r.file))
+    writeFileAtomicSync(path.join(dir, `${stem}.events.csv`), eventsCsv(r.events))
+    writeFileAtomicSync(path.join(dir, `${stem}.txt`), eventsFrameFile(r.events, labels, r.frames.values.length, r.frames.frameRate))
+    n++
+  }
+  if (n === 0) throw new Error(`--events: the model gives no frame output (train it with --frame-head), so there are no events to write`)
+  return n
+}
+
 export function registerTag(program: Command): void {
   program
     .command('tag <model> <paths...>')
@@ -61,6 +80,7 @@ export function registerTag(program: Command): void {
     .option('--engine <e>', 'auto (ONNX Runtime, tfjs when it cannot load) | ort | tfjs', 'auto')
     .option('--csv <file.csv>', 'write one row per file to this CSV')
     .option('--embeddings <file.npy>', 'write float32 [files, D] mean embeddings (rows in result order; NaN where a file failed)')
+    .option('--events <folder>', 'models with a frame output: write <name>.events.csv (onset,offset,label) and <name>.txt (0/1 per frame, one column per class: the per-frame import form) for each file')
     .option('--json', 'print JSON (results, engine and what it fell back from)')
     .action(async (model: string, paths: string[], o: TagCliOptions) => {
       const topK = positiveInt(o.topK, '--top-k')
@@ -83,6 +103,7 @@ export function registerTag(program: Command): void {
         bar.stop()
       }
       if (o.csv) writeFileAtomicSync(o.csv, resultsCsv(out.results, topK))
+      const eventFiles = o.events ? writeEventFiles(o.events, out.results, out.labels) : 0
       if (o.embeddings && out.embeddings) writeNpy(o.embeddings, out.embeddings, [out.results.length, out.embeddingDim])
       const failed = out.results.filter((r) => r.error).length
       printResult(o.json, out.embeddings ? { ...out, embeddings: o.embeddings } : out, () =>
@@ -90,6 +111,7 @@ export function registerTag(program: Command): void {
           ...(o.csv ? [] : out.results.map(textLine)),
           `Tagged ${out.results.length - failed} file${out.results.length - failed === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''} with ${out.model} (${out.activation} scores): ${out.note}.`,
           ...(o.csv ? [`Wrote ${o.csv}`] : []),
+          ...(o.events ? [`Wrote events and frame files of ${eventFiles} file${eventFiles === 1 ? '' : 's'} to ${o.events}`] : []),
           ...(o.embeddings ? [`Wrote ${o.embeddings} [${out.results.length}, ${out.embeddingDim}]`] : [])
         ].join('\n')
       )

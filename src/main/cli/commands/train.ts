@@ -26,6 +26,9 @@ export function epochLine(e: Extract<ApiEvent, { type: 'run.metrics' }>['entries
   if (e.loss !== undefined) parts.push(`loss ${e.loss.toFixed(4)}`)
   if (e.mAP != null) parts.push(`val mAP ${e.mAP.toFixed(4)}`)
   if (e.accuracy !== undefined) parts.push(`val acc ${e.accuracy.toFixed(4)}`)
+  if (e.frameAP != null) parts.push(`frameAP ${e.frameAP.toFixed(4)}`)
+  if (e.frameF1 !== undefined) parts.push(`frame F1 ${e.frameF1.toFixed(4)}`)
+  if (e.eventF1 !== undefined) parts.push(`event F1 ${e.eventF1.toFixed(4)}`)
   if (e.samplesPerS !== undefined) parts.push(`${e.samplesPerS.toFixed(2)} samples/s`)
   return parts.join('  ')
 }
@@ -162,6 +165,13 @@ interface TrainFlags {
   fold?: number
   seed?: number
   threads?: number
+  frameHead?: boolean
+  window?: number
+  hop?: number
+  labelRate?: number
+  eventRatio?: number
+  frameLoss?: RunConfigInput['frameLoss']
+  frameSmoothing?: number
   json?: boolean
 }
 
@@ -169,7 +179,7 @@ interface TrainFlags {
  * The dataset id for --dataset: an imported dataset's name or id, or a folder: the dataset already
  * imported from it, else imported now.
  */
-async function datasetArg(value: string, quiet: boolean): Promise<string> {
+async function datasetArg(value: string, quiet: boolean, labelRate?: number): Promise<string> {
   const p = path.resolve(value)
   if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) return value
   const root = fs.realpathSync(p)
@@ -181,7 +191,7 @@ async function datasetArg(value: string, quiet: boolean): Promise<string> {
   }
   const bar = progressBar(!quiet)
   try {
-    const record = await importDataset({ folder: p }, { onProgress: (u) => bar.update(u) })
+    const record = await importDataset({ folder: p, ...(labelRate !== undefined ? { frameRate: labelRate } : {}) }, { onProgress: (u) => bar.update(u) })
     if (!quiet) process.stderr.write(`Imported ${p} as dataset ${record.name} [${record.id}]\n`)
     return record.id
   } finally {
@@ -210,7 +220,7 @@ export function registerTrain(program: Command): void {
     .option('--weight-decay <x>', 'weight decay', num('--weight-decay'))
     .option('--warmup <steps>', 'linear warm-up steps', num('--warmup'))
     .option('--schedule <name>', 'cosine | step (AST: ×0.85 per epoch from epoch 5) | constant')
-    .option('--loss <name>', 'bce | ce | focal | weighted-bce (default: ce for single-label data, else bce)')
+    .option('--loss <name>', 'bce | ce | focal | weighted-bce | pos-bce (default: ce for single-label data, else bce)')
     .option('--no-spec-augment', 'turn SpecAugment off')
     .option('--freqm <bins>', 'SpecAugment frequency mask width', num('--freqm'))
     .option('--timem <frames>', 'SpecAugment time mask width', num('--timem'))
@@ -230,9 +240,16 @@ export function registerTrain(program: Command): void {
     .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
     .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
     .option('--threads <n>', 'threads for feature extraction and data-parallel training (default: one per core on CPU backends)', num('--threads'))
-    .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
+    .option('--frame-head', 'frame task: frame outputs trained on strong or per-frame labels, on windows of whole recordings, judged by frameAP')
+    .option('--window <s>', 'frame task: training/evaluation window in seconds (the model input; default 10 s or the clips\' length)', num('--window'))
+    .option('--hop <s>', 'frame task: largest distance between training window starts, seconds (default: one window)', num('--hop'))
+    .option('--label-rate <fps>', 'frame task: frames per second of the frame output (default: the dataset\'s label rate)', num('--label-rate'))
+    .option('--event-ratio <x>', 'frame task: share of training windows that hold an event, 0–0.9 (default 0.5; 0: as they fall)', num('--event-ratio'))
+    .option('--frame-loss <name>', 'frame task: pos-bce (default; positive weight from the label frequency) | bce | focal | weighted-bce')
+    .option('--frame-smoothing <k>', 'frame task: soft targets, each label spread over ±k frames (default 0)', num('--frame-smoothing'))
+    .option('--json', 'print {"run", "test", "best_epoch"} as JSON (a frame task\'s test has frameAP, frameF1, eventF1 and their tuned-threshold forms)')
     .action(async (f: TrainFlags) => {
-      const dataset = await datasetArg(f.dataset, !!f.json)
+      const dataset = await datasetArg(f.dataset, !!f.json, f.labelRate)
       const partial: Partial<RunConfigInput> & { dataset: string } = {
         dataset,
         ...(f.model ? parseModelChoice(f.model) : {}),
@@ -242,7 +259,6 @@ export function registerTrain(program: Command): void {
         fstride: f.fstride,
         tstride: f.tstride,
         depth: f.depth,
-        targetLength: f.targetLength,
         melBins: f.melBins,
         epochs: f.epochs,
         batchSize: f.batch,
@@ -271,7 +287,14 @@ export function registerTrain(program: Command): void {
         keepCheckpoints: f.keepCheckpoints,
         fold: f.fold,
         seed: f.seed,
-        threads: f.threads
+        threads: f.threads,
+        frameHead: f.frameHead,
+        targetLength: f.window !== undefined ? Math.round(f.window * 100) : f.targetLength,
+        windowHopS: f.hop,
+        frameRate: f.labelRate,
+        eventRatio: f.eventRatio,
+        frameLoss: f.frameLoss,
+        frameSmoothing: f.frameSmoothing
       }
       const { runId, config } = createTrainingRun(partial)
       if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)
@@ -287,6 +310,9 @@ export function outcomeText(o: TrainJobOutcome): string {
   const fmt = (k: string) => (t && t[k] != null ? (t[k] as number).toFixed(4) : '-')
   return [
     `Run ${o.run} done; best epoch ${o.best_epoch ?? '-'}`,
+    ...(t && t.frameAP !== undefined
+      ? [`Frames: frameAP ${fmt('frameAP')}, frame F1 ${fmt('frameF1')} (tuned ${fmt('frameF1Tuned')}), event F1 ${fmt('eventF1')} (tuned ${fmt('eventF1Tuned')})`]
+      : []),
     t ? `Test: mAP ${fmt('mAP')}, AUC ${fmt('auc')}, d' ${fmt('dprime')}, micro-F1 ${fmt('microF1')} (search ${fmt('microF1_search')}, SGL ${fmt('microF1_sgl')})${t.accuracy != null ? `, accuracy ${fmt('accuracy')}` : ''}` : 'No test split.'
   ].join('\n')
 }

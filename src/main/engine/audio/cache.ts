@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads'
 import { workerEntryUrl } from '../workerEntry'
 import { progressTracker, type ProgressSink } from '../progress'
 import { computeFeature, type FeatureSettings } from './extract'
-import { entryPath, readEntry, writeEntry } from './cacheStore'
+import { entryPath, readEntry, readEntryWindow, writeEntry } from './cacheStore'
 import { faultPoint } from '../faults'
 import type { Fbank } from './fbank'
 import type { WorkerJob, WorkerReply } from './cacheWorker'
@@ -241,6 +241,16 @@ export async function extractFeatures(files: string[], settings: FeatureSettings
 }
 
 /** A file's features: from the cache, or computed in this thread and stored on a miss. */
+/** Frames [start, start + length) of a file's cached fbank (fewer at its end), read without loading the rest. */
+export async function loadCachedWindow(file: string, settings: FeatureSettings, start: number, length: number): Promise<Fbank> {
+  const hit = await readEntryWindow(await entryPath(file, settings), settings.melBins, start, length)
+  if (hit) return hit.fb
+  const fb = await loadCachedFeature(file, settings)
+  const from = Math.min(Math.max(0, start), fb.frames)
+  const frames = Math.max(0, Math.min(fb.frames, from + length) - from)
+  return { data: fb.data.slice(from * fb.melBins, (from + frames) * fb.melBins), frames, melBins: fb.melBins }
+}
+
 export async function loadCachedFeature(file: string, settings: FeatureSettings): Promise<Fbank> {
   const entry = await entryPath(file, settings)
   const hit = await readEntry(entry, settings.melBins)

@@ -62,3 +62,37 @@ export async function readEntry(entry: string, melBins: number): Promise<Fbank |
 export async function writeEntry(entry: string, fb: Fbank): Promise<void> {
   await writeFileAtomic(entry, encodeNpy(fb.data, [fb.frames, fb.melBins]))
 }
+
+/**
+ * Frames [start, start + length) of an entry (clipped to its end), read from disk without loading the
+ * rest: long recordings are trained on in windows, and a 3-minute fbank need not be read whole for
+ * each 10 s window. Returns null when the entry is missing or not a well-formed one for these mel bins.
+ */
+export async function readEntryWindow(entry: string, melBins: number, start: number, length: number): Promise<{ fb: Fbank; totalFrames: number } | null> {
+  let fh: fs.promises.FileHandle
+  try {
+    fh = await fs.promises.open(entry, 'r')
+  } catch {
+    return null
+  }
+  try {
+    const pre = Buffer.alloc(10)
+    if ((await fh.read(pre, 0, 10, 0)).bytesRead !== 10 || pre[6] !== 1) return null
+    const headerLen = pre.readUInt16LE(8)
+    const header = Buffer.alloc(headerLen)
+    if ((await fh.read(header, 0, headerLen, 10)).bytesRead !== headerLen) return null
+    const text = header.toString('latin1')
+    const shape = /'shape':\s*\((\d+),\s*(\d+)\)/.exec(text)
+    if (!/'descr':\s*'<f4'/.test(text) || !shape || Number(shape[2]) !== melBins) return null
+    const totalFrames = Number(shape[1])
+    const { size } = await fh.stat()
+    if (size !== 10 + headerLen + totalFrames * melBins * 4) return null
+    const from = Math.min(Math.max(0, start), totalFrames)
+    const frames = Math.max(0, Math.min(totalFrames, from + length) - from)
+    const bytes = Buffer.alloc(frames * melBins * 4)
+    if (frames > 0) await fh.read(bytes, 0, bytes.length, 10 + headerLen + from * melBins * 4)
+    return { fb: { data: new Float32Array(bytes.buffer, bytes.byteOffset, frames * melBins), frames, melBins }, totalFrames }
+  } finally {
+    await fh.close()
+  }
+}

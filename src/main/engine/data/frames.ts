@@ -37,10 +37,12 @@ function eventsByFile(events: StrongEvent[]): Map<string, StrongEvent[]> {
 }
 
 /**
- * Row-major [nFrames, classes] 0/1 targets for one clip (file = its path relative to the root).
- * A clip without events gets all zeros; events of labels outside classNames are ignored.
+ * Row-major [nFrames, classes] 0/1 (or soft, for events with a value) targets for one clip (file =
+ * its path relative to the root). A clip without events gets all zeros; events of labels outside
+ * classNames are ignored. With startS, the frames are those of a window starting startS seconds into
+ * the clip (frame i covers [startS + i / frameRate, startS + (i + 1) / frameRate)).
  */
-export function frameTargets(record: Pick<DatasetRecord, 'classNames' | 'events'>, file: string, frameRate: number, nFrames: number): Float32Array {
+export function frameTargets(record: Pick<DatasetRecord, 'classNames' | 'events'>, file: string, frameRate: number, nFrames: number, startS = 0): Float32Array {
   if (!(frameRate > 0) || !Number.isInteger(nFrames) || nFrames < 0) throw new Error(`frameTargets: bad frameRate ${frameRate} or nFrames ${nFrames} for ${file}`)
   const nClasses = record.classNames.length
   const out = new Float32Array(nFrames * nClasses)
@@ -49,8 +51,11 @@ export function frameTargets(record: Pick<DatasetRecord, 'classNames' | 'events'
   for (const e of eventsByFile(record.events).get(file) ?? []) {
     const c = classIndex.get(e.label)
     if (c === undefined) continue
-    const [from, to] = eventFrameRange(e.onset, e.offset, frameRate, nFrames)
-    for (let t = from; t < to; t++) out[t * nClasses + c] = 1
+    if (e.offset <= startS) continue
+    const [from, to] = eventFrameRange(e.onset - startS, e.offset - startS, frameRate, nFrames)
+    // A soft event (from per-frame labels) sets its value; overlapping events keep the largest.
+    const v = e.value ?? 1
+    for (let t = from; t < to; t++) out[t * nClasses + c] = Math.max(out[t * nClasses + c], v)
   }
   return out
 }
@@ -90,4 +95,26 @@ export function frameSparsity(files: DatasetFile[], events: StrongEvent[], class
     }
   }
   return cells > 0 ? 1 - ones / cells : undefined
+}
+
+/**
+ * Soft targets: each frame takes max over d in [-k, k] of y[t + d] · (1 − |d| / (k + 1)), a label
+ * spread over ±k frames with a linearly falling value (k = 0 returns a copy). [nFrames, classes].
+ */
+export function smoothFrameTargets(y: Float32Array, nFrames: number, nClasses: number, k: number): Float32Array {
+  if (!Number.isInteger(k) || k < 0) throw new Error(`frame smoothing must be a whole number of frames ≥ 0, got ${k}`)
+  const out = Float32Array.from(y)
+  if (k === 0) return out
+  for (let t = 0; t < nFrames; t++)
+    for (let c = 0; c < nClasses; c++) {
+      const v = y[t * nClasses + c]
+      if (v <= 0) continue
+      for (let d = -k; d <= k; d++) {
+        const u = t + d
+        if (u < 0 || u >= nFrames) continue
+        const w = v * (1 - Math.abs(d) / (k + 1))
+        if (w > out[u * nClasses + c]) out[u * nClasses + c] = w
+      }
+    }
+  return out
 }

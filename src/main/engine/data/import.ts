@@ -12,6 +12,7 @@ import { DEFAULT_FRAME_RATE } from './frames'
 import { BACKGROUND_NOISE, detectLayout, scanLayout } from './layouts'
 import { audioBaseDirs } from './layouts/csv'
 import { findStrongTables, readStrongLabels } from './layouts/strong'
+import { findFrameLabelDir, labelRate, lengthMismatch, matrixClipLabels, matrixEvents, readFrameLabels, type FrameMatrix, type LabelRate } from './layouts/frameLabels'
 import type { ScanContext } from './layouts/types'
 import { probeFiles } from './probe'
 import { yieldToLoop } from './breathe'
@@ -44,7 +45,7 @@ export async function importDataset(req: DatasetImportRequest, opts: ImportOptio
   const root = await datasetRoot(req.folder)
   const layout: DatasetLayout = req.layout && req.layout !== 'auto' ? req.layout : await detectLayout(root)
   const name = uniqueName(req.name?.trim() || path.basename(root))
-  const frameRate = req.frameRate ?? DEFAULT_FRAME_RATE
+  let frameRate = req.frameRate ?? DEFAULT_FRAME_RATE
   if (!(frameRate > 0)) throw new Error(`Frame rate must be positive, got ${req.frameRate}`)
   const tracker = progressTracker(`Importing ${name}`, 0, 'files', opts.onProgress ?? (() => {}))
   tracker.update(0, 0, true)
@@ -58,6 +59,20 @@ export async function importDataset(req: DatasetImportRequest, opts: ImportOptio
     events = await readStrongLabels(ctx, strongTables, new Set(scan.clips.map((c) => c.path)), scan.classNames, audioBaseDirs(walk.files))
     scan.notes.push(`Strong labels from ${strongTables.join(', ')}: ${events.length} events.`)
   }
+  // Per-frame label files: each clip's matrix, its weak labels from it; clips without one are left out.
+  const frameDir = await findFrameLabelDir(root)
+  let matrices: Map<string, FrameMatrix> | null = null
+  if (frameDir !== null) {
+    matrices = await readFrameLabels(root, frameDir, scan.clips.map((c) => c.path), scan.classNames.length > 0 ? scan.classNames.length : null, ctx.problems, signal)
+    if (scan.classNames.length === 0) {
+      const cols = matrices.values().next().value?.cols ?? 1
+      scan.classNames = cols === 1 ? ['event'] : Array.from({ length: cols }, (_, i) => `class${i + 1}`)
+      scan.notes.push(cols === 1 ? 'One label column: the class is called "event".' : `No vocabulary.csv: the ${cols} label columns are called class1..class${cols}.`)
+    }
+    const m = matrices
+    scan.clips = scan.clips.filter((c) => m.has(c.path))
+    for (const c of scan.clips) c.labels = [...new Set([...c.labels, ...matrixClipLabels(m.get(c.path)!, scan.classNames)])]
+  }
   if (scan.clips.length === 0) throw new Error(`No usable clips in ${root} (${layout} layout). ${describeProblems(ctx.problems)}`)
 
   tracker.update(0, scan.clips.length, true)
@@ -67,8 +82,25 @@ export async function importDataset(req: DatasetImportRequest, opts: ImportOptio
     { concurrency: opts.concurrency, signal, onDone: (done) => tracker.update(done) }
   )
   ctx.problems.push(...probed.problems)
-  const clips = scan.clips.filter((c) => probed.ok.has(c.path))
+  let clips = scan.clips.filter((c) => probed.ok.has(c.path))
+  let rate: LabelRate | null = null
+  if (matrices && frameDir !== null) {
+    // The label rate, then each clip's frame count against its audio: a mismatch leaves that clip out.
+    const m = matrices
+    rate = labelRate(clips.map((c) => ({ rows: m.get(c.path)!.rows, durationS: probed.ok.get(c.path)!.durationS })), req.frameRate)
+    const r = rate.rate
+    scan.notes.push(rate.from === 'given' ? `Label rate ${r} frames/s, as given.` : `Label rate ${r} frames/s, estimated from frame rows ÷ audio duration (give --label-rate to set it).`)
+    clips = clips.filter((c) => {
+      const why = lengthMismatch(m.get(c.path)!.rows, probed.ok.get(c.path)!.durationS, r)
+      if (why) ctx.problems.push({ where: m.get(c.path)!.where, kind: 'malformed-row', message: `${why}; clip ${c.path} skipped` })
+      return why === null
+    })
+    const frameEvents = clips.flatMap((c) => matrixEvents(c.path, m.get(c.path)!, scan.classNames, r))
+    events = [...(events ?? []), ...frameEvents]
+    scan.notes.push(`Per-frame labels: ${frameEvents.length} events in ${clips.length} clips.`)
+  }
   if (clips.length === 0) throw new Error(`No readable audio in ${root}. ${describeProblems(ctx.problems)}`)
+  if (rate) frameRate = rate.rate
   const kept = new Set(clips.map((c) => c.path))
   events = events?.filter((e) => kept.has(e.file))
 
@@ -110,6 +142,7 @@ export async function importDataset(req: DatasetImportRequest, opts: ImportOptio
     record.events = events
     record.frameRate = frameRate
   }
+  if (rate && frameDir !== null) record.frameLabels = { dir: frameDir, rateFrom: rate.from }
   signal?.throwIfAborted()
   await saveDataset(record)
   tracker.update(files.length, files.length, true)

@@ -79,6 +79,12 @@ export interface Collars {
 
 const DEFAULT_COLLARS: Collars = { tCollar: 0.2, percentageOfLength: 0.2 }
 
+/**
+ * sed_eval's own defaults (sound_event.EventBasedMetrics: t_collar=0.200, percentage_of_length=0.5,
+ * evaluate_onset and evaluate_offset True, event_matching_type='optimal'): the frame-task eventF1.
+ */
+export const SED_EVAL_COLLARS: Collars = { tCollar: 0.2, percentageOfLength: 0.5 }
+
 export interface EventCounts {
   tp: number
   nRef: number

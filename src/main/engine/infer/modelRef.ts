@@ -72,7 +72,9 @@ function fromRun(id: string): ResolvedModel {
   const best = checkpointDir(id, 'best')
   const ckpt = fs.existsSync(path.join(best, CONFIG_FILE)) ? best : checkpointDir(id, 'last')
   if (!fs.existsSync(path.join(ckpt, CONFIG_FILE))) throw new Error(`Run ${id} has no checkpoint yet (${path.join(dir, 'ckpt')} holds neither best nor last)`)
-  const thresholds = pickThresholds(loadRun(id).thresholds)
+  // A frame task's thresholds are the frame-F1 ones it tuned on validation (stored with its test curves).
+  const run = loadRun(id)
+  const thresholds = run.frameCurves ? run.frameCurves.thresholds : pickThresholds(run.thresholds)
   const config = readCheckpointConfig(ckpt)
   const activation = activationOfLoss(readRunConfig(id).loss)
   const load = withBackend(() => loadCheckpoint(ckpt))
@@ -81,7 +83,7 @@ function fromRun(id: string): ResolvedModel {
     description: `run ${id} (${path.relative(dir, ckpt)})`,
     meta: metaOf(config, thresholds, activation),
     activationAssumed: null,
-    onnxFile: () => cachedExport(path.join(dir, 'export', 'model.onnx'), [path.join(ckpt, WEIGHTS_FILE), path.join(ckpt, CONFIG_FILE), path.join(dir, 'thresholds.json')], load, thresholds, activation),
+    onnxFile: () => cachedExport(path.join(dir, 'export', 'model.onnx'), [path.join(ckpt, WEIGHTS_FILE), path.join(ckpt, CONFIG_FILE), path.join(dir, 'thresholds.json'), path.join(dir, 'predictions', 'test-frames.json')], load, thresholds, activation),
     loadModel: load
   }
 }

@@ -168,7 +168,7 @@ export function experimentResults(file: Pick<ExperimentFile, 'runs'>, runs = lis
     const key = JSON.stringify(shown)
     const run = byId.get(runId)
     const test = run?.status === 'done' ? run.test : null
-    const metric: ExperimentCell['metric'] = test && test.accuracy != null ? 'accuracy' : 'mAP'
+    const metric: ExperimentCell['metric'] = test && test.frameAP != null ? 'frameAP' : test && test.accuracy != null ? 'accuracy' : 'mAP'
     let cell = cells.get(key)
     if (!cell) cells.set(key, (cell = { values: shown, runIds: [], metric, mean: null, std: null, n: 0, scores: [] }))
     cell.runIds.push(runId)

@@ -21,7 +21,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison } from '../../../shared/types'
+import type { FrameCurves, MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison } from '../../../shared/types'
 import { deleteDirAtomically, fsyncDir, pidAlive, readJsonSync, removeLeftovers, writeError, writeJsonAtomicSync } from '../fsutil'
 import { faultPoint } from '../faults'
 import { partialRunConfigSchema } from '../../../shared/apiSchema'
@@ -306,6 +306,7 @@ export function loadRun(id: string): RunRecord {
     codeVersion: state.codeVersion,
     datasetFingerprint: state.datasetFingerprint,
     log: readTail(file(id, 'log.txt'), LOG_LINES_IN_RECORD),
+    frameCurves: loadFrameCurves(id),
     testPredictions: loadPredictionsAsRows(id, 'test'),
     thresholds: fs.existsSync(thresholdsFile) ? readJsonSync<ThresholdComparison>(thresholdsFile) : null,
     keptEpochs: epochCheckpoints(id).map((c) => c.epoch)
@@ -532,6 +533,12 @@ export function savePredictions(id: string, split: string, p: Predictions): void
 
 export function loadPredictions(id: string, split: string): Predictions | null {
   return readPredictionDir(path.join(runDir(id), 'predictions'), split)
+}
+
+/** A frame task's test curves (predictions/test-frames.json, written by runs/frameCurves.ts), or null. */
+function loadFrameCurves(id: string): FrameCurves | null {
+  const f = path.join(runDir(id), 'predictions', 'test-frames.json')
+  return fs.existsSync(f) ? readJsonSync<FrameCurves>(f) : null
 }
 
 function loadPredictionsAsRows(id: string, split: string): RunRecord['testPredictions'] {

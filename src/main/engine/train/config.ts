@@ -29,7 +29,7 @@ const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
 }
 
 /** What completion needs to know about the dataset. */
-export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> & { files: { durationS: number | null }[] }
+export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> & Partial<Pick<DatasetRecord, 'frameRate'>> & { files: { durationS: number | null }[] }
 
 /** Kaldi frames of a clip (25 ms window, 10 ms hop, snip_edges): 998 for 10 s, 398 for 4 s. */
 export function framesForDuration(durationS: number, sampleRate = 16000): number {
@@ -48,6 +48,11 @@ export function defaultTargetLength(durations: (number | null)[]): number {
   return Math.min(1024, Math.max(16, Math.ceil(framesForDuration(p95) / 16) * 16))
 }
 
+/** Fbank frames per second (10 ms hop). */
+const FEATURE_RATE = 100
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
+
 function check(ok: boolean, message: string): void {
   if (!ok) throw new Error(`Run config: ${message}`)
 }
@@ -64,13 +69,17 @@ const isNonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isI
 export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: string }, dataset: DatasetFacts, pretrained: ModelConfig | null): RunConfigInput {
   const preset = partial.preset ? presetBase(partial.preset) : {}
   const given = { ...preset, ...stripUndefined(partial) }
-  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel ? 'bce' : 'ce', ...given } as RunConfigInput
+  // Frame tasks default to a sigmoid clip loss too: a recording of one class (or none) is not a
+  // single-label clip, and a softmax over one class learns nothing.
+  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
   const model: ModelKind = c.model
   check(model === 'ast' || model === 'htsat', `unknown model '${String(model)}' (ast or htsat)`)
   check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
-  const defaultMel = model === 'htsat' ? 64 : 128
+  // A frame task defaults to 64 mel bins (the DCASE baseline's features): long windows of 1,000 frames
+  // with 128 bins make AST's token count, and its cost, twice as large for no gain in timing.
+  const defaultMel = model === 'htsat' || given.frameHead ? 64 : 128
   if (pretrained) {
     check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
@@ -81,6 +90,18 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   const fromClips = defaultTargetLength(dataset.files.map((f) => f.durationS))
   const asked = stripUndefined(partial).targetLength
   c.targetLength = asked ?? (preset.targetLength !== undefined ? Math.min(preset.targetLength, fromClips) : fromClips)
+  c.frameHead = given.frameHead ?? false
+  if (c.frameHead) {
+    c.frameRate = given.frameRate ?? dataset.frameRate ?? 100
+    check(typeof c.frameRate === 'number' && c.frameRate > 0 && c.frameRate <= 100, `frameRate must be between 0 and 100 frames/s (the fbank's), got ${c.frameRate}`)
+    // A window whose frame output is a whole number of label frames: the stitched grid is then the
+    // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
+    // (AST only: HTS-AT keeps its own input length.)
+    if (asked === undefined && model === 'ast' && Number.isInteger(c.frameRate)) {
+      const step = FEATURE_RATE / gcd(FEATURE_RATE, c.frameRate)
+      c.targetLength = Math.max(step * Math.ceil(16 / step), Math.floor(c.targetLength / step) * step)
+    }
+  }
   if (model === 'htsat') c.targetLength = Math.min(c.targetLength, 1024)
   check(isPosInt(c.melBins) && c.melBins >= 16, `melBins must be an integer ≥ 16, got ${c.melBins}`)
   check(isPosInt(c.targetLength) && c.targetLength >= 16, `targetLength must be an integer ≥ 16 frames, got ${c.targetLength}`)
@@ -96,19 +117,36 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   c.dropPath = given.dropPath ?? (model === 'htsat' ? 0.1 : 0)
   check(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1, `dropout is a probability in [0, 1), got ${c.dropout}`)
   check(typeof c.dropPath === 'number' && c.dropPath >= 0 && c.dropPath < 1, `dropPath is a probability in [0, 1), got ${c.dropPath}`)
-  c.frameHead = given.frameHead ?? false
-  if (c.frameHead) check(dataset.hasStrongLabels, `a frame head needs strong labels (onsets/offsets), and dataset ${dataset.name} has none`)
+  if (c.frameHead) {
+    check(dataset.hasStrongLabels, `a frame head needs strong labels (onsets/offsets or per-frame label files), and dataset ${dataset.name} has none`)
+    // Frame task: windows over whole recordings, event-favouring sampling, a loss for sparse frames.
+    c.windowHopS = given.windowHopS ?? c.targetLength / FEATURE_RATE
+    check(typeof c.windowHopS === 'number' && c.windowHopS > 0 && c.windowHopS * FEATURE_RATE <= c.targetLength + 1e-9, `windowHopS must be positive and at most the window (${c.targetLength / FEATURE_RATE} s), got ${c.windowHopS}`)
+    c.eventRatio = given.eventRatio ?? 0.5
+    check(typeof c.eventRatio === 'number' && c.eventRatio >= 0 && c.eventRatio <= 0.9, `eventRatio is a share of windows from 0 to 0.9, got ${c.eventRatio}`)
+    c.frameLoss = given.frameLoss ?? 'pos-bce'
+    check(['bce', 'focal', 'weighted-bce', 'pos-bce'].includes(c.frameLoss), `unknown frameLoss '${String(c.frameLoss)}' (bce, focal, weighted-bce or pos-bce)`)
+    c.frameSmoothing = given.frameSmoothing ?? 0
+    // A few hundred windows make an epoch of a few dozen steps: a 100-step warm-up would spend most of
+    // a short run below the learning rate. Ten steps, unless given.
+    if (given.warmupSteps === undefined) c.warmupSteps = 10
+    check(isNonNegInt(c.frameSmoothing), `frameSmoothing must be a whole number of frames ≥ 0, got ${c.frameSmoothing}`)
+  } else
+    for (const k of ['windowHopS', 'eventRatio', 'frameRate', 'frameLoss', 'frameSmoothing'] as const)
+      check(given[k] === undefined, `${k} applies to frame tasks only: turn on the frame head (frameHead)`)
 
   // Augmentation: AST's masks are 24 of 128 mel bins and 96 of 512 frames (3/16 of each axis).
   c.freqm = c.specAugment ? (given.freqm ?? Math.round((3 * c.melBins) / 16)) : 0
-  c.timem = c.specAugment ? (given.timem ?? Math.round((3 * c.targetLength) / 16)) : 0
+  // Frame tasks: no time masks by default (a masked span keeps its frame labels: the model would be
+  // taught to find events it cannot hear).
+  c.timem = c.specAugment ? (given.timem ?? (c.frameHead ? 0 : Math.round((3 * c.targetLength) / 16))) : 0
   check(isNonNegInt(c.freqm) && c.freqm <= c.melBins, `freqm must be a whole number of mel bins from 0 to ${c.melBins}, got ${c.freqm}`)
   check(isNonNegInt(c.timem) && c.timem <= c.targetLength, `timem must be a whole number of frames from 0 to ${c.targetLength}, got ${c.timem}`)
   check(typeof c.mixup === 'number' && c.mixup >= 0 && c.mixup <= 1, `mixup is a probability from 0 to 1, got ${c.mixup}`)
 
   // Loss.
-  check(['bce', 'focal', 'weighted-bce', 'ce'].includes(c.loss), `unknown loss '${String(c.loss)}'`)
-  if (c.loss === 'focal') {
+  check(['bce', 'focal', 'weighted-bce', 'pos-bce', 'ce'].includes(c.loss), `unknown loss '${String(c.loss)}'`)
+  if (c.loss === 'focal' || c.frameLoss === 'focal') {
     c.focalGamma = given.focalGamma ?? 2
     c.focalAlpha = given.focalAlpha ?? 0.25
     check(c.focalGamma >= 0, `focalGamma must be ≥ 0, got ${c.focalGamma}`)

@@ -5,8 +5,8 @@
 import path from 'node:path'
 import type { DatasetRecord, SplitName } from '../../../shared/types'
 import { applyTestFold } from '../data/record'
-import { frameTargets } from '../data/frames'
-import { loadCachedFeature, type FeatureSettings } from '../audio/cache'
+import { frameTargets, smoothFrameTargets } from '../data/frames'
+import { loadCachedFeature, loadCachedWindow, type FeatureSettings } from '../audio/cache'
 import { loadMono } from '../audio/decode'
 import { astFbank, type Fbank } from '../audio/fbank'
 import { normalize, padOrCut } from '../audio/features'
@@ -56,6 +56,20 @@ export function withoutFiles(set: ClipSet, bad: Set<string>): ClipSet {
 export interface FeatureSource {
   /** The raw (unpadded, unnormalised) fbank of a file. */
   get(file: string): Promise<Fbank>
+  /** Frames [start, start + length) of it (fewer at its end); without it, get() and a slice. */
+  window?(file: string, start: number, length: number): Promise<Fbank>
+}
+
+/** A window of a file's fbank from a source: its own window() when it has one, else a slice of get(). */
+export async function sourceWindow(source: FeatureSource, file: string, start: number, length: number): Promise<Fbank> {
+  if (source.window) return source.window(file, start, length)
+  return sliceFbank(await source.get(file), start, length)
+}
+
+function sliceFbank(fb: Fbank, start: number, length: number): Fbank {
+  const from = Math.min(Math.max(0, start), fb.frames)
+  const frames = Math.max(0, Math.min(fb.frames, from + length) - from)
+  return { data: fb.data.subarray(from * fb.melBins, (from + frames) * fb.melBins), frames, melBins: fb.melBins }
 }
 
 /** Raw fbanks from the feature cache, held in memory until `budgetBytes` are in use; beyond it, read from disk each time. */
@@ -72,6 +86,14 @@ export function featureSource(settings: FeatureSettings, budgetBytes = 768 * 2 *
         bytes += fb.data.byteLength
       }
       return fb
+    },
+    // Windows of files held in memory are slices; others are read from the cache entry's byte range,
+    // so a long recording that does not fit the budget is never read (or decoded) whole per window.
+    async window(file, start, length) {
+      const hit = held.get(file)
+      if (hit) return sliceFbank(hit, start, length)
+      if (bytes < budgetBytes) return sliceFbank(await this.get(file), start, length)
+      return loadCachedWindow(file, settings, start, length)
     }
   }
 }
@@ -85,6 +107,8 @@ export interface InputSpec {
   frames: { count: number; rate: number } | null
   /** Whether the loss includes the frame term (a frame head trained on strong labels). */
   frameLoss: boolean
+  /** Soft frame targets for training windows: labels spread over ±k frames (smoothFrameTargets). */
+  frameSmoothing?: number
 }
 
 /** Training-time augmentation; every draw comes from `rng`, whose state a checkpoint keeps. */
@@ -130,12 +154,43 @@ async function mixedClip(set: ClipSet, i: number, spec: InputSpec, record: Datas
   return clip
 }
 
+/** Feature frames per second (the fbank's 10 ms hop): window starts are in these frames. */
+export const FEATURE_FRAME_RATE = 100
+
 /**
- * The batch of clips `indices` of `set`. With `aug` (training only): mixup, then SpecAugment on the
+ * Window [start, start + targetLength) of clip i: its fbank frames, and frame targets cut to the same
+ * span. Its clip target is whether each class is present in the window (max over its frame targets),
+ * not in the whole recording.
+ */
+async function windowClip(set: ClipSet, i: number, start: number, source: FeatureSource, spec: InputSpec, record: DatasetRecord): Promise<Clip> {
+  const C = record.classNames.length
+  const fb = await sourceWindow(source, set.paths[i], start, spec.targetLength)
+  if (!spec.frames) return { fb, y: set.targets.subarray(i * C, (i + 1) * C) }
+  const { rate, count } = spec.frames
+  const k = spec.frameSmoothing ?? 0
+  // Smoothing looks k frames past each edge of the window, so a mark just outside it still leaks in.
+  const wide = frameTargets(record, set.files[i], rate, count + 2 * k, start / FEATURE_FRAME_RATE - k / rate)
+  const frameY = k > 0 ? smoothFrameTargets(wide, count + 2 * k, C, k).slice(k * C, (k + count) * C) : wide
+  const y = new Float32Array(C)
+  for (let t = 0; t < spec.frames.count; t++) for (let c = 0; c < C; c++) y[c] = Math.max(y[c], frameY[t * C + c])
+  return { fb, y, frameY }
+}
+
+/**
+ * The batch of clips `indices` of `set` (with `starts`: the windows starting at those fbank frames,
+ * one per index; mixup does not apply to windows). With `aug` (training only): mixup, then SpecAugment on the
  * padded fbank before normalising, as AST does. Draws happen in clip order, so a batch is the same
  * for the same rng state.
  */
-export async function buildBatch(set: ClipSet, indices: ArrayLike<number>, source: FeatureSource, spec: InputSpec, record: DatasetRecord, aug: Augmentation | null): Promise<Batch> {
+export async function buildBatch(
+  set: ClipSet,
+  indices: ArrayLike<number>,
+  source: FeatureSource,
+  spec: InputSpec,
+  record: DatasetRecord,
+  aug: Augmentation | null,
+  starts?: ArrayLike<number>
+): Promise<Batch> {
   const B = indices.length
   const T = spec.targetLength
   const F = spec.settings.melBins
@@ -148,7 +203,8 @@ export async function buildBatch(set: ClipSet, indices: ArrayLike<number>, sourc
   for (let k = 0; k < B; k++) {
     const i = indices[k]
     let clip: Clip
-    if (aug && aug.mixup > 0 && aug.rng.next() < aug.mixup) clip = await mixedClip(set, i, spec, record, aug)
+    if (starts) clip = await windowClip(set, i, starts[k], source, spec, record)
+    else if (aug && aug.mixup > 0 && aug.rng.next() < aug.mixup) clip = await mixedClip(set, i, spec, record, aug)
     else {
       clip = { fb: await source.get(set.paths[i]), y: set.targets.subarray(i * C, (i + 1) * C) }
       if (spec.frames) clip.frameY = frameInfo(record, set, i, spec.frames)

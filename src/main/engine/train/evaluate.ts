@@ -34,7 +34,7 @@ export function batchLoss(out: ReturnType<TagModel['apply']>, batch: Batch, clas
       const fy = tf.tensor3d(batch.frameY, [batch.size, frames.count, classes])
       const mask = tf.tensor2d(batch.frameMask, [batch.size, frames.count])
       // Frame targets are 0/1 per class and frame: always a sigmoid loss, even for a CE clip loss.
-      const frameOpts: LossOptions = loss.kind === 'ce' ? { kind: 'bce' } : loss
+      const frameOpts: LossOptions = loss.frame ?? (loss.kind === 'ce' ? { kind: 'bce' } : loss)
       l = tf.add(l, frameLoss(out.frameLogits, fy, frameOpts, mask))
     }
     return l as tf.Scalar

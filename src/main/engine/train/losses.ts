@@ -14,11 +14,37 @@ export interface LossOptions {
   labelSmoothing?: number
   /** Per-class weights for 'weighted-bce' (e.g. from inverseFrequencyWeights). */
   classWeights?: ArrayLike<number>
+  /** Per-class weights of the positive term for 'pos-bce' (PyTorch's pos_weight; e.g. from positiveWeights). */
+  posWeights?: ArrayLike<number>
+  /** The frame term's own options (a frame task: e.g. pos-bce on frames, plain BCE on clips); default: these. */
+  frame?: LossOptions
 }
 
 /** Elementwise BCE with logits, stable for any magnitude: max(x, 0) − x·y + log(1 + e^−|x|). */
 function bceWithLogitsElementwise(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.relu(logits).sub(logits.mul(targets)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits))))))
+}
+
+/**
+ * PyTorch's BCEWithLogitsLoss(pos_weight=w), elementwise: −[w·y·log σ(x) + (1 − y)·log(1 − σ(x))]
+ * = w·y·softplus(−x) + (1 − y)·softplus(x), with softplus(z) = max(z, 0) + log(1 + e^−|z|).
+ */
+function posWeightedBceElementwise(logits: tf.Tensor, targets: tf.Tensor, posWeight: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const tail = tf.log1p(tf.exp(tf.neg(tf.abs(logits))))
+    const spNeg = tf.relu(tf.neg(logits)).add(tail)
+    const spPos = tf.relu(logits).add(tail)
+    return posWeight.mul(targets).mul(spNeg).add(tf.scalar(1).sub(targets).mul(spPos))
+  })
+}
+
+/**
+ * pos_weight per class from the label frequency: negatives ÷ positives over every training frame
+ * (the usual choice for sparse targets), capped at `cap` so that a class with a handful of positive
+ * frames does not get a weight in the thousands; 1 for a class without positives.
+ */
+export function positiveWeights(positives: ArrayLike<number>, total: number, cap = 100): number[] {
+  return Array.from(positives, (p) => (p > 0 ? Math.min(cap, Math.max(1, (total - p) / p)) : 1))
 }
 
 /** torchvision's sigmoid_focal_loss, elementwise: BCE · (1 − p_t)^γ, times α_t when α ≥ 0. */
@@ -68,6 +94,12 @@ function unreduced(logits: tf.Tensor, targets: tf.Tensor, opts: LossOptions): tf
       const classes = logits.shape[logits.shape.length - 1]
       if (opts.classWeights.length !== classes) throw new Error(`loss 'weighted-bce': ${opts.classWeights.length} class weights for ${classes} classes`)
       return bceWithLogitsElementwise(logits, smoothBinary(targets, eps)).mul(tf.tensor1d(Array.from(opts.classWeights)))
+    }
+    case 'pos-bce': {
+      if (!opts.posWeights) throw new Error("loss 'pos-bce' needs posWeights (one per class)")
+      const classes = logits.shape[logits.shape.length - 1]
+      if (opts.posWeights.length !== classes) throw new Error(`loss 'pos-bce': ${opts.posWeights.length} positive weights for ${classes} classes`)
+      return posWeightedBceElementwise(logits, smoothBinary(targets, eps), tf.tensor1d(Array.from(opts.posWeights)))
     }
     case 'focal':
       return sigmoidFocalElementwise(logits, smoothBinary(targets, eps), opts.focalGamma ?? 2, opts.focalAlpha ?? 0.25)

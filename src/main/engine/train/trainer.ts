@@ -37,9 +37,16 @@ import {
   saveThresholds,
   updateRunStatus
 } from '../runs/store'
-import { clipSets, featureSource, withoutFiles, buildBatch, type Batch, type ClipSet, type FeatureSource, type InputSpec } from './data'
+import { clipSets, featureSource, withoutFiles, buildBatch, FEATURE_FRAME_RATE, type Batch, type ClipSet, type FeatureSource, type InputSpec } from './data'
 import { predictSplit, splitMetrics, type SplitPredictions } from './evaluate'
-import { inverseFrequencyWeights, type LossOptions } from './losses'
+import { frameTaskMetrics, tuneFrameThresholds } from '../eval/frameTask'
+import { SED_EVAL_COLLARS } from '../eval/sed'
+import { DEFAULT_EVENT_OPTIONS, medianFrames } from '../infer/events'
+import { clipFrameCount, frameTargets } from '../data/frames'
+import { predictRecordings, type RecordingPredictions } from './recordings'
+import { epochSize, epochWindows, type WindowPlanInput } from './windows'
+import { saveFrameCurves } from '../runs/frameCurves'
+import { inverseFrequencyWeights, positiveWeights, type LossOptions } from './losses'
 import { buildModel, inputNorm, needsNormStats, type FeatureNorm } from './model'
 import { clipByGlobalNorm, createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer'
 import { derivedSeed, epochOrder, labelFrequencyWeights, stepBatches, stepLayout } from './sampler'
@@ -73,15 +80,49 @@ export function optimizerConfig(cfg: Pick<RunConfigInput, 'optimizer' | 'weightD
     : { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }
 }
 
-function lossOptions(cfg: RunConfigInput, train: ClipSet, classes: number): LossOptions {
-  const opts: LossOptions = { kind: cfg.loss, labelSmoothing: cfg.labelSmoothing ?? 0 }
-  if (cfg.loss === 'focal') Object.assign(opts, { focalGamma: cfg.focalGamma, focalAlpha: cfg.focalAlpha })
-  if (cfg.loss === 'weighted-bce') {
+/**
+ * The loss settings: the clip loss from cfg.loss; for a frame task, the frame term's own from
+ * cfg.frameLoss, with pos-bce's positive weight from the training frames' label frequency.
+ */
+function lossOptions(cfg: RunConfigInput, train: ClipSet, record: DatasetRecord, frameTask: { rate: number } | null, log: (m: string) => void): LossOptions {
+  const classes = record.classNames.length
+  const clipPositives = new Array<number>(classes).fill(0)
+  for (const ls of train.labels) for (const c of ls) clipPositives[c]++
+  const make = (kind: LossOptions['kind'], positives: number[], total: number): LossOptions => {
+    const opts: LossOptions = { kind, labelSmoothing: cfg.labelSmoothing ?? 0 }
+    if (kind === 'focal') Object.assign(opts, { focalGamma: cfg.focalGamma, focalAlpha: cfg.focalAlpha })
+    if (kind === 'weighted-bce') opts.classWeights = inverseFrequencyWeights(positives)
+    if (kind === 'pos-bce') opts.posWeights = positiveWeights(positives, total)
+    return opts
+  }
+  const opts = make(cfg.loss, clipPositives, train.n)
+  if (frameTask && cfg.frameLoss) {
     const positives = new Array<number>(classes).fill(0)
-    for (const ls of train.labels) for (const c of ls) positives[c]++
-    opts.classWeights = inverseFrequencyWeights(positives)
+    let frames = 0
+    const byFile = new Map(record.files.map((f) => [f.path, f.durationS]))
+    for (const file of train.files) {
+      const n = clipFrameCount(byFile.get(file) ?? 0, frameTask.rate)
+      const t = frameTargets(record, file, frameTask.rate, n)
+      for (let i = 0; i < t.length; i++) if (t[i] >= 0.5) positives[i % classes]++
+      frames += n
+    }
+    opts.frame = make(cfg.frameLoss, positives, frames)
+    const share = positives.map((p) => (frames > 0 ? p / frames : 0))
+    log(`Frame task: ${frames} training frames at ${frameTask.rate.toFixed(2)}/s, positive share ${share.map((v) => `${(v * 100).toFixed(2)}%`).join(', ')}; frame loss ${cfg.frameLoss}${opts.frame.posWeights ? ` (positive weight ${Array.from(opts.frame.posWeights, (w) => w.toFixed(1)).join(', ')})` : ''}`)
   }
   return opts
+}
+
+/** Event spans of each training recording in fbank frames, for event-favouring window sampling. */
+function eventSpans(record: DatasetRecord, files: string[]): [number, number][][] {
+  const byFile = new Map<string, [number, number][]>()
+  for (const e of record.events ?? []) {
+    if ((e.value ?? 1) < 0.5) continue
+    const list = byFile.get(e.file) ?? []
+    list.push([Math.floor(e.onset * FEATURE_FRAME_RATE), Math.ceil(e.offset * FEATURE_FRAME_RATE)])
+    byFile.set(e.file, list)
+  }
+  return files.map((f) => byFile.get(f) ?? [])
 }
 
 /** Mean and std of every raw fbank value of the training split (AST normalises with the dataset's statistics). */
@@ -95,17 +136,19 @@ async function trainingStats(train: ClipSet, source: FeatureSource, signal?: Abo
   return { mean, std }
 }
 
-/** What early stopping compares: accuracy for single-label data, else mAP (null when undefined). */
-function selectionScore(record: DatasetRecord, m: Pick<MetricEntry, 'mAP' | 'accuracy'>): number | null {
+/** What early stopping compares: frameAP for a frame task, accuracy for single-label data, else mAP (null when undefined). */
+function selectionScore(record: DatasetRecord, m: Pick<MetricEntry, 'mAP' | 'accuracy' | 'frameAP'>): number | null {
+  if (m.frameAP !== undefined) return m.frameAP
   if (!record.multiLabel && m.accuracy !== undefined) return m.accuracy
   return m.mAP ?? null
 }
 
-function testSummary(m: ReturnType<typeof splitMetrics>, thresholds: ReturnType<typeof compareThresholds> | null): Record<string, number | null> {
+function testSummary(m: ReturnType<typeof splitMetrics> & Pick<MetricEntry, 'frameAP' | 'frameF1Tuned' | 'eventF1Tuned' | 'predictedPositive'>, thresholds: ReturnType<typeof compareThresholds> | null): Record<string, number | null> {
   const out: Record<string, number | null> = { mAP: m.mAP ?? null, auc: m.auc ?? null, dprime: m.dprime ?? null, microF1: m.microF1 ?? null, macroF1: m.macroF1 ?? null }
   if (m.accuracy !== undefined) out.accuracy = m.accuracy
   if (m.frameF1 !== undefined) out.frameF1 = m.frameF1
   if (m.eventF1 !== undefined) out.eventF1 = m.eventF1
+  for (const k of ['frameAP', 'frameF1Tuned', 'eventF1Tuned', 'predictedPositive'] as const) if (m[k] !== undefined) out[k] = m[k] ?? null
   for (const t of thresholds?.methods ?? []) {
     out[`microF1_${t.method}`] = t.microF1
     out[`macroF1_${t.method}`] = t.macroF1
@@ -169,6 +212,30 @@ function restoreEpochEntry(runId: string, dir: string, state: TrainerState): Met
   return saved
 }
 
+/** Events are scored after the Tag page's median filter (0.25 s), so that eventF1 is what tagging gives. */
+const eventMedian = (rate: number): number => medianFrames(DEFAULT_EVENT_OPTIONS.medianS, rate)
+
+/** Clip metrics (recording-level, max over windows) and frame-task metrics at 0.5 of whole-recording predictions. */
+function recordingMetrics(pred: RecordingPredictions, C: number): ReturnType<typeof splitMetrics> & Pick<MetricEntry, 'frameAP' | 'predictedPositive'> {
+  const clip = splitMetrics({ scores: pred.scores, targets: pred.targets, n: pred.n, loss: pred.loss }, C)
+  const f = frameTaskMetrics(pred.recordings, C, pred.rate, 0.5, SED_EVAL_COLLARS, eventMedian(pred.rate))
+  return { ...clip, frameAP: f.frameAP, frameF1: f.frameF1, eventF1: f.eventF1, predictedPositive: f.predictedPositive }
+}
+
+function tunedMetrics(pred: RecordingPredictions, C: number, thresholds: number[]): Pick<MetricEntry, 'frameF1Tuned' | 'eventF1Tuned'> {
+  const f = frameTaskMetrics(pred.recordings, C, pred.rate, thresholds, SED_EVAL_COLLARS, eventMedian(pred.rate))
+  return { frameF1Tuned: f.frameF1, eventF1Tuned: f.eventF1 }
+}
+
+/** A model that predicts (almost) no positive frames has collapsed to zeros: say so in the run's log. */
+function warnCollapse(m: Pick<MetricEntry, 'predictedPositive'>, log: (m: string) => void, when: string): void {
+  if (m.predictedPositive !== undefined && m.predictedPositive < 1e-3)
+    log(
+      `Warning (${when}): the model predicts ${(m.predictedPositive * 100).toFixed(3)}% of frames positive at threshold 0.5 — (almost) none. ` +
+        'With sparse labels try the pos-bce frame loss, a higher event ratio, more epochs or a higher learning rate; the tuned threshold may still find events.'
+    )
+}
+
 /** Whether a run can be resumed: not finished, not running in a live process. */
 export function checkResumable(runId: string): void {
   const state = readRunState(runId)
@@ -229,7 +296,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     else {
       const norm = needsNormStats(cfg) ? await trainingStats(train, source, signal) : null
       if (norm) log(`Feature statistics of the training split: mean ${norm.mean.toFixed(4)}, std ${norm.std.toFixed(4)}`)
-      model = buildModel(cfg, record.classNames, norm, record.frameRate ?? 100)
+      model = buildModel(cfg, record.classNames, norm, cfg.frameRate ?? record.frameRate ?? 100)
     }
     const fo = record.events && record.events.length > 0 ? frameOutput(model.config) : null
     const spec: InputSpec = {
@@ -237,9 +304,29 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       targetLength: model.config.targetLength,
       norm: inputNorm(model.config),
       frames: fo ? { count: fo.frames, rate: fo.frameRate } : null,
-      frameLoss: !!cfg.frameHead && fo !== null
+      frameLoss: !!cfg.frameHead && fo !== null,
+      frameSmoothing: cfg.frameSmoothing ?? 0
     }
-    const loss = lossOptions(cfg, train, C)
+    // A frame task trains on windows of whole recordings and is judged on whole recordings.
+    const frameTask = spec.frameLoss && spec.frames ? spec.frames : null
+    const loss = lossOptions(cfg, train, record, frameTask, log)
+    const T = spec.targetLength
+    const plan: WindowPlanInput | null = frameTask
+      ? {
+          frames: train.paths.map((p) => extracted.ok.get(p)?.frames ?? 0),
+          events: eventSpans(record, train.files),
+          windowFrames: T,
+          hopFrames: Math.max(1, Math.round((cfg.windowHopS ?? T / FEATURE_FRAME_RATE) * FEATURE_FRAME_RATE)),
+          eventRatio: cfg.eventRatio ?? 0
+        }
+      : null
+    const planSize = plan ? epochSize(plan) : null
+    if (plan && planSize)
+      log(`Training on windows of ${(T / FEATURE_FRAME_RATE).toFixed(2)} s, hop ≤ ${(plan.hopFrames / FEATURE_FRAME_RATE).toFixed(2)} s: ${planSize.grid} windows cover the ${train.n} recordings, plus ${planSize.extra} around events (event ratio ${cfg.eventRatio ?? 0}) per epoch`)
+    if (plan && cfg.balancedSampling) log('Balanced sampling does not apply to window training (use the event ratio); ignored')
+    if (plan && cfg.mixup > 0) log('Mixup does not apply to window training; ignored')
+    const evalHop = Math.max(1, Math.floor(T / 2))
+    const evaluateRecordings = (set: ClipSet) => predictRecordings(model!, set, source, spec, record, loss, batch, evalHop, signal)
     const vars = model.trainableVariables()
     optimizer = createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
     // Data-parallel shards: by default one per core on wasm/cpu, one on native backends (parallel/pool.ts).
@@ -248,10 +335,10 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     if (shards.threads > 1) log(`Training data-parallel on ${shards.threads} threads`)
     const batch = cfg.batchSize
     const accum = cfg.gradAccum ?? 1
-    const { stepsPerEpoch } = stepLayout(train.n, batch, accum)
+    const { stepsPerEpoch } = stepLayout(planSize ? planSize.grid + planSize.extra : train.n, batch, accum)
     const totalSteps = cfg.epochs * stepsPerEpoch
     const schedule: ScheduleConfig = { lr: cfg.lr, schedule: cfg.schedule, warmupSteps: cfg.warmupSteps, epochs: cfg.epochs, stepStart: cfg.stepStart, stepGamma: cfg.stepGamma }
-    const weights = cfg.balancedSampling ? labelFrequencyWeights(train.labels, C) : undefined
+    const weights = cfg.balancedSampling && !plan ? labelFrequencyWeights(train.labels, C) : undefined
     const state: TrainerState = resumed?.state ?? {
       version: 1,
       step: 0,
@@ -299,7 +386,12 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     // Training.
     while (!state.finished && state.epoch < cfg.epochs) {
       const e = state.epoch
-      const order = epochOrder(train.n, e, cfg.seed, weights)
+      const windows = plan ? epochWindows(plan, e, cfg.seed) : null
+      const order = windows ? Int32Array.from({ length: windows.n }, (_, k) => k) : epochOrder(train.n, e, cfg.seed, weights)
+      const makeBatch = (idx: Int32Array): Promise<Batch> =>
+        windows
+          ? buildBatch(train, Array.from(idx, (k) => windows.clip[k]), source, spec, record, aug, Array.from(idx, (k) => windows.start[k]))
+          : buildBatch(train, idx, source, spec, record, aug)
       const epochStart = performance.now()
       let epochSamples = 0
       for (let s = state.step - e * stepsPerEpoch; s < stepsPerEpoch; s++) {
@@ -312,7 +404,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         // so that the resumed step draws the same masks and mixup partners as an uninterrupted one.
         const augAtStep = augRng.state()
         try {
-          step = await stepGradients(micro, samples, (idx) => buildBatch(train, idx, source, spec, record, aug), shards, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM), signal)
+          step = await stepGradients(micro, samples, makeBatch, shards, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM), signal)
         } catch (err) {
           // The step's partial gradients are dropped: the model and state are those after the previous step.
           if (isCancel(err, signal)) await stopHere(augAtStep)
@@ -354,9 +446,17 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       if (epochRate !== null) entry.samplesPerS = epochRate
       let score: number | null = null
       if (val.n > 0) {
-        let pred: SplitPredictions
         try {
-          pred = await predictSplit(model, val, source, spec, record, loss, batch, signal)
+          if (frameTask) {
+            const pred = await evaluateRecordings(val)
+            Object.assign(entry, recordingMetrics(pred, C))
+            if (pred.loss !== null) entry.valLoss = pred.loss
+            warnCollapse(entry, log, `epoch ${state.epoch}`)
+          } else {
+            const pred = await predictSplit(model, val, source, spec, record, loss, batch, signal)
+            Object.assign(entry, splitMetrics(pred, C))
+            if (pred.loss !== null) entry.valLoss = pred.loss
+          }
         } catch (err) {
           if (isCancel(err, signal)) {
             // Back to "epoch e trained, not yet validated": a resume validates it and goes on.
@@ -366,8 +466,6 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
           }
           throw err
         }
-        Object.assign(entry, splitMetrics(pred, C))
-        if (pred.loss !== null) entry.valLoss = pred.loss
         score = selectionScore(record, entry)
       }
       entry.time = new Date().toISOString()
@@ -401,7 +499,9 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
         best: milestone(state.best!),
         samplesPerS: epochRate
       })
-      log(`Epoch ${state.epoch}/${cfg.epochs}: loss ${trainLoss?.toFixed(4) ?? '-'}, val mAP ${entry.mAP?.toFixed(4) ?? '-'}${entry.accuracy !== undefined ? `, accuracy ${entry.accuracy.toFixed(4)}` : ''}, ${epochRate?.toFixed(2) ?? '-'} samples/s`)
+      log(`Epoch ${state.epoch}/${cfg.epochs}: loss ${trainLoss?.toFixed(4) ?? '-'}, val mAP ${entry.mAP?.toFixed(4) ?? '-'}${
+        entry.frameAP !== undefined ? `, frameAP ${entry.frameAP?.toFixed(4) ?? '-'}, frame F1 ${entry.frameF1?.toFixed(4)}, event F1 ${entry.eventF1?.toFixed(4)}` : ''
+      }${entry.accuracy !== undefined ? `, accuracy ${entry.accuracy.toFixed(4)}` : ''}, ${epochRate?.toFixed(2) ?? '-'} samples/s`)
       changed()
     }
     optimizer.dispose()
@@ -417,7 +517,27 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     model = best
     const bestEpoch = state.best?.epoch ?? null
     let test1: Record<string, number | null> | null = null
-    if (test.n > 0) {
+    if (test.n > 0 && frameTask) {
+      onProgress({ label: `Testing ${runState.name}`, done: 0, total: test.n + val.n, rate: 0, unit: 'recordings', etaS: null })
+      model = best
+      const testPred = await evaluateRecordings(test)
+      const valPred = val.n > 0 ? await evaluateRecordings(val) : null
+      // Thresholds tuned for frame F1 on validation recordings, applied to test.
+      const tuned = valPred ? tuneFrameThresholds(valPred.recordings, C) : null
+      const metrics = { ...recordingMetrics(testPred, C), ...(tuned ? tunedMetrics(testPred, C, tuned) : {}) }
+      warnCollapse(metrics, log, 'test')
+      savePredictions(runId, 'test', { scores: testPred.scores, targets: testPred.targets, nClips: test.n, nClasses: C, files: test.files })
+      if (valPred) savePredictions(runId, 'val', { scores: valPred.scores, targets: valPred.targets, nClips: val.n, nClasses: C, files: val.files })
+      saveFrameCurves(runId, { rate: testPred.rate, classNames: record.classNames, thresholds: tuned ?? new Array<number>(C).fill(0.5), recordings: testPred.recordings })
+      test1 = testSummary(metrics, null)
+      const entry: MetricEntry = { kind: 'test', step: state.step, epoch: bestEpoch ?? state.epoch, time: new Date().toISOString(), ...metrics }
+      if (testPred.loss !== null) entry.valLoss = testPred.loss
+      record1([entry])
+      log(
+        `Test (best epoch ${bestEpoch}): frameAP ${metrics.frameAP?.toFixed(4) ?? '-'}, frame F1 ${metrics.frameF1?.toFixed(4)} (tuned ${metrics.frameF1Tuned?.toFixed(4) ?? '-'}), ` +
+          `event F1 ${metrics.eventF1?.toFixed(4)} (tuned ${metrics.eventF1Tuned?.toFixed(4) ?? '-'}), mAP ${metrics.mAP?.toFixed(4) ?? '-'}`
+      )
+    } else if (test.n > 0) {
       onProgress({ label: `Testing ${runState.name}`, done: 0, total: test.n + val.n, rate: 0, unit: 'clips', etaS: null })
       const testPred = await predictSplit(best, test, source, spec, record, loss, batch, signal)
       const valPred: SplitPredictions | null = val.n > 0 ? await predictSplit(best, val, source, spec, record, loss, batch, signal) : null

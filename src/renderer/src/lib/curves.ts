@@ -11,6 +11,7 @@ export const METRICS: { key: CurveMetric; label: string; axis: string; per: 'epo
   { key: 'accuracy', label: 'validation accuracy', axis: 'accuracy (validation)', per: 'epoch' },
   { key: 'auc', label: 'validation AUC', axis: 'ROC AUC (validation)', per: 'epoch' },
   { key: 'microF1', label: 'validation micro-F1', axis: 'micro-F1 (validation, threshold 0.5)', per: 'epoch' },
+  { key: 'frameAP', label: 'validation frame AP', axis: 'frame AP (validation, whole recordings)', per: 'epoch' },
   { key: 'frameF1', label: 'validation frame F1', axis: 'frame F1 (validation, strong labels)', per: 'epoch' },
   { key: 'eventF1', label: 'validation event F1', axis: 'event F1 (validation, strong labels)', per: 'epoch' },
   { key: 'lr', label: 'learning rate', axis: 'learning rate', per: 'step' },

@@ -32,6 +32,12 @@ export interface Draft {
   batchSize: number
   seeds: string
   frameHead: boolean
+  /** Frame-task settings (with frameHead); null leaves the engine's default. */
+  windowHopS: number | null
+  frameRate: number | null
+  eventRatio: number | null
+  frameLoss: 'pos-bce' | 'bce' | 'focal' | 'weighted-bce'
+  frameSmoothing: number | null
   /** ESC-50-style folds: the fold held out as test (null: the engine's default, the last fold). */
   fold: number | null
   axes: AxisDraft[]
@@ -89,6 +95,11 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     schedule: 'cosine',
     seeds: '0',
     frameHead: false,
+    windowHopS: null,
+    frameRate: null,
+    eventRatio: null,
+    frameLoss: 'pos-bce',
+    frameSmoothing: null,
     fold: null,
     axes: [],
     runsAtOnce: 1,
@@ -158,7 +169,14 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
   if (d.name.trim()) c.name = d.name.trim()
   if (d.model === 'ast' && d.depth) c.depth = d.depth
   if (d.targetLength) c.targetLength = d.targetLength
-  if (d.frameHead) c.frameHead = true
+  if (d.frameHead) {
+    c.frameHead = true
+    c.frameLoss = d.frameLoss
+    for (const k of ['windowHopS', 'frameRate', 'eventRatio', 'frameSmoothing'] as const) {
+      const v = d[k]
+      if (isGiven(v)) c[k] = v
+    }
+  }
   if (d.fold != null) c.fold = d.fold
   if (d.preset) c.preset = d.preset
   for (const k of MORE_NUMBER_KEYS) {
@@ -186,12 +204,16 @@ export function parseSeeds(text: string): number[] {
   return [...new Set(out)]
 }
 
-const NUMERIC = new Set(['stride', 'fstride', 'tstride', 'depth', 'mixup', 'lr', 'batchSize', 'epochs', 'targetLength', 'weightDecay', 'warmupSteps', 'melBins', 'dropout', 'dropPath', 'labelSmoothing'])
+const NUMERIC = new Set([
+  'stride', 'fstride', 'tstride', 'depth', 'mixup', 'lr', 'batchSize', 'epochs', 'targetLength', 'weightDecay', 'warmupSteps', 'melBins', 'dropout', 'dropPath', 'labelSmoothing',
+  'windowHopS', 'frameRate', 'eventRatio', 'frameSmoothing'
+])
 const BOOLEAN = new Set(['frozen', 'specAugment', 'frameHead', 'balancedSampling'])
 const CHOICES: Record<string, string[]> = {
   size: ['tiny', 'small', 'base'],
   model: ['ast', 'htsat'],
-  loss: ['bce', 'ce', 'focal', 'weighted-bce'],
+  loss: ['bce', 'ce', 'focal', 'weighted-bce', 'pos-bce'],
+  frameLoss: ['pos-bce', 'bce', 'focal', 'weighted-bce'],
   schedule: ['cosine', 'step', 'constant'],
   optimizer: ['adam', 'adamw']
 }
@@ -217,7 +239,13 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'dropPath', hint: '0, 0.1' },
   { key: 'labelSmoothing', hint: '0, 0.1' },
   { key: 'balancedSampling', hint: 'true, false' },
-  { key: 'weightDecay', hint: '5e-7, 0.05' }
+  { key: 'weightDecay', hint: '5e-7, 0.05' },
+  { key: 'frameHead', hint: 'true, false' },
+  { key: 'windowHopS', hint: '10, 5 (frame task: seconds between windows)' },
+  { key: 'frameRate', hint: '30, 50 (frame task: label rate)' },
+  { key: 'eventRatio', hint: '0, 0.5 (frame task)' },
+  { key: 'frameLoss', hint: 'pos-bce, focal (frame task)' },
+  { key: 'frameSmoothing', hint: '0, 2 (frame task: ±k frames)' }
 ]
 
 /** Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining). */

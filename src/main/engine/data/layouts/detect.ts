@@ -7,6 +7,7 @@ import { readCsvHeader } from '../tables'
 import { isEsc50 } from './esc50'
 import { isFsd50k } from './fsd50k'
 import { isSpeechCommands } from './speechcommands'
+import { findFrameLabelDir } from './frameLabels'
 
 export async function detectLayout(root: string): Promise<DatasetLayout> {
   if (isFsd50k(root)) return 'fsd50k'
@@ -16,12 +17,14 @@ export async function detectLayout(root: string): Promise<DatasetLayout> {
   // A labels table by its usual name that cannot be read as one is a mistake to report, not a hint
   // to fall back to class folders (an empty labels.csv beside audio/ would make one class "audio").
   await refuseBrokenClipTable(root)
+  // A frames/ or labels/ folder of per-frame label files: the audio beside it is labelled frame by frame.
+  if ((await findFrameLabelDir(root)) !== null) return 'frames'
   const entries = await fs.promises.readdir(root, { withFileTypes: true })
   const hasFolders = entries.some((e) => !e.name.startsWith('.') && (e.isDirectory() || (e.isSymbolicLink() && isDir(path.join(root, e.name)))))
   if (hasFolders) return 'folders'
   throw new Error(
     `Cannot tell the layout of ${root}: no FSD50K.ground_truth/, meta/esc50.csv, validation_list.txt or testing_list.txt, ` +
-      'CSV with fname and labels columns, or class folders'
+      'CSV with fname and labels columns, frames/ folder of per-frame labels, or class folders'
   )
 }
 

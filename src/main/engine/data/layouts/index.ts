@@ -4,6 +4,7 @@ import type { WalkResult } from '../walk'
 import { scanCsv } from './csv'
 import { scanEsc50, isEsc50, ESC50_META } from './esc50'
 import { scanFolders } from './folders'
+import { scanFrames } from './frames'
 import { scanFsd50k, isFsd50k, FSD50K_GT } from './fsd50k'
 import { scanSpeechCommands, isSpeechCommands } from './speechcommands'
 import type { LayoutScan, ScanContext } from './types'
@@ -24,6 +25,8 @@ export async function scanLayout(layout: DatasetLayout, ctx: ScanContext, walk: 
       return scanSpeechCommands(ctx, walk)
     case 'csv':
       return scanCsv(ctx)
+    case 'frames':
+      return scanFrames(ctx)
     case 'folders':
       return scanFolders(ctx, walk)
   }

@@ -8,6 +8,7 @@ import {
   DataZoomComponent,
   GridComponent,
   LegendComponent,
+  MarkAreaComponent,
   MarkLineComponent,
   ParallelComponent,
   TitleComponent,
@@ -29,7 +30,9 @@ use([
   DataZoomComponent,
   TitleComponent,
   VisualMapComponent,
+  MarkAreaComponent,
   MarkLineComponent,
+  MarkAreaComponent,
   ParallelComponent,
   BrushComponent,
   ToolboxComponent
