@@ -42,8 +42,8 @@ export interface GraphBuilder {
   nodes(): readonly NodeRecord[]
   /** The values of an int64 initializer made by ints(), or undefined. */
   intsOf(name: string): number[] | undefined
-  /** Whether `name` is an initializer (a constant). */
-  isConstant(name: string): boolean
+  /** The dims of an initializer, or undefined when `name` is none. */
+  dimsOf(name: string): number[] | undefined
 }
 
 function attribute(name: string, value: AttrValue): OnnxNs.IAttributeProto {
@@ -67,7 +67,7 @@ export function createGraphBuilder(): GraphBuilder {
   const nodes: OnnxNs.INodeProto[] = []
   const records: NodeRecord[] = []
   const intValues = new Map<string, number[]>()
-  const constants = new Set<string>()
+  const constants = new Map<string, number[]>()
   const initializers: OnnxNs.ITensorProto[] = []
   const names = new Set<string>()
   const intCache = new Map<string, string>()
@@ -91,7 +91,7 @@ export function createGraphBuilder(): GraphBuilder {
       const count = dims.reduce((a, b) => a * b, 1)
       if (count !== data.length) throw new Error(`ONNX export: ${name} has ${data.length} values, shape [${dims}] needs ${count}`)
       initializers.push({ name: claim(name), dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: rawBytes(data) })
-      constants.add(name)
+      constants.set(name, [...dims])
       return name
     },
     ints(values, hint = 'const') {
@@ -102,7 +102,7 @@ export function createGraphBuilder(): GraphBuilder {
       initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: rawBytes(BigInt64Array.from(values, BigInt)) })
       intCache.set(key, name)
       intValues.set(name, [...values])
-      constants.add(name)
+      constants.set(name, [values.length])
       return name
     },
     scalar(value) {
@@ -111,7 +111,7 @@ export function createGraphBuilder(): GraphBuilder {
       const name = fresh('scalar')
       initializers.push({ name, dims: [], dataType: onnx.TensorProto.DataType.FLOAT, rawData: rawBytes(Float32Array.of(value)) })
       scalarCache.set(value, name)
-      constants.add(name)
+      constants.set(name, [])
       return name
     },
     op(opType, inputs, attrs = {}, hint) {
@@ -136,7 +136,7 @@ export function createGraphBuilder(): GraphBuilder {
     },
     nodes: () => records,
     intsOf: (name) => intValues.get(name),
-    isConstant: (name) => constants.has(name),
+    dimsOf: (name) => constants.get(name),
     graph(name, inputs, outputs) {
       return { name, node: nodes, initializer: initializers, input: inputs, output: outputs }
     }
