@@ -252,7 +252,20 @@ export interface RunConfigInput {
   fold?: number
   frameHead?: boolean
   threads?: number
+  /**
+   * Training engine: 'ort' (ONNX Runtime: every core, or CUDA), 'tfjs' (TensorFlow.js), or 'auto'
+   * (ORT where it covers the model, else tfjs). Runs created before engines existed read as tfjs.
+   */
+  engine?: TrainingEngineChoice
   preset?: string
+}
+
+export type TrainingEngineChoice = 'auto' | 'ort' | 'tfjs'
+
+/** The engine a run trained on, and why that one. */
+export interface TrainingEngineUsed {
+  name: 'ort' | 'tfjs'
+  reason: string
 }
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
@@ -291,6 +304,8 @@ export interface RunSummary {
   test: Record<string, number | null> | null
   backend: string
   device: string
+  /** The training engine of the latest start or resume, with the reason for the choice. */
+  engine?: TrainingEngineUsed
   samplesPerS: number | null
   /** Size of the validation split, so the UI can warn when a curve means little. */
   valClips: number

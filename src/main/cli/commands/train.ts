@@ -159,6 +159,7 @@ interface TrainFlags {
   fold?: number
   seed?: number
   threads?: number
+  engine?: RunConfigInput['engine']
   json?: boolean
 }
 
@@ -226,6 +227,7 @@ export function registerTrain(program: Command): void {
     .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
     .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
     .option('--threads <n>', 'threads for feature extraction and data-parallel training (default: one per core on CPU backends)', num('--threads'))
+    .option('--engine <name>', 'training engine: ort (ONNX Runtime, every core or CUDA) | tfjs (TensorFlow.js) | auto (ORT where it covers the model: AST; default)')
     .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
     .action(async (f: TrainFlags) => {
       const dataset = await datasetArg(f.dataset, !!f.json)
@@ -266,7 +268,8 @@ export function registerTrain(program: Command): void {
         checkpointEverySteps: f.checkpointEvery,
         fold: f.fold,
         seed: f.seed,
-        threads: f.threads
+        threads: f.threads,
+        engine: f.engine
       }
       const { runId, config } = createTrainingRun(partial)
       if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)

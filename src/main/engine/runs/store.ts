@@ -16,7 +16,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison } from '../../../shared/types'
+import type { MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, ThresholdComparison, TrainingEngineUsed } from '../../../shared/types'
 import { deleteDirAtomically, readJsonSync, writeError, writeJsonAtomicSync } from '../fsutil'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
@@ -56,6 +56,7 @@ export interface RunState {
   test: Record<string, number | null> | null
   backend: string
   device: string
+  engine?: TrainingEngineUsed
   samplesPerS: number | null
   codeVersion: string
   failure?: string
@@ -224,6 +225,7 @@ function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
     test: state.test,
     backend: state.backend,
     device: state.device,
+    ...(state.engine ? { engine: state.engine } : {}),
     samplesPerS: state.samplesPerS,
     valClips: state.valClips,
     ...(state.failure ? { failure: state.failure } : {})

@@ -7,7 +7,7 @@
 // with the same schedule, optimizer moments, data order and augmentation stream.
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput } from '../../../shared/api'
+import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput, TrainingEngineChoice } from '../../../shared/api'
 import { initBackend } from '../backend'
 import { extractFeatures, type FeatureSettings } from '../audio/cache'
 import { statsAccumulator } from '../audio/features'
@@ -38,6 +38,8 @@ import { buildModel, inputNorm, needsNormStats, type FeatureNorm } from './model
 import { clipByGlobalNorm, createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer'
 import { derivedSeed, epochOrder, labelFrequencyWeights, stepBatches, stepLayout } from './sampler'
 import { createStepGradients, defaultTrainThreads, type StepGradients } from './parallel/pool'
+import { chooseEngine, createOrtStepGradients } from './ort/engine'
+import { ortReport } from '../ortInfo'
 import { lrAt, type ScheduleConfig } from './schedule'
 import { loadTrainingCheckpoint, rewindMetrics, saveTrainingCheckpoint, type TrainerState } from './state'
 
@@ -46,6 +48,8 @@ export interface TrainOptions {
   /** run.metrics / run.changed events for every UI. */
   emit?: (event: ApiEvent) => void
   signal?: AbortSignal
+  /** Train on this engine instead of the run config's (a resume may switch: both share one checkpoint format). */
+  engine?: TrainingEngineChoice
 }
 
 export interface TrainResult {
@@ -145,6 +149,14 @@ async function stepGradients(
   return { grads, loss }
 }
 
+/** TAGBENCH_ENGINE=auto|ort|tfjs overrides a run's engine (what `tagbench resume --engine` sets for its job). */
+function envEngine(): TrainingEngineChoice | undefined {
+  const v = process.env.TAGBENCH_ENGINE
+  if (v === undefined || v === '') return undefined
+  if (v !== 'auto' && v !== 'ort' && v !== 'tfjs') throw new Error(`TAGBENCH_ENGINE=${v}: use auto, ort or tfjs`)
+  return v
+}
+
 /** Whether a run can be resumed: not finished, not running in a live process. */
 export function checkResumable(runId: string): void {
   const state = readRunState(runId)
@@ -215,10 +227,27 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     const loss = lossOptions(cfg, train, C)
     const vars = model.trainableVariables()
     optimizer = createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
-    // Data-parallel shards: by default one per core on wasm/cpu, one on native backends (parallel/pool.ts).
     const lossContext = { loss, classes: C, frames: spec.frameLoss ? spec.frames : null }
-    shards = await createStepGradients(model, vars, { threads: cfg.threads ?? defaultTrainThreads(backend.chosen), seed: cfg.seed, lossContext, onLog: log })
-    if (shards.threads > 1) log(`Training data-parallel on ${shards.threads} threads`)
+    // The engine: runs made before engines existed (no cfg.engine) stay on tfjs, as they started.
+    const decision = chooseEngine(opts.engine ?? envEngine() ?? cfg.engine ?? 'tfjs', model.config)
+    log(`Training engine: ${decision.engine} (${decision.reason})`)
+    if (decision.engine === 'ort') {
+      // ONNX Runtime spreads each op over --threads cores itself (default: every core).
+      const ortShards = await createOrtStepGradients(model, vars, { threads: cfg.threads ?? os.availableParallelism(), lossContext, batch: cfg.batchSize, onLog: log })
+      shards = ortShards
+      log(`Training on ${ortShards.note}`)
+      updateRunStatus(runId, {
+        backend: `ONNX Runtime ${ortReport().version ?? ''} (ort engine)`.replace('  ', ' '),
+        device: ortShards.provider === 'cuda' ? 'GPU (CUDA)' : `CPU: ${os.cpus()[0]?.model ?? 'unknown'} (${ortShards.threads} threads)`,
+        engine: { name: 'ort', reason: `${decision.reason}; ${ortShards.note}` }
+      })
+    } else {
+      // Data-parallel shards: by default one per core on wasm/cpu, one on native backends (parallel/pool.ts).
+      shards = await createStepGradients(model, vars, { threads: cfg.threads ?? defaultTrainThreads(backend.chosen), seed: cfg.seed, lossContext, onLog: log })
+      if (shards.threads > 1) log(`Training data-parallel on ${shards.threads} threads`)
+      updateRunStatus(runId, { engine: { name: 'tfjs', reason: decision.reason } })
+    }
+    changed()
     const batch = cfg.batchSize
     const accum = cfg.gradAccum ?? 1
     const { stepsPerEpoch } = stepLayout(train.n, batch, accum)
