@@ -32,12 +32,20 @@ export interface OrtReport {
   version: string | null
 }
 
+/** The training engines on this machine: where the ort engine runs, and what `auto` picks per model kind. */
+export interface TrainingEnginesReport {
+  ort: string
+  auto: { model: ModelKind; engine: 'ort' | 'tfjs'; reason: string }[]
+}
+
 export interface AppInfo {
   name: string
   version: string
   dataDir: string
   backend: BackendReport
   ort: OrtReport
+  /** Training engines (train/ort/coverage.ts). */
+  training: TrainingEnginesReport
   versions: Record<string, string>
   platform: string
   cpus: number

@@ -1,6 +1,6 @@
 // The experiment form as plain data: a draft the user edits (kept across reloads), the run config it
 // stands for, grid axes typed from text ("16, 10"), and defaults that suit the machine.
-import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigInput } from '@shared/api'
+import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigInput, TrainingEngineChoice } from '@shared/api'
 
 export interface AxisDraft {
   key: string
@@ -50,6 +50,8 @@ export interface Draft {
   clipNorm: number | null
   earlyStopPatience: number | null
   checkpointEverySteps: number | null
+  /** Training engine; drafts saved before engines existed have none (read as 'auto'). */
+  engine?: TrainingEngineChoice
   preset: string
 }
 
@@ -103,6 +105,7 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     clipNorm: null,
     earlyStopPatience: null,
     checkpointEverySteps: null,
+    engine: 'auto',
     preset: '',
     ...hardwareDefaults(info)
   }
@@ -164,6 +167,8 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
     if (moreOptionApplies(d, k) && isGiven(v)) c[k] = v
   }
   if (d.balancedSampling) c.balancedSampling = true
+  // 'auto' is the engine's default: left out, like the other defaults.
+  if (d.engine && d.engine !== 'auto') c.engine = d.engine
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
   return JSON.parse(JSON.stringify(c)) as RunConfigInput
 }
@@ -191,7 +196,8 @@ const CHOICES: Record<string, string[]> = {
   model: ['ast', 'htsat'],
   loss: ['bce', 'ce', 'focal', 'weighted-bce'],
   schedule: ['cosine', 'step', 'constant'],
-  optimizer: ['adam', 'adamw']
+  optimizer: ['adam', 'adamw'],
+  engine: ['auto', 'ort', 'tfjs']
 }
 
 /** The keys a grid can vary, with a hint of the values each takes. */
@@ -215,7 +221,8 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'dropPath', hint: '0, 0.1' },
   { key: 'labelSmoothing', hint: '0, 0.1' },
   { key: 'balancedSampling', hint: 'true, false' },
-  { key: 'weightDecay', hint: '5e-7, 0.05' }
+  { key: 'weightDecay', hint: '5e-7, 0.05' },
+  { key: 'engine', hint: 'ort, tfjs' }
 ]
 
 /** Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining). */

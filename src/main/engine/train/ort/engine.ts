@@ -19,15 +19,10 @@ import type { Batch } from '../data'
 import { shardDropSeed, type StepGradients } from '../parallel/pool'
 import type { LossContext } from '../parallel/shard'
 import { buildAstTrainingGraph, type TrainingGraph } from './astTrainGraph'
+import { ortCoverage } from './coverage'
 
 export type EngineChoice = 'auto' | 'ort' | 'tfjs'
 
-/** Why the ort engine cannot train this model, or null when it can. */
-export function ortCoverage(config: ModelConfig): string | null {
-  if (config.kind !== 'ast')
-    return `the ONNX Runtime engine has no gradient rules yet for ${config.kind}'s window attention with shifts, patch merging and token-semantic module`
-  return null
-}
 
 export interface EngineDecision {
   engine: 'ort' | 'tfjs'
@@ -38,7 +33,7 @@ export interface EngineDecision {
 /** Which engine trains a run: what was asked for, where the ort engine covers the model and onnxruntime-node loads. */
 export function chooseEngine(asked: EngineChoice, config: ModelConfig): EngineDecision {
   if (asked === 'tfjs') return { engine: 'tfjs', reason: 'TensorFlow.js asked for (--engine tfjs)' }
-  const gap = ortCoverage(config)
+  const gap = ortCoverage(config.kind)
   const { ort, reason } = loadOrt()
   if (asked === 'ort') {
     if (gap) throw new Error(`--engine ort: ${gap}; use --engine tfjs or auto`)
@@ -86,7 +81,7 @@ interface GraphSession {
 
 /** The ort engine for an AST model; `vars` are the trainable variables, in the optimizer's order. */
 export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[], opts: OrtEngineOptions): Promise<OrtStepGradients> {
-  const gap = ortCoverage(model.config)
+  const gap = ortCoverage(model.config.kind)
   if (gap) throw new Error(gap)
   const ast = model as AstModel
   const { ort, reason } = loadOrt()
