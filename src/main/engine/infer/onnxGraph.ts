@@ -118,10 +118,13 @@ export function createGraphBuilder(): GraphBuilder {
       return builder.opN(opType, inputs, 1, attrs, hint)[0]
     },
     opN(opType, inputs, outputs, attrs = {}, hint) {
-      const outs = Array.from({ length: outputs }, () => fresh(hint ?? opType.toLowerCase()))
+      const outs = Array.from({ length: outputs }, () => fresh(hint ?? opType.toLowerCase().replace(/\W/g, '_')))
+      // 'com.microsoft:Gelu': an op of another domain (ONNX Runtime's contrib ops).
+      const [domain, type] = opType.includes(':') ? opType.split(':') : ['', opType]
       nodes.push({
-        opType,
-        name: fresh(`n_${opType}`),
+        opType: type,
+        ...(domain ? { domain } : {}),
+        name: fresh(`n_${type}`),
         input: inputs,
         output: outs,
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v))
@@ -158,9 +161,10 @@ export function tensorInfo(name: string, dims: (number | string)[]): OnnxNs.IVal
 }
 
 export function encodeModel(graph: OnnxNs.IGraphProto, metadata: Record<string, string>, producerVersion: string): Uint8Array {
+  const domains = new Set((graph.node ?? []).map((n) => n.domain).filter((d): d is string => !!d))
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     producerName: 'tagbench',
     producerVersion,
     graph,
@@ -238,8 +242,13 @@ export function layerNorm(g: GraphBuilder, P: ParamBinding, x: string, name: str
   return P.host ? g.op('LayerNormalization', inputs, attrs, name) : g.opN('LayerNormalization', inputs, 3, attrs, name)[0]
 }
 
-/** Exact GELU as torch.onnx writes it for opset < 20 (x·0.5·(1 + erf(x/√2))), which ORT fuses into one Gelu kernel. */
-function gelu(g: GraphBuilder, x: string): string {
+/**
+ * Exact GELU as torch.onnx writes it for opset < 20 (x·0.5·(1 + erf(x/√2))), which ORT fuses into
+ * one Gelu kernel. Training graphs use ORT's Gelu op directly: its gradient needs only x, where the
+ * decomposition would keep three more [B, N, 4D] tensors alive for the backward pass.
+ */
+function gelu(g: GraphBuilder, x: string, training = false): string {
+  if (training) return g.op('com.microsoft:Gelu', [x], {}, 'gelu')
   const e = g.op('Erf', [g.op('Div', [x, g.scalar(Math.SQRT2)])])
   const h = g.op('Mul', [x, g.op('Add', [e, g.scalar(1)])])
   return g.op('Mul', [h, g.scalar(0.5)], {}, 'gelu')
@@ -247,7 +256,7 @@ function gelu(g: GraphBuilder, x: string): string {
 
 /** timm's Mlp: `${name}.fc1` → exact GELU (→ × hiddenMask, timm's drop) → `${name}.fc2`. */
 export function mlp(g: GraphBuilder, P: ParamBinding, x: string, name: string, dim: number, hidden: number, hiddenMask: string | null = null): string {
-  let h = gelu(g, linear(g, P, x, `${name}.fc1`, hidden, dim))
+  let h = gelu(g, linear(g, P, x, `${name}.fc1`, hidden, dim), !P.host)
   if (hiddenMask) h = g.op('Mul', [h, hiddenMask], {}, `${name}.drop`)
   return linear(g, P, h, `${name}.fc2`, dim, hidden)
 }

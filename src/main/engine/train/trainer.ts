@@ -178,7 +178,10 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
   const log = (message: string) => appendLog(runId, message)
   const changed = () => emit({ type: 'run.changed', runId })
   const cfg = readRunConfig(runId)
-  const backend = await initBackend()
+  // The engine first: with ORT on CUDA, tfjs (the optimizer and evaluation) stays off the GPU, so
+  // that tfjs-node-gpu (CUDA 11) and ORT's CUDA 12 provider never load in one process.
+  const decision = chooseEngine(opts.engine ?? envEngine() ?? cfg.engine ?? 'tfjs', cfg.model)
+  const backend = decision.engine === 'ort' && ortReport().providers.includes('cuda') ? await initBackend('native') : await initBackend()
   updateRunStatus(runId, { status: 'running', backend: backend.label, device: backend.device })
   changed()
   let model: TagModel | null = null
@@ -229,7 +232,6 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     optimizer = createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
     const lossContext = { loss, classes: C, frames: spec.frameLoss ? spec.frames : null }
     // The engine: runs made before engines existed (no cfg.engine) stay on tfjs, as they started.
-    const decision = chooseEngine(opts.engine ?? envEngine() ?? cfg.engine ?? 'tfjs', model.config)
     log(`Training engine: ${decision.engine} (${decision.reason})`)
     if (decision.engine === 'ort') {
       // ONNX Runtime spreads each op over --threads cores itself (default: every core).

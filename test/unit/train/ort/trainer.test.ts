@@ -126,11 +126,11 @@ describe('engine choice', () => {
   const ast = makeAstConfig({ numClasses: 3, depth: 1, targetLength: 64, melBins: 32 })
   const htsat = makeHtsatConfig({ labels: ['a', 'b'], melBins: 64, targetLength: 256 })
   it('auto: ort for AST, tfjs for HTS-AT with the reason', () => {
-    expect(chooseEngine('auto', ast)).toMatchObject({ engine: 'ort', reason: expect.stringMatching(/auto: ONNX Runtime/) })
-    expect(chooseEngine('auto', htsat)).toMatchObject({ engine: 'tfjs', reason: expect.stringMatching(/auto: TensorFlow.js, because .*window attention/) })
-    expect(chooseEngine('tfjs', ast).engine).toBe('tfjs')
+    expect(chooseEngine('auto', ast.kind)).toMatchObject({ engine: 'ort', reason: expect.stringMatching(/auto: ONNX Runtime/) })
+    expect(chooseEngine('auto', htsat.kind)).toMatchObject({ engine: 'tfjs', reason: expect.stringMatching(/auto: TensorFlow.js, because .*window attention/) })
+    expect(chooseEngine('tfjs', ast.kind).engine).toBe('tfjs')
   })
   it('--engine ort on HTS-AT is an error that names the gap', () => {
-    expect(() => chooseEngine('ort', htsat)).toThrow(/--engine ort: .*htsat.*use --engine tfjs or auto/)
+    expect(() => chooseEngine('ort', htsat.kind)).toThrow(/--engine ort: .*htsat.*use --engine tfjs or auto/)
   })
 })

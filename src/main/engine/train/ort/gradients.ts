@@ -13,7 +13,7 @@ const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, 
 /** Gradient rules of these ops exist (Gather only for constant or untrained data). */
 export const DIFFERENTIABLE_OPS = [
   'Identity', 'Add', 'Sub', 'Mul', 'Div', 'MatMul', 'Transpose', 'Reshape', 'Split', 'Concat', 'Slice', 'Softmax', 'Erf',
-  'LayerNormalization', 'ReduceMean', 'Expand', 'Gather', 'Unsqueeze'
+  'LayerNormalization', 'ReduceMean', 'Expand', 'Gather', 'Unsqueeze', 'com.microsoft:Gelu'
 ] as const
 
 /** Sums `grad` (of shape `from`) over the broadcast axes back to shape `to`. */
@@ -127,6 +127,13 @@ const RULES: Record<string, Rule> = {
     const axis = axisOf((n.attrs.axis as number | undefined) ?? -1, rank)
     const dot = g.op('ReduceSum', [g.op('Mul', [gy!, y]), g.ints([axis])], { keepdims: 1 }, 'grad_softmax_dot')
     return [g.op('Mul', [g.op('Sub', [gy!, dot]), y], {}, 'grad_softmax')]
+  },
+  'com.microsoft:Gelu': (g, n, [gy]) => {
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x), from x alone.
+    const x = n.inputs[0]
+    const cdf = g.op('Mul', [g.op('Add', [g.op('Erf', [g.op('Mul', [x, g.scalar(Math.SQRT1_2)])]), g.scalar(1)]), g.scalar(0.5)])
+    const pdf = g.op('Mul', [g.op('Exp', [g.op('Mul', [g.op('Mul', [x, x]), g.scalar(-0.5)])]), g.scalar(1 / Math.sqrt(2 * Math.PI))])
+    return [g.op('Mul', [gy!, g.op('Add', [cdf, g.op('Mul', [x, pdf])])], {}, 'grad_gelu')]
   },
   Erf: (g, n, [gy]) => {
     const x = n.inputs[0]

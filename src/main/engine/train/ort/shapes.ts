@@ -47,6 +47,7 @@ function inferNode(g: GraphBuilder, n: NodeRecord, shapeOf: (name: string) => nu
     case 'Relu':
     case 'Abs':
     case 'Sigmoid':
+    case 'com.microsoft:Gelu':
       return [x()]
     case 'Add':
     case 'Sub':
