@@ -21,6 +21,8 @@ const require = createRequire(import.meta.url)
 type Section = 'train' | 'infer' | 'features'
 
 interface TrainEntry extends TrainBenchResult {
+  /** 'ort' for the ONNX Runtime training engine (benchTrainOrt); absent for tfjs rows. */
+  engine?: 'ort' | 'tfjs'
   /** Why this configuration has no figure (crash, timeout, missing backend). */
   error?: string
 }
@@ -180,6 +182,19 @@ async function measureTrain(o: Options, report: BenchReport, torch: boolean): Pr
         if (threads === o.threads && o.threads === 1) break
       }
     }
+    report.train.push(await measureOrtTrain(o, stride))
+  }
+}
+
+/** One ort-engine row: bench/train.ts --engine ort in its own process (its peak RSS is its own). */
+async function measureOrtTrain(o: Options, stride: number): Promise<TrainEntry> {
+  log(`training: ort engine (${o.threads} intra-op threads), stride ${stride}`)
+  try {
+    const args = ts('bench/train.ts', ['--engine', 'ort', '--stride', String(stride), '--threads', String(o.threads), '--steps', String(o.steps), '--json'])
+    return { ...(await runJson<TrainEntry>(process.execPath, args, 420)), engine: 'ort' }
+  } catch (err) {
+    const l = load1()
+    return { engine: 'ort', backend: 'ort', mode: 'single', threads: o.threads, stride, tokens: 0, batch: 8, samples_per_s: 0, peak_rss_mb: 0, step_s: [], cpu_s_per_step: 0, thread_cpu_s: null, cpu_bound_samples_per_s: null, load: [l, l], error: (err as Error).message }
   }
 }
 
@@ -248,7 +263,7 @@ export function formatTable(r: BenchReport): string {
     head(['configuration', 'samples/s', 'PyTorch', 'ours/PyTorch', 'peak RSS MB', 'load', 'CPU s/step', 'CPU-bound'])
     for (const t of r.train) {
       const ref = r.reference.train.find((x) => x.stride === t.stride)
-      const name = `${t.backend} ${t.mode} (${t.threads} thr), stride ${t.stride}${t.tokens ? ` (${t.tokens} tok)` : ''}`
+      const name = `${t.engine === 'ort' ? 'ort engine' : `${t.backend} ${t.mode}`} (${t.threads} thr), stride ${t.stride}${t.tokens ? ` (${t.tokens} tok)` : ''}`
       if (t.error) row([name, `failed: ${t.error}`])
       else row([name, fmt(t.samples_per_s), fmt(ref?.samples_per_s), ratio(t.samples_per_s, ref?.samples_per_s), String(t.peak_rss_mb), `${fmt(t.load[0], 1)}-${fmt(t.load[1], 1)}`, fmt(t.cpu_s_per_step), fmt(t.cpu_bound_samples_per_s ?? undefined)])
     }
