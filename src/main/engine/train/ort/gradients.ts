@@ -129,9 +129,10 @@ const RULES: Record<string, Rule> = {
     return [g.op('Mul', [g.op('Sub', [gy!, dot]), y], {}, 'grad_softmax')]
   },
   'com.microsoft:Gelu': (g, n, [gy]) => {
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x), from x alone.
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x). Φ(x) is read off the output y = x·Φ(x) (kept anyway: the next
+    // Linear's weight gradient needs it) as y/x, 0.5 at x = 0; ORT's Erf kernel is slow.
     const x = n.inputs[0]
-    const cdf = g.op('Mul', [g.op('Add', [g.op('Erf', [g.op('Mul', [x, g.scalar(Math.SQRT1_2)])]), g.scalar(1)]), g.scalar(0.5)])
+    const cdf = g.op('Where', [g.op('Equal', [x, g.scalar(0)]), g.scalar(0.5), g.op('Div', [n.outputs[0], x])])
     const pdf = g.op('Mul', [g.op('Exp', [g.op('Mul', [g.op('Mul', [x, x]), g.scalar(-0.5)])]), g.scalar(1 / Math.sqrt(2 * Math.PI))])
     return [g.op('Mul', [gy!, g.op('Add', [cdf, g.op('Mul', [x, pdf])])], {}, 'grad_gelu')]
   },
