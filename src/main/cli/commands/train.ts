@@ -226,7 +226,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <steps>', 'also save ckpt/last every N steps', num('--checkpoint-every'))
     .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
     .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
-    .option('--threads <n>', 'threads for feature extraction and data-parallel training (default: one per core on CPU backends)', num('--threads'))
+    .option('--threads <n>', 'threads for feature extraction and training: ONNX Runtime intra-op threads on the ort engine (default: every core), data-parallel shards on tfjs (default: one per core on CPU backends)', num('--threads'))
     .option('--engine <name>', 'training engine: ort (ONNX Runtime, every core or CUDA) | tfjs (TensorFlow.js) | auto (ORT where it covers the model: AST; default)')
     .option('--json', 'print {"run", "test", "best_epoch"} as JSON')
     .action(async (f: TrainFlags) => {

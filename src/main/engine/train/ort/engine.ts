@@ -85,6 +85,7 @@ interface GraphSession {
 export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[], opts: OrtEngineOptions): Promise<OrtStepGradients> {
   const gap = ortCoverage(model.config.kind)
   if (gap) throw new Error(gap)
+  if (!('params' in model)) throw new Error('ORT engine: the model does not expose its parameters (an AST built by models/ast.ts is needed)')
   const ast = model as AstModel
   const { ort, reason } = loadOrt()
   if (!ort) throw new Error(reason)
