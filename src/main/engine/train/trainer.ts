@@ -38,7 +38,8 @@ import { buildModel, inputNorm, needsNormStats, type FeatureNorm } from './model
 import { clipByGlobalNorm, createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer'
 import { derivedSeed, epochOrder, labelFrequencyWeights, stepBatches, stepLayout } from './sampler'
 import { createStepGradients, defaultTrainThreads, type StepGradients } from './parallel/pool'
-import { chooseEngine, createOrtStepGradients } from './ort/engine'
+import { chooseEngine, createOrtStepGradients, type OrtStepGradients } from './ort/engine'
+import { createOrtForward } from './ort/forward'
 import { ortReport } from '../ortInfo'
 import { lrAt, type ScheduleConfig } from './schedule'
 import { loadTrainingCheckpoint, rewindMetrics, saveTrainingCheckpoint, type TrainerState } from './state'
@@ -187,6 +188,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
   let model: TagModel | null = null
   let optimizer: Optimizer | null = null
   let shards: StepGradients | null = null
+  // Where the ort engine trains; evaluation then scores through ONNX Runtime there too.
+  let ortDevice: Pick<OrtStepGradients, 'threads' | 'provider' | 'spinning'> | null = null
   try {
     const record = loadDataset(cfg.dataset)
     const runState = readRunState(runId)
@@ -237,6 +240,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       // ONNX Runtime spreads each op over --threads cores itself (default: every core).
       const ortShards = await createOrtStepGradients(model, vars, { threads: cfg.threads ?? os.availableParallelism(), lossContext, batch: cfg.batchSize, onLog: log })
       shards = ortShards
+      ortDevice = ortShards
       log(`Training on ${ortShards.note}`)
       updateRunStatus(runId, {
         backend: `ONNX Runtime ${ortReport().version ?? ''} (ort engine)`.replace('  ', ' '),
@@ -282,6 +286,17 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       emit({ type: 'run.metrics', runId, entries })
     }
     let recentRate: number | null = null
+    /** predictSplit on tfjs, or through an ONNX Runtime session over the export graph (ort engine). */
+    const scoreSplit = async (m: TagModel, set: ClipSet): Promise<SplitPredictions> => {
+      if (!ortDevice) return predictSplit(m, set, source, spec, record, loss, batch, signal)
+      const { provider, threads, spinning } = ortDevice
+      const ortForward = await createOrtForward(m, { provider, threads, spinning })
+      try {
+        return await predictSplit(m, set, source, spec, record, loss, batch, signal, ortForward.forward)
+      } finally {
+        await ortForward.dispose()
+      }
+    }
 
     // Training.
     while (!state.finished && state.epoch < cfg.epochs) {
@@ -334,7 +349,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       if (epochRate !== null) entry.samplesPerS = epochRate
       let score: number | null = null
       if (val.n > 0) {
-        const pred = await predictSplit(model, val, source, spec, record, loss, batch, signal)
+        const pred = await scoreSplit(model, val)
         Object.assign(entry, splitMetrics(pred, C))
         if (pred.loss !== null) entry.valLoss = pred.loss
         score = selectionScore(record, entry)
@@ -382,8 +397,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     let test1: Record<string, number | null> | null = null
     if (test.n > 0) {
       onProgress({ label: `Testing ${runState.name}`, done: 0, total: test.n + val.n, rate: 0, unit: 'clips', etaS: null })
-      const testPred = await predictSplit(best, test, source, spec, record, loss, batch, signal)
-      const valPred: SplitPredictions | null = val.n > 0 ? await predictSplit(best, val, source, spec, record, loss, batch, signal) : null
+      const testPred = await scoreSplit(best, test)
+      const valPred: SplitPredictions | null = val.n > 0 ? await scoreSplit(best, val) : null
       const metrics = splitMetrics(testPred, C)
       savePredictions(runId, 'test', { scores: testPred.scores, targets: testPred.targets, nClips: test.n, nClasses: C, files: test.files })
       let thresholds = null

@@ -68,6 +68,9 @@ describe('the ort training engine in the trainer', () => {
     // The very first step sees identical weights: float round-off only.
     expect(Math.abs(tfjs[0] - ort[0])).toBeLessThan(1e-5)
     tfjs.forEach((l, i) => expect(Math.abs(l - ort[i]), `step ${i + 1}`).toBeLessThan(ENGINE_TOLERANCE))
+    // Validation is scored by ONNX Runtime on the ort run, by tfjs on the other: the same losses.
+    const valLoss = (m: MetricEntry[]) => m.filter((e) => e.kind === 'epoch').map((e) => e.valLoss!)
+    valLoss(readMetrics(runId)).forEach((l, i) => expect(Math.abs(l - valLoss(reference)[i])).toBeLessThan(ENGINE_TOLERANCE))
   }, 120_000)
 
   it('a job killed mid-epoch resumes on ort and reproduces the uninterrupted run', async () => {

@@ -66,6 +66,7 @@ export interface OrtEngineOptions {
 
 export interface OrtStepGradients extends StepGradients {
   readonly provider: 'cpu' | 'cuda'
+  readonly spinning: boolean
   /** One sentence on where it runs (and why not CUDA, when it does not). */
   readonly note: string
 }
@@ -167,6 +168,7 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
 
   return {
     threads,
+    spinning,
     get provider() {
       return provider
     },
