@@ -40,3 +40,29 @@ describe('ort engine scoring', () => {
     model.dispose()
   })
 })
+
+describe('ort engine thread spinning', () => {
+  it('follows TAGBENCH_ORT_SPIN (what a job sharing the cores is given), and sharedCoresEnv sets it', async () => {
+    const { createOrtStepGradients } = await import('../../../../src/main/engine/train/ort/engine')
+    const { sharedCoresEnv } = await import('../../../../src/main/engine/train/ort/coverage')
+    expect(sharedCoresEnv(true)).toEqual({ TAGBENCH_ORT_SPIN: '0' })
+    expect(sharedCoresEnv(false)).toEqual({})
+    const config = makeAstConfig({ embedDim: 32, heads: 2, depth: 1, melBins: 32, targetLength: 32, fstride: 16, tstride: 16, numClasses: 2, norm: { mean: 0, std: 0.5 } })
+    const model = createModel(config, 1)
+    const ctx = { loss: { kind: 'bce' as const }, classes: 2, frames: null }
+    const before = process.env.TAGBENCH_ORT_SPIN
+    try {
+      for (const [env, spinning] of [['0', false], ['1', true]] as const) {
+        process.env.TAGBENCH_ORT_SPIN = env
+        const e = await createOrtStepGradients(model, model.trainableVariables(), { threads: 1, provider: 'cpu', lossContext: ctx })
+        expect(e.spinning).toBe(spinning)
+        expect(e.note.includes('no spinning')).toBe(!spinning)
+        await e.dispose()
+      }
+    } finally {
+      if (before === undefined) delete process.env.TAGBENCH_ORT_SPIN
+      else process.env.TAGBENCH_ORT_SPIN = before
+      model.dispose()
+    }
+  })
+})

@@ -24,3 +24,12 @@ export function trainingEngines(ort: OrtReport, cores: number): TrainingEnginesR
   })
   return { ort: where, auto }
 }
+
+/**
+ * Environment for a training job that shares the cores with other jobs (an experiment training
+ * several runs at once, or a run started while another trains): ONNX Runtime's idle threads then do
+ * not spin, since spinning threads of two jobs slow each other several times over.
+ */
+export function sharedCoresEnv(sharing: boolean): Record<string, string> {
+  return sharing ? { TAGBENCH_ORT_SPIN: '0' } : {}
+}
