@@ -4,7 +4,7 @@
 import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
-import { sharedCoresEnv } from '../engine/train/ort/coverage'
+import { ortCoverage, sharedCoresEnv } from '../engine/train/ort/coverage'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, saveThresholds, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
 import { PRESETS } from '../engine/runs/presets'
@@ -115,8 +115,10 @@ export const handlers: HandlerTable = {
     const { clipSets } = await import('../engine/train/data')
     const config = resolveRunConfig(p as RunConfigInput)
     const record = loadDataset(config.dataset)
-    const runs = listRuns().map((r) => ({ config: r.config, samplesPerS: r.samplesPerS, status: r.status, classes: readRunState(r.id).classNames.length }))
-    const rate = measuredTrainRate(runs)
+    const runs = listRuns().map((r) => ({ config: r.config, samplesPerS: r.samplesPerS, status: r.status, classes: readRunState(r.id).classNames.length, engine: r.engine?.name }))
+    // The engine this config would train on (auto: ort where it covers the model).
+    const engine = config.engine === 'tfjs' || (config.engine !== 'ort' && ortCoverage(config.model) !== null) ? 'tfjs' : 'ort'
+    const rate = measuredTrainRate(runs, engine)
     return estimateCost(config, record.classNames.length, clipSets(record, config.fold).train.n, rate ?? undefined)
   },
 
