@@ -41,7 +41,7 @@ interface Round {
 }
 
 export interface TrainFigure {
-  /** 'pytorch' for the reference, else our backend. */
+  /** 'pytorch' for the reference, 'ort' for the ONNX Runtime training engine, else our tfjs backend. */
   engine: string
   mode: 'single' | 'parallel'
   threads: number
@@ -242,6 +242,15 @@ async function measureTrain(o: Options, torch: boolean, batch: number): Promise<
           }
         }
       }
+      // The ort training engine (ONNX Runtime, --threads intra-op threads), in the same rounds.
+      const ortKey = `ort/${o.threads}`
+      log(`training: ort engine, ${o.threads} intra-op thread${o.threads > 1 ? 's' : ''}, stride ${stride}`)
+      try {
+        const r = await runJson<TrainBenchResult>(process.execPath, ts('bench/train.ts', ['--engine', 'ort', '--stride', String(stride), '--threads', String(o.threads), '--batch', String(batch), ...common, '--json']), 1200)
+        ours.set(ortKey, [...(ours.get(ortKey) ?? []), { ...r, backend: 'ort' }])
+      } catch (err) {
+        failed.set(ortKey, (err as Error).message)
+      }
       s.rounds.push({ side, load: [l0, loadAvg()] })
     }
     for (const [key, why] of failed) {
@@ -366,7 +375,7 @@ export function formatTable(r: BenchRecord): string {
     head(['configuration', 'samples/s', 'PyTorch', 'ours/PyTorch', 'step s', 'peak RSS MB', 'CPU s/step', 'CPU-bound'])
     for (const f of t.figures) {
       const ref = t.figures.find((x) => x.engine === 'pytorch' && x.stride === f.stride)
-      const name = f.engine === 'pytorch' ? `PyTorch ${f.threads} threads, stride ${f.stride}` : `${f.engine} ${f.mode} (${f.threads} thr), stride ${f.stride}`
+      const name = f.engine === 'pytorch' ? `PyTorch ${f.threads} threads, stride ${f.stride}` : `${f.engine === 'ort' ? 'ort engine' : `${f.engine} ${f.mode}`} (${f.threads} thr), stride ${f.stride}`
       if (f.error) row([name, `failed: ${f.error}`])
       else if (f.engine === 'pytorch') row([name, fmt(f.samples_per_s), '', '', spread(f.step_s), String(f.peak_rss_mb), fmt(f.cpu_s_per_step)])
       else row([name, fmt(f.samples_per_s), fmt(ref?.samples_per_s), ratio(f.samples_per_s, ref?.samples_per_s), spread(f.step_s), String(f.peak_rss_mb), fmt(f.cpu_s_per_step), fmt(f.cpu_bound_samples_per_s)])

@@ -161,6 +161,74 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
   }
 }
 
+/**
+ * Training speed on the ort engine (train/ort): N timed steps of the same AST-tiny step, each the
+ * ONNX Runtime session's loss and gradients plus the trainer's AdamW update, with `threads` intra-op
+ * threads. Kept apart from benchTrain so that bench/run.ts's own timing logic can change freely.
+ */
+export async function benchTrainOrt(o: TrainBenchOptions & { spinning?: boolean } = {}): Promise<TrainBenchResult & { engine: 'ort'; provider: string; note: string; graph_s: number }> {
+  const report = await initBackend(o.backend ?? 'wasm')
+  const { config, model, vars, optimizer } = setup(o)
+  const threads = o.threads ?? os.availableParallelism()
+  const batchSize = o.batch ?? 8
+  const g0 = performance.now()
+  const { createOrtStepGradients } = await import('../src/main/engine/train/ort/engine')
+  const engine = await createOrtStepGradients(model, vars, {
+    threads,
+    batch: batchSize,
+    spinning: o.spinning,
+    lossContext: { loss: { kind: 'bce' }, classes: config.numClasses, frames: null },
+    onLog: (m) => console.error(m)
+  })
+  const graphS = (performance.now() - g0) / 1000
+  const batch = randomBatch(batchSize, config.targetLength, config.melBins, config.numClasses, 2)
+  const step = async () => {
+    const { grads } = await engine.compute(batch, 1)
+    optimizer.apply(grads, 1e-4)
+    tf.dispose(grads)
+  }
+  try {
+    // The same warm-up, step count and statistic (the median step) as benchTrain and the PyTorch reference.
+    const warmup = o.warmup ?? 2
+    for (let i = 0; i < warmup; i++) await step()
+    const load0 = os.loadavg()[0]
+    const cpu0 = process.cpuUsage()
+    const stepS: number[] = []
+    for (let i = 0; i < (o.steps ?? 5); i++) {
+      const t0 = performance.now()
+      await step()
+      stepS.push((performance.now() - t0) / 1000)
+    }
+    const cpu = process.cpuUsage(cpu0)
+    const grid = { f: Math.floor((config.melBins - 16) / config.fstride) + 1, t: Math.floor((config.targetLength - 16) / config.tstride) + 1 }
+    return {
+      engine: 'ort',
+      provider: engine.provider,
+      note: engine.note,
+      graph_s: round(graphS),
+      backend: `ort-${engine.provider} (tfjs ${report.chosen} optimizer)`,
+      mode: 'single',
+      threads,
+      stride: config.fstride,
+      tokens: grid.f * grid.t + 2,
+      depth: config.depth,
+      batch: batchSize,
+      samples_per_s: round(batchSize / median(stepS)),
+      peak_rss_mb: peakRssMb(),
+      warmup,
+      step_s: stepS.map((s) => round(s)),
+      cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / stepS.length),
+      thread_cpu_s: null,
+      cpu_bound_samples_per_s: null,
+      load: [round(load0, 2), round(os.loadavg()[0], 2)]
+    }
+  } finally {
+    await engine.dispose()
+    optimizer.dispose()
+    model.dispose()
+  }
+}
+
 export interface LeakCheckResult {
   steps: number
   threads: number
@@ -244,6 +312,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const program = new Command('bench/train.ts')
     .description('Training speed of AST-tiny on random features (one configuration), or a 1,000-step leak check')
     .option('--backend <name>', 'wasm | native | cpu | auto', 'wasm')
+    .option('--engine <name>', 'tfjs | ort (ONNX Runtime training graph, --threads intra-op threads)', 'tfjs')
+    .option('--spin <on|off>', "ort: whether idle intra-op threads spin (default: the engine's choice, off on a busy machine)")
     .option('--stride <n>', 'patch stride (16: 258 tokens, 10: 602 tokens)', int, 16)
     .option('--threads <n>', 'shards (1: single thread; default: one per core on wasm/cpu, 1 on native)', int)
     .option('--batch <n>', 'batch size', int, 8)
@@ -254,7 +324,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     .option('--leak-steps <n>', 'steps of the leak check', int, 1000)
     .option('--json', 'print one JSON object')
     .parse()
-  const o = program.opts<{ backend: BackendPreference; stride: number; threads?: number; batch: number; depth: number; warmup: number; steps: number; leakCheck?: boolean; leakSteps: number; json?: boolean }>()
+  const o = program.opts<{ backend: BackendPreference; engine: string; spin?: string; stride: number; threads?: number; batch: number; depth: number; warmup: number; steps: number; leakCheck?: boolean; leakSteps: number; json?: boolean }>()
   if (o.leakCheck) {
     const result = await leakCheck(o.leakSteps, o.threads)
     // Appended beside the speed results (bench/results/<day>-leak-check.jsonl), for NOTES.md to cite.
@@ -262,7 +332,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error(`leak check appended to ${path.relative(process.cwd(), file)}`)
     console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
   } else {
-    const result = await benchTrain(o)
+    const result = o.engine === 'ort' ? await benchTrainOrt({ ...o, spinning: o.spin === undefined ? undefined : o.spin === 'on' }) : await benchTrain(o)
     console.log(o.json ? JSON.stringify(result) : JSON.stringify(result, null, 2))
   }
 }

@@ -90,6 +90,7 @@ export const runConfigFields = {
   frameLoss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'pos-bce'])),
   frameSmoothing: optional(nonNegInt()),
   threads: optional(posInt()),
+  engine: optional(oneOf(['auto', 'ort', 'tfjs'])),
   preset: optional(id())
 } satisfies { [K in keyof RunConfigInput]-?: Schema<unknown> }
 

@@ -32,12 +32,20 @@ export interface OrtReport {
   version: string | null
 }
 
+/** The training engines on this machine: where the ort engine runs, and what `auto` picks per model kind. */
+export interface TrainingEnginesReport {
+  ort: string
+  auto: { model: ModelKind; engine: 'ort' | 'tfjs'; reason: string }[]
+}
+
 export interface AppInfo {
   name: string
   version: string
   dataDir: string
   backend: BackendReport
   ort: OrtReport
+  /** Training engines (train/ort/coverage.ts). */
+  training: TrainingEnginesReport
   versions: Record<string, string>
   platform: string
   cpus: number
@@ -274,7 +282,20 @@ export interface RunConfigInput {
   /** Soft frame targets: a label spread over ±k frames with a linearly falling value (0: none). */
   frameSmoothing?: number
   threads?: number
+  /**
+   * Training engine: 'ort' (ONNX Runtime: every core, or CUDA), 'tfjs' (TensorFlow.js), or 'auto'
+   * (ORT where it covers the model, else tfjs). Runs created before engines existed read as tfjs.
+   */
+  engine?: TrainingEngineChoice
   preset?: string
+}
+
+export type TrainingEngineChoice = 'auto' | 'ort' | 'tfjs'
+
+/** The engine a run trained on, and why that one. */
+export interface TrainingEngineUsed {
+  name: 'ort' | 'tfjs'
+  reason: string
 }
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
@@ -328,6 +349,8 @@ export interface RunSummary {
   test: Record<string, number | null> | null
   backend: string
   device: string
+  /** The training engine of the latest start or resume, with the reason for the choice. */
+  engine?: TrainingEngineUsed
   samplesPerS: number | null
   /** Size of the validation split, so the UI can warn when a curve means little. */
   valClips: number

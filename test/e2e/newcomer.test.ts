@@ -134,7 +134,9 @@ describe('a newcomer, from a folder of audio to a tagged file', () => {
     await rows.first().getByRole('link').click()
     await page.getByTestId('run-name').waitFor()
     expect(await page.getByTestId('run-status').innerText()).toBe('done')
-    expect(await page.getByTestId('run-backend').innerText()).toMatch(/Ran on .*wasm/i)
+    // The form's default engine is auto: AST trains on ONNX Runtime, and the page says so and why.
+    expect(await page.getByTestId('run-backend').innerText()).toMatch(/Ran on ONNX Runtime .*CPU/i)
+    expect(await page.getByTestId('run-engine').innerText()).toMatch(/Engine ort \(auto: ONNX Runtime, which covers AST; ONNX Runtime on CPU/)
     await page.getByTestId('ap-chart').locator('canvas').waitFor()
     await page.getByTestId('run-map').locator('canvas').waitFor()
     expect(await page.getByTestId('run-test').innerText()).toMatch(/mAP\s+[01]\.\d{3}/)

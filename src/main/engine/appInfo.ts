@@ -6,6 +6,7 @@ import type { AppInfo } from '../../shared/api'
 import { initBackend } from './backend'
 import { ortReport } from './ortInfo'
 import { dataDir } from './paths'
+import { trainingEngines } from './train/ort/coverage'
 
 function packageJson(): { version: string; dependencies: Record<string, string> } {
   // Walk up from this file to the project root; works from src/ (tsx) and out/ (built).
@@ -35,6 +36,7 @@ export async function collectAppInfo(transport: AppInfo['transport'], compute?: 
     dataDir: dataDir(),
     backend,
     ort,
+    training: trainingEngines(ort, os.availableParallelism()),
     versions: {
       node: process.versions.node,
       electron: process.versions.electron ?? 'not running under Electron',

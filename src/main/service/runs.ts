@@ -4,6 +4,7 @@
 import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
+import { ortCoverage, sharedCoresEnv } from '../engine/train/ort/coverage'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunConfig, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
 import { checkSplit, requirePredictions, runPredictions, selectClips } from '../engine/runs/predictions'
@@ -46,8 +47,9 @@ const MODEL_CHOICES: ModelChoice[] = [
  * while loading) would leave it 'queued' for ever: mark it failed with the job's message.
  */
 function startTrainJob(ctx: ServiceContext, runId: string, resume: boolean, env: Record<string, string> = {}): { jobId: string; done: Promise<unknown> } {
+  const sharing = ctx.jobs.list().some((j) => j.kind === 'train' && j.state === 'running')
   const job = ctx.jobs.start(
-    { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${readRunState(runId).name}`, env: { TAGBENCH_DATA_DIR: dataDir(), ...env } },
+    { kind: 'train', runner: 'train', params: { runId, resume }, label: `Training ${readRunState(runId).name}`, env: { TAGBENCH_DATA_DIR: dataDir(), ...sharedCoresEnv(sharing), ...env } },
     { runId }
   )
   job.done.catch((err: Error) => {
@@ -73,7 +75,13 @@ const queues = new Map<string, AbortController>()
  * Returns once the queue has started (or refused to: already running elsewhere).
  */
 async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
-  const { runExperiment } = await experiments()
+  const { runExperiment, loadExperiment } = await experiments()
+  let runsAtOnce = 1
+  try {
+    runsAtOnce = loadExperiment(id).spec.parallel ?? 1
+  } catch {
+    // runExperiment reports a missing or unreadable experiment itself.
+  }
   const changed = () => ctx.emit({ type: 'experiment.changed', id })
   const abort = new AbortController()
   let started!: () => void
@@ -83,7 +91,7 @@ async function startQueue(ctx: ServiceContext, id: string): Promise<void> {
     async (runId, resume, slot) => {
       // A queued run the user cancelled before its turn is skipped.
       if (readRunState(runId).status === 'cancelled' && !resume) return
-      await startTrainJob(ctx, runId, resume, gpuEnvForSlot(slot, await visibleGpus())).done
+      await startTrainJob(ctx, runId, resume, { ...gpuEnvForSlot(slot, await visibleGpus()), ...sharedCoresEnv(runsAtOnce > 1) }).done
     },
     {
       signal: abort.signal,
@@ -126,8 +134,10 @@ export const handlers: HandlerTable = {
     const { clipSets } = await import('../engine/train/data')
     const config = resolveRunConfig(p as RunConfigInput)
     const record = loadDataset(config.dataset)
-    const runs = listRuns().map((r) => ({ config: r.config, samplesPerS: r.samplesPerS, status: r.status, classes: readRunState(r.id).classNames.length }))
-    const rate = measuredTrainRate(runs)
+    const runs = listRuns().map((r) => ({ config: r.config, samplesPerS: r.samplesPerS, status: r.status, classes: readRunState(r.id).classNames.length, engine: r.engine?.name }))
+    // The engine this config would train on (auto: ort where it covers the model).
+    const engine = config.engine === 'tfjs' || (config.engine !== 'ort' && ortCoverage(config.model) !== null) ? 'tfjs' : 'ort'
+    const rate = measuredTrainRate(runs, engine)
     return estimateCost(config, record.classNames.length, clipSets(record, config.fold).train.n, rate ?? undefined)
   },
 

@@ -24,6 +24,15 @@ describe('experiment form', () => {
     expect(() => parseAxis({ key: 'stride', values: '16, 16' }, chosen)).toThrow(/repeats a value/)
     expect(axisText(parseAxis({ key: 'pretrained', values: 'none, chosen' }, chosen))).toBe('none, chosen')
   })
+  it('the training engine: auto is left to the engine, ort and tfjs are recorded, and a grid can vary it', () => {
+    const d = { ...newDraft(null), dataset: 'tones' }
+    expect(d.engine).toBe('auto')
+    expect('engine' in configOf(d, 0)).toBe(false)
+    expect(configOf({ ...d, engine: 'ort' }, 0).engine).toBe('ort')
+    expect(configOf({ ...d, engine: undefined }, 0).engine).toBeUndefined()
+    expect(parseAxis({ key: 'engine', values: 'ort, tfjs' }, { kind: 'none' }).values).toEqual(['ort', 'tfjs'])
+    expect(() => parseAxis({ key: 'engine', values: 'torch' }, { kind: 'none' })).toThrow(/not one of auto, ort, tfjs/)
+  })
   it('grid size is the product of the axes times the seeds', () => {
     expect(gridSize([{ key: 'stride', values: [16, 10] }, { key: 'frozen', values: [true, false] }], 3)).toBe(12)
     expect(gridSize([], 1)).toBe(1)

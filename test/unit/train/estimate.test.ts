@@ -55,4 +55,16 @@ describe('estimateCost', () => {
     expect(measuredTrainRate([...runs, { config: base, samplesPerS: 9, status: 'failed', classes: 5 }])).toBeCloseTo(2 * 3 * g, 9)
     expect(measuredTrainRate([])).toBeNull()
   })
+
+  it('counts only the runs of the engine asked about (runs without one were tfjs)', () => {
+    const g = estimateCost(base, 5, null).gflopsPerClip
+    const runs = [
+      { config: base, samplesPerS: 2, status: 'done', classes: 5 },
+      { config: base, samplesPerS: 8, status: 'done', classes: 5, engine: 'ort' as const },
+      { config: base, samplesPerS: 3, status: 'done', classes: 5, engine: 'tfjs' as const }
+    ]
+    expect(measuredTrainRate(runs, 'ort')).toBeCloseTo(8 * 3 * g, 9)
+    expect(measuredTrainRate(runs, 'tfjs')).toBeCloseTo(3 * 3 * g, 9)
+    expect(measuredTrainRate(runs.slice(0, 1), 'ort')).toBeNull()
+  })
 })

@@ -102,6 +102,9 @@ export function tinyRun(dataset: string, over: Partial<RunConfigInput> = {}): Pa
     batchSize: 4,
     seed: 7,
     threads: 1,
+    // These tests are about the trainer's tfjs paths (data-parallel shards among them); the ort
+    // engine has its own (test/unit/train/ort), and 'auto' picks it for AST.
+    engine: 'tfjs',
     ...over
   }
 }

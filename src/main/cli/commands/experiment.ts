@@ -6,6 +6,7 @@ import { createExperiment, deleteExperiment, experimentFinished, listExperiments
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
 import { gpuEnvForSlot, visibleGpus } from '../../engine/gpus'
+import { sharedCoresEnv } from '../../engine/train/ort/coverage'
 import { printResult } from '../output'
 import { cliTrainer } from './train'
 import { loadSlurmOptions } from '../../engine/executors/slurm/options'
@@ -136,7 +137,7 @@ export function registerExperiment(program: Command): void {
       await runExperiment(
         exp.id,
         async (runId, resume, slot) => {
-          const outcome = await trainer.start(runId, resume, gpuEnvForSlot(slot, await visibleGpus()))
+          const outcome = await trainer.start(runId, resume, { ...gpuEnvForSlot(slot, await visibleGpus()), ...sharedCoresEnv(runsAtOnce > 1) })
           if (outcome.status !== 'done') throw new Error(`run ${runId} ended ${outcome.status}`)
         },
         { parallel: runsAtOnce, signal: abort.signal }

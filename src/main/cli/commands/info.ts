@@ -16,6 +16,8 @@ export function registerInfo(program: Command): void {
           ...info.backend.candidates.map((c) => `  ${c.ok ? '✔' : '✘'} ${c.label}: ${c.reason}`),
           `Device: ${info.backend.device}`,
           `ONNX Runtime: ${info.ort.available ? `${info.ort.version} (${info.ort.providers.join(', ')})` : 'unavailable'}; ${info.ort.reason}`,
+          `Training engines: ort = ${info.training.ort}`,
+          ...info.training.auto.map((a) => `  --engine auto for ${a.model}: ${a.engine} (${a.reason})`),
           `Data folder: ${info.dataDir}`
         ].join('\n')
       )

@@ -172,6 +172,7 @@ interface TrainFlags {
   eventRatio?: number
   frameLoss?: RunConfigInput['frameLoss']
   frameSmoothing?: number
+  engine?: RunConfigInput['engine']
   json?: boolean
 }
 
@@ -239,7 +240,8 @@ export function registerTrain(program: Command): void {
     .option('--keep-checkpoints <n>', 'keep the weights of the last N epochs, for `tagbench average` (default 0)', num('--keep-checkpoints'))
     .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
     .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
-    .option('--threads <n>', 'threads for feature extraction and data-parallel training (default: one per core on CPU backends)', num('--threads'))
+    .option('--threads <n>', 'threads for feature extraction and training: ONNX Runtime intra-op threads on the ort engine (default: every core), data-parallel shards on tfjs (default: one per core on CPU backends)', num('--threads'))
+    .option('--engine <name>', 'training engine: ort (ONNX Runtime, every core or CUDA) | tfjs (TensorFlow.js) | auto (ORT where it covers the model: AST; default)')
     .option('--frame-head', 'frame task: frame outputs trained on strong or per-frame labels, on windows of whole recordings, judged by frameAP')
     .option('--window <s>', 'frame task: training/evaluation window in seconds (the model input; default 10 s or the clips\' length)', num('--window'))
     .option('--hop <s>', 'frame task: largest distance between training window starts, seconds (default: one window)', num('--hop'))
@@ -294,7 +296,8 @@ export function registerTrain(program: Command): void {
         frameRate: f.labelRate,
         eventRatio: f.eventRatio,
         frameLoss: f.frameLoss,
-        frameSmoothing: f.frameSmoothing
+        frameSmoothing: f.frameSmoothing,
+        engine: f.engine
       }
       const { runId, config } = createTrainingRun(partial)
       if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)

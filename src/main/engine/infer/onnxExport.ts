@@ -120,7 +120,7 @@ function buildModel(g: GraphBuilder, input: string, config: ModelConfig, w: Weig
 }
 
 /** Encodes the model as an ONNX ModelProto (bytes) with its metadata. */
-function encodeOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, opts: ExportOptions = {}): { bytes: Uint8Array; meta: OnnxModelMeta } {
+export function encodeOnnx(model: Pick<TagModel, 'config' | 'namedWeights'>, opts: ExportOptions = {}): { bytes: Uint8Array; meta: OnnxModelMeta } {
   const config = model.config
   const thresholds = opts.thresholds ?? null
   if (thresholds && thresholds.length !== config.numClasses)

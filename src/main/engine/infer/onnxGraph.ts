@@ -16,6 +16,14 @@ const IR_VERSION = 8
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] }
 
+/** A node as the builder recorded it (attributes as given), for passes over the graph such as gradients. */
+export interface NodeRecord {
+  opType: string
+  inputs: string[]
+  outputs: string[]
+  attrs: Record<string, AttrValue>
+}
+
 export interface GraphBuilder {
   /** Float32 initializer; the name must be unique. Returns the name. */
   weight(name: string, dims: number[], data: Float32Array): string
@@ -30,6 +38,12 @@ export interface GraphBuilder {
   /** Publishes `from` under the exact name `name` (an Identity node), for graph outputs. */
   output(name: string, from: string): string
   graph(name: string, inputs: OnnxNs.IValueInfoProto[], outputs: OnnxNs.IValueInfoProto[]): OnnxNs.IGraphProto
+  /** The nodes added so far, in order. */
+  nodes(): readonly NodeRecord[]
+  /** The values of an int64 initializer made by ints(), or undefined. */
+  intsOf(name: string): number[] | undefined
+  /** The dims of an initializer, or undefined when `name` is none. */
+  dimsOf(name: string): number[] | undefined
 }
 
 function attribute(name: string, value: AttrValue): OnnxNs.IAttributeProto {
@@ -51,6 +65,9 @@ function rawBytes(data: Float32Array | BigInt64Array): Uint8Array {
 
 export function createGraphBuilder(): GraphBuilder {
   const nodes: OnnxNs.INodeProto[] = []
+  const records: NodeRecord[] = []
+  const intValues = new Map<string, number[]>()
+  const constants = new Map<string, number[]>()
   const initializers: OnnxNs.ITensorProto[] = []
   const names = new Set<string>()
   const intCache = new Map<string, string>()
@@ -74,6 +91,7 @@ export function createGraphBuilder(): GraphBuilder {
       const count = dims.reduce((a, b) => a * b, 1)
       if (count !== data.length) throw new Error(`ONNX export: ${name} has ${data.length} values, shape [${dims}] needs ${count}`)
       initializers.push({ name: claim(name), dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: rawBytes(data) })
+      constants.set(name, [...dims])
       return name
     },
     ints(values, hint = 'const') {
@@ -83,6 +101,8 @@ export function createGraphBuilder(): GraphBuilder {
       const name = fresh(hint)
       initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: rawBytes(BigInt64Array.from(values, BigInt)) })
       intCache.set(key, name)
+      intValues.set(name, [...values])
+      constants.set(name, [values.length])
       return name
     },
     scalar(value) {
@@ -91,26 +111,35 @@ export function createGraphBuilder(): GraphBuilder {
       const name = fresh('scalar')
       initializers.push({ name, dims: [], dataType: onnx.TensorProto.DataType.FLOAT, rawData: rawBytes(Float32Array.of(value)) })
       scalarCache.set(value, name)
+      constants.set(name, [])
       return name
     },
     op(opType, inputs, attrs = {}, hint) {
       return builder.opN(opType, inputs, 1, attrs, hint)[0]
     },
     opN(opType, inputs, outputs, attrs = {}, hint) {
-      const outs = Array.from({ length: outputs }, () => fresh(hint ?? opType.toLowerCase()))
+      const outs = Array.from({ length: outputs }, () => fresh(hint ?? opType.toLowerCase().replace(/\W/g, '_')))
+      // 'com.microsoft:Gelu': an op of another domain (ONNX Runtime's contrib ops).
+      const [domain, type] = opType.includes(':') ? opType.split(':') : ['', opType]
       nodes.push({
-        opType,
-        name: fresh(`n_${opType}`),
+        opType: type,
+        ...(domain ? { domain } : {}),
+        name: fresh(`n_${type}`),
         input: inputs,
         output: outs,
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v))
       })
+      records.push({ opType, inputs: [...inputs], outputs: outs, attrs })
       return outs
     },
     output(name, from) {
       nodes.push({ opType: 'Identity', name: fresh('n_Identity'), input: [from], output: [claim(name)], attribute: [] })
+      records.push({ opType: 'Identity', inputs: [from], outputs: [name], attrs: {} })
       return name
     },
+    nodes: () => records,
+    intsOf: (name) => intValues.get(name),
+    dimsOf: (name) => constants.get(name),
     graph(name, inputs, outputs) {
       return { name, node: nodes, initializer: initializers, input: inputs, output: outputs }
     }
@@ -132,9 +161,10 @@ export function tensorInfo(name: string, dims: (number | string)[]): OnnxNs.IVal
 }
 
 export function encodeModel(graph: OnnxNs.IGraphProto, metadata: Record<string, string>, producerVersion: string): Uint8Array {
+  const domains = new Set((graph.node ?? []).map((n) => n.domain).filter((d): d is string => !!d))
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     producerName: 'tagbench',
     producerVersion,
     graph,
@@ -151,7 +181,30 @@ export function decodeMetadata(bytes: Uint8Array): Record<string, string> {
   return Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]))
 }
 
-// ---------- layers shared by the exported models ----------
+// ---------- how parameters enter a graph ----------
+
+/**
+ * How a model definition's parameters enter a graph, so that one definition serves both the export
+ * and the training graph. The export binds them as initializers with their values, and may fold
+ * constants on the host (the 1/√d of attention into the qkv weights, say); the training graph binds
+ * them as graph inputs in the trainer's layout, and outputs their gradients (train/ort).
+ */
+export interface ParamBinding {
+  /** A parameter in its PyTorch shape (norm weights, biases, tokens, position embeddings). */
+  tensor(name: string, shape: number[]): string
+  /** The weight `${layer}.weight` of a Linear or Conv (PyTorch [out, ...in]) as the [prod(in), out] matrix MatMul takes. */
+  matrix(layer: string, out: number, inn: number): string
+  /** The values, when the parameters are constants (export): a definition may fold them on the host. */
+  readonly host: WeightSource | null
+  /** A static batch size (training graphs), or null for a symbolic batch axis. */
+  readonly batch: number | null
+  /**
+   * A scaled keep-mask input (dropout, drop-path) of this shape for drop rate `rate`, or null when
+   * nothing is dropped (rate 0, or an inference graph). Definitions ask for masks in a fixed order:
+   * the order the tfjs model draws them in, so that both engines can drop the same units.
+   */
+  mask(shape: number[], rate: number): string | null
+}
 
 /** [out, in] (PyTorch Linear layout) → [in, out], so MatMul(x, Wᵀ) needs no Transpose node. */
 function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -160,52 +213,81 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
   return out
 }
 
-/** y = x Wᵀ + b for x of any rank ≥ 2; w is PyTorch's [out, in]. */
-export function linear(g: GraphBuilder, x: string, name: string, w: Float32Array, b: Float32Array | null, outDim: number, inDim: number): string {
-  const wt = g.weight(`${name}.weight_t`, [inDim, outDim], transpose2d(w, outDim, inDim))
-  const y = g.op('MatMul', [x, wt], {}, name)
-  return b ? g.op('Add', [y, g.weight(`${name}.bias`, [outDim], b)], {}, name) : y
+/** Parameters as initializers holding the values `w` gives (the ONNX export). */
+export function constantBinding(g: GraphBuilder, w: WeightSource): ParamBinding {
+  return {
+    tensor: (name, shape) => g.weight(name, shape, w(name, shape)),
+    matrix: (layer, out, inn) => g.weight(`${layer}.weight_t`, [inn, out], transpose2d(w(`${layer}.weight`, [out, inn]), out, inn)),
+    host: w,
+    batch: null,
+    mask: () => null
+  }
 }
 
-export function layerNorm(g: GraphBuilder, x: string, name: string, w: Float32Array, b: Float32Array, eps: number): string {
-  const dim = w.length
-  return g.op('LayerNormalization', [x, g.weight(`${name}.weight`, [dim], w), g.weight(`${name}.bias`, [dim], b)], { axis: -1, epsilon: { float: eps } }, name)
+// ---------- layers shared by the models ----------
+
+/** y = x Wᵀ + b for x of any rank ≥ 2, with the Linear `layer` (PyTorch weight [out, in]). */
+export function linear(g: GraphBuilder, P: ParamBinding, x: string, layer: string, outDim: number, inDim: number, bias = true): string {
+  const y = g.op('MatMul', [x, P.matrix(layer, outDim, inDim)], {}, layer)
+  return bias ? g.op('Add', [y, P.tensor(`${layer}.bias`, [outDim])], {}, layer) : y
 }
 
-/** Exact GELU as torch.onnx writes it for opset < 20 (x·0.5·(1 + erf(x/√2))), which ORT fuses into one Gelu kernel. */
-function gelu(g: GraphBuilder, x: string): string {
+/**
+ * LayerNormalization over the last axis. Training graphs also take its Mean and InvStdDev outputs,
+ * which the gradient reuses instead of recomputing them.
+ */
+export function layerNorm(g: GraphBuilder, P: ParamBinding, x: string, name: string, dim: number, eps: number): string {
+  const inputs = [x, P.tensor(`${name}.weight`, [dim]), P.tensor(`${name}.bias`, [dim])]
+  const attrs = { axis: -1, epsilon: { float: eps } }
+  return P.host ? g.op('LayerNormalization', inputs, attrs, name) : g.opN('LayerNormalization', inputs, 3, attrs, name)[0]
+}
+
+/**
+ * Exact GELU as torch.onnx writes it for opset < 20 (x·0.5·(1 + erf(x/√2))), which ORT fuses into
+ * one Gelu kernel. Training graphs use ORT's Gelu op directly: its gradient needs only x, where the
+ * decomposition would keep three more [B, N, 4D] tensors alive for the backward pass.
+ */
+function gelu(g: GraphBuilder, x: string, training = false): string {
+  if (training) return g.op('com.microsoft:Gelu', [x], {}, 'gelu')
   const e = g.op('Erf', [g.op('Div', [x, g.scalar(Math.SQRT2)])])
   const h = g.op('Mul', [x, g.op('Add', [e, g.scalar(1)])])
   return g.op('Mul', [h, g.scalar(0.5)], {}, 'gelu')
 }
 
-/** timm's Mlp: `${name}.fc1` → exact GELU → `${name}.fc2`. */
-export function mlp(g: GraphBuilder, x: string, name: string, w: WeightSource, dim: number, hidden: number): string {
-  const fc1 = linear(g, x, `${name}.fc1`, w(`${name}.fc1.weight`, [hidden, dim]), w(`${name}.fc1.bias`, [hidden]), hidden, dim)
-  return linear(g, gelu(g, fc1), `${name}.fc2`, w(`${name}.fc2.weight`, [dim, hidden]), w(`${name}.fc2.bias`, [dim]), dim, hidden)
+/** timm's Mlp: `${name}.fc1` → exact GELU (→ × hiddenMask, timm's drop) → `${name}.fc2`. */
+export function mlp(g: GraphBuilder, P: ParamBinding, x: string, name: string, dim: number, hidden: number, hiddenMask: string | null = null): string {
+  let h = gelu(g, linear(g, P, x, `${name}.fc1`, hidden, dim), !P.host)
+  if (hiddenMask) h = g.op('Mul', [h, hiddenMask], {}, `${name}.drop`)
+  return linear(g, P, h, `${name}.fc2`, dim, hidden)
 }
 
 /**
  * timm's Attention on x [B', N, D] with weights `${name}.qkv.*` and `${name}.proj.*`: one fused qkv
- * MatMul (the 1/√d scale folded into its q rows, one Mul fewer), heads as [B', H, N, d], MatMul +
- * Softmax, and the output projection. `addBias` may add to the scores [B', H, N, N] before the softmax.
+ * MatMul (with constant weights the 1/√d scale is folded into its q rows, one Mul fewer; with
+ * trained ones q is scaled after the split), heads as [B', H, N, d], MatMul + Softmax, and the
+ * output projection. `addBias` may add to the scores [B', H, N, N] before the softmax.
  */
-export function selfAttention(g: GraphBuilder, x: string, name: string, w: WeightSource, dim: number, heads: number, addBias?: (scores: string) => string): string {
+export function selfAttention(g: GraphBuilder, P: ParamBinding, x: string, name: string, dim: number, heads: number, addBias?: (scores: string) => string): string {
   const d = dim / heads
   const scale = 1 / Math.sqrt(d)
-  const qkvW = w(`${name}.qkv.weight`, [3 * dim, dim]).slice()
-  const qkvB = w(`${name}.qkv.bias`, [3 * dim]).slice()
-  for (let k = 0; k < dim * dim; k++) qkvW[k] *= scale
-  for (let k = 0; k < dim; k++) qkvB[k] *= scale
-  const qkv = linear(g, x, `${name}.qkv`, qkvW, qkvB, 3 * dim, dim)
-  const [q, k, v] = g.opN('Split', [qkv, g.ints([dim, dim, dim])], 3, { axis: -1 }, `${name}.split`)
+  let qkv: string
+  if (P.host) {
+    const qkvW = P.host(`${name}.qkv.weight`, [3 * dim, dim]).slice()
+    const qkvB = P.host(`${name}.qkv.bias`, [3 * dim]).slice()
+    for (let k = 0; k < dim * dim; k++) qkvW[k] *= scale
+    for (let k = 0; k < dim; k++) qkvB[k] *= scale
+    const wt = g.weight(`${name}.qkv.weight_t`, [dim, 3 * dim], transpose2d(qkvW, 3 * dim, dim))
+    qkv = g.op('Add', [g.op('MatMul', [x, wt], {}, `${name}.qkv`), g.weight(`${name}.qkv.bias`, [3 * dim], qkvB)], {}, `${name}.qkv`)
+  } else qkv = linear(g, P, x, `${name}.qkv`, 3 * dim, dim)
+  let [q, k, v] = g.opN('Split', [qkv, g.ints([dim, dim, dim])], 3, { axis: -1 }, `${name}.split`)
+  if (!P.host) q = g.op('Mul', [q, g.scalar(scale)], {}, `${name}.q_scaled`)
   const split = (t: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [t, g.ints([0, 0, heads, d])])], { perm })
   let scores = g.op('MatMul', [split(q, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])], {}, `${name}.scores`)
   if (addBias) scores = addBias(scores)
   const probs = g.op('Softmax', [scores], { axis: -1 })
   const ctx = g.op('MatMul', [probs, split(v, [0, 2, 1, 3])], {}, `${name}.context`)
   const merged = g.op('Reshape', [g.op('Transpose', [ctx], { perm: [0, 2, 1, 3] }), g.ints([0, 0, dim])])
-  return linear(g, merged, `${name}.proj`, w(`${name}.proj.weight`, [dim, dim]), w(`${name}.proj.bias`, [dim]), dim, dim)
+  return linear(g, P, merged, `${name}.proj`, dim, dim)
 }
 
 /** Reads one named weight as float32, checking its shape; throws naming the weight when missing or mis-shaped. */

@@ -9,7 +9,7 @@ import { bicubicResizeMatrix } from '../models/htsat/image'
 import { BN_EPS } from '../models/htsat/melBatchNorm'
 import { LN_EPS } from '../models/htsat/swin'
 import { relativePositionIndex, shiftMask } from '../models/htsat/windowAttention'
-import { layerNorm, linear, mlp, selfAttention, type GraphBuilder, type WeightSource } from './onnxGraph'
+import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type WeightSource } from './onnxGraph'
 
 export interface HtsatGraphOutputs {
   logits: string
@@ -18,7 +18,7 @@ export interface HtsatGraphOutputs {
 }
 
 const ln = (g: GraphBuilder, x: string, name: string, w: WeightSource, dim: number) =>
-  layerNorm(g, x, name, w(`${name}.weight`, [dim]), w(`${name}.bias`, [dim]), LN_EPS)
+  layerNorm(g, constantBinding(g, w), x, name, dim, LN_EPS)
 
 /** torch.roll(maps, (s, s), dims=(1, 2)) on [B, res, res, C]; s may be negative. */
 function roll(g: GraphBuilder, x: string, res: number, s: number): string {
@@ -71,14 +71,14 @@ function swinBlock(g: GraphBuilder, x: string, name: string, stage: HtsatStage, 
       ? // Scores [B·nW, H, N, N] → [B, nW, H, N, N] so each window gets its own mask.
         g.op('Reshape', [g.op('Add', [g.op('Reshape', [scores, g.ints([-1, per * per, H, n, n])]), biasName]), g.ints([-1, H, n, n])])
       : g.op('Add', [scores, biasName])
-  const attn = selfAttention(g, windows, `${name}.attn`, w, C, H, addBias)
+  const attn = selfAttention(g, constantBinding(g, w), windows, `${name}.attn`, C, H, addBias)
   // window_reverse back to [B, res, res, C].
   const merged = g.op('Transpose', [g.op('Reshape', [attn, g.ints([-1, per, per, win, win, C])])], { perm: [0, 1, 3, 2, 4, 5] })
   let a = g.op('Reshape', [merged, g.ints([-1, res, res, C])])
   if (shift) a = roll(g, a, res, shift)
   const y = g.op('Add', [x, g.op('Reshape', [a, g.ints([-1, res * res, C])])], {}, `${name}.res1`)
   const hidden = Math.floor(C * mlpRatio)
-  return g.op('Add', [y, mlp(g, ln(g, y, `${name}.norm2`, w, C), `${name}.mlp`, w, C, hidden)], {}, `${name}.res2`)
+  return g.op('Add', [y, mlp(g, constantBinding(g, w), ln(g, y, `${name}.norm2`, w, C), `${name}.mlp`, C, hidden)], {}, `${name}.res2`)
 }
 
 /** PatchMerging: [B, res², C] → [B, (res/2)², 2C], 2×2 neighbours concatenated as the reference's x0..x3. */
@@ -87,7 +87,7 @@ function patchMerge(g: GraphBuilder, x: string, name: string, res: number, C: nu
   const t = g.op('Transpose', [g.op('Reshape', [x, g.ints([-1, 2, half, 2, C])])], { perm: [0, 2, 3, 1, 4] })
   const rows = g.op('Reshape', [t, g.ints([-1, half * half, 4 * C])])
   const normed = ln(g, rows, `${name}.norm`, w, 4 * C)
-  return linear(g, normed, `${name}.reduction`, w(`${name}.reduction.weight`, [2 * C, 4 * C]), null, 2 * C, 4 * C)
+  return linear(g, constantBinding(g, w), normed, `${name}.reduction`, 2 * C, 4 * C, false)
 }
 
 /** Builds HTS-AT from `fbank` [B, T, F] (log-mel, unnormalised: bn0 is in the graph). */

@@ -70,7 +70,7 @@ function astParams(c: AstConfig, tokens: number, rng: Rng): ParamStore {
  * j·tstride, patches frequency-major (flatten(2) of the conv output), and inside a patch the kernel
  * offset (kh along frequency, kw along time) at kh·16 + kw, which is the conv weight's own layout.
  */
-function patchIndices(c: Pick<AstConfig, 'melBins' | 'targetLength' | 'fstride' | 'tstride'>): Int32Array {
+export function astPatchIndices(c: Pick<AstConfig, 'melBins' | 'targetLength' | 'fstride' | 'tstride'>): Int32Array {
   const { fDim, tDim } = astGrid(c)
   const kk = AST_PATCH * AST_PATCH
   const idx = new Int32Array(fDim * tDim * kk)
@@ -98,7 +98,7 @@ export function createAst(config: AstConfig, seed: number): AstModel {
   const params = astParams(c, tokens, makeRng(seed))
   // Dropout masks draw from their own stream, so that enabling dropout does not change the init.
   let dropRng = makeRng(seed ^ 0x5eed)
-  const indices = tf.tensor1d(patchIndices(c), 'int32')
+  const indices = tf.tensor1d(astPatchIndices(c), 'int32')
   const v1 = (n: string) => params.get(n) as unknown as tf.Tensor1D
   const v2 = (n: string) => params.get(n) as unknown as tf.Tensor2D
   const ln = (n: string): [tf.Tensor1D, tf.Tensor1D] => [v1(`${n}.weight`), v1(`${n}.bias`)]

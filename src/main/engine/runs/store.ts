@@ -21,7 +21,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import type { FrameCurves, MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison } from '../../../shared/types'
+import type { FrameCurves, MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison, TrainingEngineUsed } from '../../../shared/types'
 import { deleteDirAtomically, fsyncDir, pidAlive, readJsonSync, removeLeftovers, writeError, writeJsonAtomicSync } from '../fsutil'
 import { faultPoint } from '../faults'
 import { partialRunConfigSchema } from '../../../shared/apiSchema'
@@ -64,6 +64,7 @@ export interface RunState {
   test: Record<string, number | null> | null
   backend: string
   device: string
+  engine?: TrainingEngineUsed
   samplesPerS: number | null
   codeVersion: string
   failure?: string
@@ -247,6 +248,7 @@ function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
     test: state.test,
     backend: state.backend,
     device: state.device,
+    ...(state.engine ? { engine: state.engine } : {}),
     samplesPerS: state.samplesPerS,
     valClips: state.valClips,
     ...(state.failure ? { failure: state.failure } : {}),

@@ -180,6 +180,9 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   check(isNonNegInt(c.earlyStopPatience), `earlyStopPatience must be a whole number ≥ 0 (0 = off), got ${c.earlyStopPatience}`)
   check(isNonNegInt(c.checkpointEverySteps), `checkpointEverySteps must be a whole number ≥ 0 (0 = off), got ${c.checkpointEverySteps}`)
   check(Number.isInteger(c.seed), `seed must be an integer, got ${c.seed}`)
+  c.engine = given.engine ?? 'auto'
+  check(['auto', 'ort', 'tfjs'].includes(c.engine), `unknown engine '${String(c.engine)}' (auto, ort or tfjs)`)
+  if (c.engine === 'ort') check(model === 'ast', `the ort engine trains AST only (no gradient rules yet for HTS-AT's window attention, patch merging and token-semantic module); use engine tfjs or auto`)
 
   // Data.
   if (dataset.folds && dataset.folds.length > 0) {

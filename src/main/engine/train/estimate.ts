@@ -82,11 +82,17 @@ export function estimateCost(c: RunConfigInput, classes: number, trainClips: num
 
 /**
  * This machine's training rate from finished runs (median over the most recent ten): their measured
- * samples/s times their own training GFLOPs per clip. Null when there are none to go by.
+ * samples/s times their own training GFLOPs per clip. With `engine`, only runs trained on that engine
+ * count (ONNX Runtime and tfjs differ several times over; runs without a recorded engine were tfjs).
+ * Null when there are none to go by.
  */
-export function measuredTrainRate(runs: { config: RunConfigInput; samplesPerS: number | null; status: string; classes: number }[]): number | null {
+export function measuredTrainRate(
+  runs: { config: RunConfigInput; samplesPerS: number | null; status: string; classes: number; engine?: 'ort' | 'tfjs' }[],
+  engine?: 'ort' | 'tfjs'
+): number | null {
   const rates = runs
     .filter((r) => r.status === 'done' && r.samplesPerS && r.samplesPerS > 0 && !r.config.frozen)
+    .filter((r) => engine === undefined || (r.engine ?? 'tfjs') === engine)
     .slice(0, 10)
     .map((r) => {
       try {

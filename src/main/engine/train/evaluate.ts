@@ -41,7 +41,13 @@ export function batchLoss(out: ReturnType<TagModel['apply']>, batch: Batch, clas
   })
 }
 
-/** Scores every clip of `set` in batches (no augmentation), with the mean loss. */
+/** Raw model outputs for a batch computed elsewhere than tfjs (the ort engine scores through ONNX Runtime). */
+export type BatchForward = (batch: Batch) => Promise<{ logits: Float32Array; frameLogits?: Float32Array }>
+
+/**
+ * Scores every clip of `set` in batches (no augmentation), with the mean loss. With `forward`, the
+ * logits come from it (ONNX Runtime, say) and only the probabilities and the loss are computed here.
+ */
 export async function predictSplit(
   model: TagModel,
   set: ClipSet,
@@ -50,7 +56,8 @@ export async function predictSplit(
   record: DatasetRecord,
   loss: LossOptions,
   batchSize: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  forward?: BatchForward
 ): Promise<SplitPredictions> {
   const C = record.classNames.length
   const scores = new Float32Array(set.n * C)
@@ -61,9 +68,16 @@ export async function predictSplit(
     await cancelPoint(signal)
     const indices = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, k) => from + k)
     const batch = await buildBatch(set, indices, source, spec, record, null)
+    const given = forward ? await forward(batch) : null
     const { p, l, fp } = tf.tidy(() => {
-      const x = tf.tensor3d(batch.x, [batch.size, spec.targetLength, spec.settings.melBins])
-      const out = model.apply(x, false)
+      const x = given ? null : tf.tensor3d(batch.x, [batch.size, spec.targetLength, spec.settings.melBins])
+      const out = given
+        ? {
+            logits: tf.tensor2d(given.logits, [batch.size, C]),
+            embedding: tf.zeros([batch.size, 1]) as tf.Tensor2D,
+            ...(given.frameLogits && fr ? { frameLogits: tf.tensor3d(given.frameLogits, [batch.size, fr.count, C]) } : {})
+          }
+        : model.apply(x!, false)
       return {
         p: probabilities(out.logits, loss),
         l: batchLoss(out, batch, C, loss, spec.frameLoss ? fr : null),

@@ -5,8 +5,9 @@
 // validation split and checkpoints (last, and best on improvement); at the end the best checkpoint is
 // tested and its predictions and threshold comparison stored. A run with a ckpt/last continues from it
 // with the same schedule, optimizer moments, data order and augmentation stream.
+import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput } from '../../../shared/api'
+import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput, TrainingEngineChoice } from '../../../shared/api'
 import { initBackend } from '../backend'
 import { CANCELLED, cancelPoint, isCancel } from '../cancel'
 import { faultPause, faultPoint } from '../faults'
@@ -51,6 +52,9 @@ import { buildModel, inputNorm, needsNormStats, type FeatureNorm } from './model
 import { clipByGlobalNorm, createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer'
 import { derivedSeed, epochOrder, labelFrequencyWeights, stepBatches, stepLayout } from './sampler'
 import { createStepGradients, defaultTrainThreads, type StepGradients } from './parallel/pool'
+import { chooseEngine, createOrtStepGradients, type OrtStepGradients } from './ort/engine'
+import { createOrtForward } from './ort/forward'
+import { ortReport } from '../ortInfo'
 import { lrAt, type ScheduleConfig } from './schedule'
 import { loadTrainingCheckpoint, rewindMetrics, saveTrainingCheckpoint, type TrainerState } from './state'
 
@@ -59,6 +63,8 @@ export interface TrainOptions {
   /** run.metrics / run.changed events for every UI. */
   emit?: (event: ApiEvent) => void
   signal?: AbortSignal
+  /** Train on this engine instead of the run config's (a resume may switch: both share one checkpoint format). */
+  engine?: TrainingEngineChoice
 }
 
 export interface TrainResult {
@@ -236,6 +242,14 @@ function warnCollapse(m: Pick<MetricEntry, 'predictedPositive'>, log: (m: string
     )
 }
 
+/** TAGBENCH_ENGINE=auto|ort|tfjs overrides a run's engine (what `tagbench resume --engine` sets for its job). */
+function envEngine(): TrainingEngineChoice | undefined {
+  const v = process.env.TAGBENCH_ENGINE
+  if (v === undefined || v === '') return undefined
+  if (v !== 'auto' && v !== 'ort' && v !== 'tfjs') throw new Error(`TAGBENCH_ENGINE=${v}: use auto, ort or tfjs`)
+  return v
+}
+
 /** Whether a run can be resumed: not finished, not running in a live process. */
 export function checkResumable(runId: string): void {
   const state = readRunState(runId)
@@ -257,7 +271,10 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
   const log = (message: string) => appendLog(runId, message)
   const changed = () => emit({ type: 'run.changed', runId })
   const cfg = readRunConfig(runId)
-  const backend = await initBackend()
+  // The engine first: with ORT on CUDA, tfjs (the optimizer and evaluation) stays off the GPU, so
+  // that tfjs-node-gpu (CUDA 11) and ORT's CUDA 12 provider never load in one process.
+  const decision = chooseEngine(opts.engine ?? envEngine() ?? cfg.engine ?? 'tfjs', cfg.model)
+  const backend = decision.engine === 'ort' && ortReport().providers.includes('cuda') ? await initBackend('native') : await initBackend()
   updateRunStatus(runId, { status: 'running', backend: backend.label, device: backend.device })
   changed()
   let model: TagModel | null = null
@@ -266,6 +283,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
   /** Step of the newest ckpt/last, and the step a cancel checkpointed at (what the log may claim). */
   let lastSaved: number | null = null
   let stoppedAt: number | null = null
+  // Where the ort engine trains; evaluation then scores through ONNX Runtime there too.
+  let ortDevice: Pick<OrtStepGradients, 'threads' | 'provider' | 'spinning'> | null = null
   try {
     const record = loadDataset(cfg.dataset)
     const runState = readRunState(runId)
@@ -329,10 +348,27 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     const evaluateRecordings = (set: ClipSet) => predictRecordings(model!, set, source, spec, record, loss, batch, evalHop, signal)
     const vars = model.trainableVariables()
     optimizer = createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
-    // Data-parallel shards: by default one per core on wasm/cpu, one on native backends (parallel/pool.ts).
     const lossContext = { loss, classes: C, frames: spec.frameLoss ? spec.frames : null }
-    shards = await createStepGradients(model, vars, { threads: cfg.threads ?? defaultTrainThreads(backend.chosen), seed: cfg.seed, lossContext, onLog: log })
-    if (shards.threads > 1) log(`Training data-parallel on ${shards.threads} threads`)
+    // The engine: runs made before engines existed (no cfg.engine) stay on tfjs, as they started.
+    log(`Training engine: ${decision.engine} (${decision.reason})`)
+    if (decision.engine === 'ort') {
+      // ONNX Runtime spreads each op over --threads cores itself (default: every core).
+      const ortShards = await createOrtStepGradients(model, vars, { threads: cfg.threads ?? cpuBudget(), lossContext, batch: cfg.batchSize, onLog: log })
+      shards = ortShards
+      ortDevice = ortShards
+      log(`Training on ${ortShards.note}`)
+      updateRunStatus(runId, {
+        backend: `ONNX Runtime ${ortReport().version ?? ''} (ort engine)`.replace('  ', ' '),
+        device: ortShards.provider === 'cuda' ? 'GPU (CUDA)' : `CPU: ${os.cpus()[0]?.model ?? 'unknown'} (${ortShards.threads} threads)`,
+        engine: { name: 'ort', reason: `${decision.reason}; ${ortShards.note}` }
+      })
+    } else {
+      // Data-parallel shards: by default one per core on wasm/cpu, one on native backends (parallel/pool.ts).
+      shards = await createStepGradients(model, vars, { threads: cfg.threads ?? defaultTrainThreads(backend.chosen), seed: cfg.seed, lossContext, onLog: log })
+      if (shards.threads > 1) log(`Training data-parallel on ${shards.threads} threads`)
+      updateRunStatus(runId, { engine: { name: 'tfjs', reason: decision.reason } })
+    }
+    changed()
     const batch = cfg.batchSize
     const accum = cfg.gradAccum ?? 1
     const { stepsPerEpoch } = stepLayout(planSize ? planSize.grid + planSize.extra : train.n, batch, accum)
@@ -382,6 +418,17 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       emit({ type: 'run.metrics', runId, entries })
     }
     let recentRate: number | null = null
+    /** predictSplit on tfjs, or through an ONNX Runtime session over the export graph (ort engine). */
+    const scoreSplit = async (m: TagModel, set: ClipSet): Promise<SplitPredictions> => {
+      if (!ortDevice) return predictSplit(m, set, source, spec, record, loss, batch, signal)
+      const { provider, threads, spinning } = ortDevice
+      const ortForward = await createOrtForward(m, { provider, threads, spinning })
+      try {
+        return await predictSplit(m, set, source, spec, record, loss, batch, signal, ortForward.forward)
+      } finally {
+        await ortForward.dispose()
+      }
+    }
 
     // Training.
     while (!state.finished && state.epoch < cfg.epochs) {
@@ -453,7 +500,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
             if (pred.loss !== null) entry.valLoss = pred.loss
             warnCollapse(entry, log, `epoch ${state.epoch}`)
           } else {
-            const pred = await predictSplit(model, val, source, spec, record, loss, batch, signal)
+            const pred = await scoreSplit(model, val)
             Object.assign(entry, splitMetrics(pred, C))
             if (pred.loss !== null) entry.valLoss = pred.loss
           }
@@ -539,8 +586,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       )
     } else if (test.n > 0) {
       onProgress({ label: `Testing ${runState.name}`, done: 0, total: test.n + val.n, rate: 0, unit: 'clips', etaS: null })
-      const testPred = await predictSplit(best, test, source, spec, record, loss, batch, signal)
-      const valPred: SplitPredictions | null = val.n > 0 ? await predictSplit(best, val, source, spec, record, loss, batch, signal) : null
+      const testPred = await scoreSplit(best, test)
+      const valPred: SplitPredictions | null = val.n > 0 ? await scoreSplit(best, val) : null
       const metrics = splitMetrics(testPred, C)
       savePredictions(runId, 'test', { scores: testPred.scores, targets: testPred.targets, nClips: test.n, nClasses: C, files: test.files })
       let thresholds = null

@@ -1,6 +1,6 @@
 // The experiment form as plain data: a draft the user edits (kept across reloads), the run config it
 // stands for, grid axes typed from text ("16, 10"), and defaults that suit the machine.
-import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigInput } from '@shared/api'
+import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigInput, TrainingEngineChoice } from '@shared/api'
 
 export interface AxisDraft {
   key: string
@@ -57,6 +57,8 @@ export interface Draft {
   earlyStopPatience: number | null
   checkpointEverySteps: number | null
   keepCheckpoints: number | null
+  /** Training engine; drafts saved before engines existed have none (read as 'auto'). */
+  engine?: TrainingEngineChoice
   preset: string
 }
 
@@ -116,6 +118,7 @@ export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
     earlyStopPatience: null,
     checkpointEverySteps: null,
     keepCheckpoints: null,
+    engine: 'auto',
     preset: '',
     ...hardwareDefaults(info)
   }
@@ -184,6 +187,8 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
     if (moreOptionApplies(d, k) && isGiven(v)) c[k] = v
   }
   if (d.balancedSampling) c.balancedSampling = true
+  // 'auto' is the engine's default: left out, like the other defaults.
+  if (d.engine && d.engine !== 'auto') c.engine = d.engine
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
   return JSON.parse(JSON.stringify(c)) as RunConfigInput
 }
@@ -215,7 +220,8 @@ const CHOICES: Record<string, string[]> = {
   loss: ['bce', 'ce', 'focal', 'weighted-bce', 'pos-bce'],
   frameLoss: ['pos-bce', 'bce', 'focal', 'weighted-bce'],
   schedule: ['cosine', 'step', 'constant'],
-  optimizer: ['adam', 'adamw']
+  optimizer: ['adam', 'adamw'],
+  engine: ['auto', 'ort', 'tfjs']
 }
 
 /** The keys a grid can vary, with a hint of the values each takes. */
@@ -245,7 +251,8 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'frameRate', hint: '30, 50 (frame task: label rate)' },
   { key: 'eventRatio', hint: '0, 0.5 (frame task)' },
   { key: 'frameLoss', hint: 'pos-bce, focal (frame task)' },
-  { key: 'frameSmoothing', hint: '0, 2 (frame task: ±k frames)' }
+  { key: 'frameSmoothing', hint: '0, 2 (frame task: ±k frames)' },
+  { key: 'engine', hint: 'ort, tfjs' }
 ]
 
 /** Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining). */

@@ -50,7 +50,7 @@ const SHARD_STREAM = 3
 const DROPOUT_STREAM = 4
 
 /** Shard k's dropout seed for a micro-batch whose seed is `dropSeed`. */
-const shardDropSeed = (dropSeed: number, k: number): number => derivedSeed(dropSeed, k, DROPOUT_STREAM)
+export const shardDropSeed = (dropSeed: number, k: number): number => derivedSeed(dropSeed, k, DROPOUT_STREAM)
 
 /**
  * Default shard count: one per core on the single-threaded backends (wasm, plain JS); 1 on native
