@@ -65,14 +65,20 @@ function crnnParams(c: CrnnConfig, g: CrnnGeometry, rng: Rng): ParamStore {
   return p
 }
 
-/** Conv2d 3×3, padding 1, on x [B, T, F, Cin] with w [Cin·9, Cout] (rows ordered cin, kh, kw as PyTorch flattens). */
+/**
+ * Conv2d 3×3, padding 1, on x [B, T, F, Cin] with w [Cin·9, Cout] (rows ordered cin, kh, kw as PyTorch
+ * flattens). The nine shifted copies are concatenated along channels (tap-major), and the weight rows
+ * reordered to match: tf.stack's gradient (Unpack) took seconds per step on tfjs-wasm, concat's does not.
+ */
 export function conv3x3(x: tf.Tensor4D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor4D {
   const [B, T, F, cin] = x.shape
+  const cout = w.shape[1]
   const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
   const taps: tf.Tensor4D[] = []
   for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) taps.push(tf.slice(padded, [0, kh, kw, 0], [B, T, F, cin]))
-  const cols = tf.reshape(tf.stack(taps, 4), [B * T * F, cin * 9]) as tf.Tensor2D
-  return tf.reshape(linear(cols, w, b, cin > 1), [B, T, F, w.shape[1]]) as tf.Tensor4D
+  const cols = tf.reshape(tf.concat(taps, 3), [B * T * F, 9 * cin]) as tf.Tensor2D
+  const wTap = cin === 1 ? w : (tf.reshape(tf.transpose(tf.reshape(w, [cin, 9, cout]), [1, 0, 2]), [9 * cin, cout]) as tf.Tensor2D)
+  return tf.reshape(linear(cols, wTap, b, cin > 1), [B, T, F, cout]) as tf.Tensor4D
 }
 
 /** BatchNorm2d over channels of x [B, T, F, C]: batch statistics (and running updates) in training, running ones in evaluation. */
@@ -88,13 +94,9 @@ function batchNorm(x: tf.Tensor4D, gamma: tf.Variable, beta: tf.Variable, rm: tf
   return tf.add(tf.mul(tf.sub(x, mean), tf.mul(gamma, tf.rsqrt(tf.add(variance, CRNN_BN_EPS)))), beta)
 }
 
-/** MaxPool2d((pt, pf)) with floor, on [B, T, F, C], as reshape + max (a gradient every backend has). */
+/** MaxPool2d((pt, pf)) with floor, on [B, T, F, C] (NHWC: time is the height). */
 function maxPool(x: tf.Tensor4D, pt: number, pf: number): tf.Tensor4D {
-  const [B, T, F, C] = x.shape
-  const t = Math.floor(T / pt)
-  const f = Math.floor(F / pf)
-  const cut = t * pt === T && f * pf === F ? x : tf.slice(x, [0, 0, 0, 0], [B, t * pt, f * pf, C])
-  return tf.max(tf.reshape(cut, [B, t, pt, f, pf, C]), [2, 4]) as tf.Tensor4D
+  return pt === 1 && pf === 1 ? x : tf.maxPool(x, [pt, pf], [pt, pf], 'valid')
 }
 
 export function createCrnn(config: CrnnConfig, seed: number): CrnnModel {
