@@ -5,7 +5,7 @@
 import type { CostEstimate, RunConfigInput } from '../../../shared/types'
 import { AST_PATCH, AST_SIZES, astGrid } from '../models/config'
 import { HTSAT_SIZES, htsatGeometry } from '../models/htsat/config'
-import { CRNN_SIZES, crnnGeometry, timePoolFor } from '../models/crnn/config'
+import { CRNN_SIZES, crnnGeometry, freqPoolsFor, timePoolFor } from '../models/crnn/config'
 
 /**
  * Training throughput of one tfjs-wasm thread in forward-equivalent GFLOP/s, used until the app has
@@ -69,7 +69,7 @@ function crnnCounts(c: RunConfigInput, classes: number): Counts {
   const melBins = c.melBins ?? 64
   const targetLength = c.targetLength ?? 1000
   const timePool = timePoolFor(c.frameHead ? c.frameRate : undefined)
-  const freqPools = [4, 4, 4]
+  const freqPools = freqPoolsFor(melBins, size.channels.length)
   const geo = crnnGeometry({ melBins, targetLength, channels: size.channels, freqPools, timePool })
   let params = 0
   let macs = 0

@@ -58,9 +58,21 @@ export function timePoolFor(frameRate: number | undefined): number {
   return Math.max(1, Math.min(4, Math.floor(100 / frameRate)))
 }
 
+/** Frequency pools of `blocks` blocks: 4 each while at least 4 bins are left, else what is left (64 bins → 4·4·4, 32 → 4·4·2). */
+export function freqPoolsFor(melBins: number, blocks: number): number[] {
+  const pools: number[] = []
+  let f = melBins
+  for (let i = 0; i < blocks; i++) {
+    const p = Math.max(1, Math.min(4, f))
+    pools.push(p)
+    f = Math.floor(f / p)
+  }
+  return pools
+}
+
 export type CrnnConfigInput = Partial<Omit<CrnnConfig, 'kind'>> & { labels?: string[]; numClasses?: number }
 
-/** A complete CrnnConfig: defaults tiny, 64 mel bins, 10 s windows, pools 4·4·4 over frequency. */
+/** A complete CrnnConfig: defaults tiny, 64 mel bins, 10 s windows, frequency pooled down to about one bin. */
 export function makeCrnnConfig(input: CrnnConfigInput = {}): CrnnConfig {
   const size = input.size ?? 'tiny'
   const preset = CRNN_SIZES[size]
@@ -71,7 +83,7 @@ export function makeCrnnConfig(input: CrnnConfigInput = {}): CrnnConfig {
     kind: 'crnn',
     size,
     channels: input.channels ?? preset.channels,
-    freqPools: input.freqPools ?? [4, 4, 4],
+    freqPools: input.freqPools ?? freqPoolsFor(input.melBins ?? 64, (input.channels ?? preset.channels).length),
     timePool: input.timePool ?? timePoolFor(input.frameHead?.frameRate),
     hidden: input.hidden ?? preset.hidden,
     gruLayers: input.gruLayers ?? 2,
