@@ -10,6 +10,8 @@ import { makeCrnnConfig } from '../../../src/main/engine/models/crnn/config'
 import { createCrnn, gruNames, GRU_DIRECTIONS } from '../../../src/main/engine/models/crnn/model'
 import { gruDirection } from '../../../src/main/engine/models/crnn/gru'
 import type { WeightMap } from '../../../src/main/engine/models/types'
+import { estimateCost } from '../../../src/main/engine/train/estimate'
+import type { RunConfigInput } from '../../../src/shared/types'
 
 interface T {
   shape: number[]
@@ -102,5 +104,21 @@ describe('CRNN against the same network in torch.nn', () => {
     const bad: WeightMap = new Map([['head.weight', { shape: [3, 6], data: new Float32Array(18) }]])
     expect(() => model.loadWeights(bad, 'ckpt.safetensors')).toThrow(/ckpt\.safetensors: tensor head\.weight has shape \[3,6\]/)
     model.dispose()
+  })
+})
+
+describe('CRNN cost estimate', () => {
+  it('counts exactly the parameters the model has (running statistics excluded) and its GRU steps', () => {
+    for (const size of ['tiny', 'small'] as const) {
+      const run = { model: 'crnn', size, melBins: 64, targetLength: 1000, frameHead: true, frameRate: 30, frozen: false } as RunConfigInput
+      const est = estimateCost(run, 2, 100)
+      const model = createCrnn(makeCrnnConfig({ size, melBins: 64, targetLength: 1000, labels: ['a', 'b'], frameHead: { frameRate: 30 } }), 0)
+      const params = model.params.list().filter((p) => p.variable.trainable).reduce((a, p) => a + p.variable.size, 0)
+      expect(est.params, size).toBe(params)
+      // 30 labels/s: time pooled by 3, 333 GRU steps.
+      expect(est.tDim).toBe(model.geometry.steps)
+      expect(model.geometry.steps).toBe(333)
+      model.dispose()
+    }
   })
 })
