@@ -15,9 +15,9 @@ import { createParamStore, type ParamStore } from '../layers/params'
 import type { ModelOutput, TagModel } from '../types'
 import { crnnGeometry, type CrnnConfig, type CrnnGeometry } from './config'
 import { gruDirection, type GruWeights } from './gru'
+import { BN_EPS, melBatchNorm, type MelBatchNormWeights } from '../htsat/melBatchNorm'
 
-export const CRNN_BN_EPS = 1e-5
-const BN_MOMENTUM = 0.1
+export const CRNN_BN_EPS = BN_EPS
 
 export interface CrnnModel extends TagModel {
   readonly config: CrnnConfig
@@ -81,17 +81,13 @@ export function conv3x3(x: tf.Tensor4D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tens
   return tf.reshape(linear(cols, wTap, b, cin > 1), [B, T, F, cout]) as tf.Tensor4D
 }
 
-/** BatchNorm2d over channels of x [B, T, F, C]: batch statistics (and running updates) in training, running ones in evaluation. */
-function batchNorm(x: tf.Tensor4D, gamma: tf.Variable, beta: tf.Variable, rm: tf.Variable, rv: tf.Variable, training: boolean): tf.Tensor4D {
-  if (!training) return tf.add(tf.mul(tf.sub(x, rm), tf.mul(gamma, tf.rsqrt(tf.add(rv, CRNN_BN_EPS)))), beta)
-  const { mean, variance } = tf.moments(x, [0, 1, 2])
-  const n = x.shape[0] * x.shape[1] * x.shape[2]
-  const unbiased = n > 1 ? n / (n - 1) : 1
-  tf.tidy(() => {
-    rm.assign(tf.add(tf.mul(rm, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)))
-    rv.assign(tf.add(tf.mul(rv, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)))
-  })
-  return tf.add(tf.mul(tf.sub(x, mean), tf.mul(gamma, tf.rsqrt(tf.add(variance, CRNN_BN_EPS)))), beta)
+/**
+ * BatchNorm2d over the channels of x [B, T, F, C]: HTS-AT's bn0 (PyTorch's BatchNorm, running
+ * statistics, momentum 0.1) on x viewed as [B, T·F, C], which normalises per channel over B·T·F.
+ */
+function batchNorm(x: tf.Tensor4D, w: MelBatchNormWeights, training: boolean): tf.Tensor4D {
+  const [B, T, F, C] = x.shape
+  return tf.reshape(melBatchNorm(tf.reshape(x, [B, T * F, C]) as tf.Tensor3D, w, training), [B, T, F, C]) as tf.Tensor4D
 }
 
 /** MaxPool2d((pt, pf)) with floor, on [B, T, F, C] (NHWC: time is the height). */
@@ -118,7 +114,8 @@ export function createCrnn(config: CrnnConfig, seed: number): CrnnModel {
     c.channels.forEach((_, i) => {
       const n = `cnn.${i}`
       h = conv3x3(h, v(`${n}.conv.weight`), v(`${n}.conv.bias`))
-      h = batchNorm(h, params.get(`${n}.bn.weight`), params.get(`${n}.bn.bias`), params.get(`${n}.bn.running_mean`), params.get(`${n}.bn.running_var`), training)
+      const bn = { gamma: params.get(`${n}.bn.weight`), beta: params.get(`${n}.bn.bias`), runningMean: params.get(`${n}.bn.running_mean`), runningVar: params.get(`${n}.bn.running_var`) }
+      h = batchNorm(h, bn, training)
       h = maxPool(tf.relu(h), i === 0 ? c.timePool : 1, c.freqPools[i])
       if (training) h = dropout(h, c.dropout, dropRng) as tf.Tensor4D
     })
