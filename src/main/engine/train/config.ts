@@ -71,7 +71,10 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   const given = { ...preset, ...stripUndefined(partial) }
   // Frame tasks default to a sigmoid clip loss too: a recording of one class (or none) is not a
   // single-label clip, and a softmax over one class learns nothing.
-  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
+  // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
+  // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
+  const frameDefault = given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: 'crnn' as const } : {}
+  const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
   const model: ModelKind = c.model
   check(model === 'ast' || model === 'htsat' || model === 'crnn', `unknown model '${String(model)}' (ast, htsat or crnn)`)
   // The CRNN learns at Adam's usual 1e-3 (the DCASE baseline's); AST's 1e-4 leaves it far from converged.
