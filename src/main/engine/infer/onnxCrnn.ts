@@ -5,7 +5,7 @@
 import { linearResampleMatrix } from '../models/frameHead'
 import { crnnGeometry, type CrnnConfig } from '../models/crnn/config'
 import { CRNN_BN_EPS, GRU_DIRECTIONS, gruNames } from '../models/crnn/model'
-import { linear, type GraphBuilder, type WeightSource } from './onnxGraph'
+import type { GraphBuilder, WeightSource } from './onnxGraph'
 
 export interface CrnnGraphOutputs {
   logits: string
@@ -70,7 +70,11 @@ export function buildCrnnGraph(g: GraphBuilder, fbank: string, c: CrnnConfig, w:
   const out = g.op('Transpose', [seq], { perm: [1, 0, 2] }, 'rnn_out')
   const embedding = g.op('ReduceMean', [out], { axes: [1], keepdims: 0 }, 'embedding')
   const K = c.numClasses
-  const steps = linear(g, out, 'head', w('head.weight', [K, 2 * H]), w('head.bias', [K]), K, 2 * H)
+  // head: MatMul with the [2H, K] transpose of PyTorch's [K, 2H] weight, then the bias.
+  const hw = w('head.weight', [K, 2 * H])
+  const headT = new Float32Array(hw.length)
+  for (let k = 0; k < K; k++) for (let d = 0; d < 2 * H; d++) headT[d * K + k] = hw[k * 2 * H + d]
+  const steps = g.op('Add', [g.op('MatMul', [out, g.weight('head.weight_t', [2 * H, K], headT)], {}, 'head'), g.weight('head.bias', [K], w('head.bias', [K]))], {}, 'head')
   const logits = g.op('ReduceMax', [steps], { axes: [1], keepdims: 0 }, 'clip_logits')
   const frameLogits =
     frameHeadFrames !== null && frameHeadFrames !== geo.steps
