@@ -46,7 +46,7 @@ export const pretrainingSchema = tagged('kind', {
 export const runConfigFields = {
   name: optional(string({ maxLength: 2000 })),
   dataset: optional(id()),
-  model: optional(oneOf(['ast', 'htsat'])),
+  model: optional(oneOf(['ast', 'htsat', 'crnn'])),
   size: optional(oneOf(['tiny', 'small', 'base'])),
   depth: optional(posInt()),
   pretrained: optional(pretrainingSchema),

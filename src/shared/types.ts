@@ -206,7 +206,7 @@ export interface ClipPreview {
 }
 
 // ---------- models and runs ----------
-export type ModelKind = 'ast' | 'htsat'
+export type ModelKind = 'ast' | 'htsat' | 'crnn'
 export type ModelSize = 'tiny' | 'small' | 'base'
 export type Pretraining =
   | { kind: 'none' }

@@ -39,7 +39,10 @@ const MODEL_CHOICES: ModelChoice[] = [
   { id: 'ast-base', label: 'AST base (DeiT-base width 768, 12 heads)', model: 'ast', size: 'base' },
   { id: 'htsat-tiny', label: 'HTS-AT tiny (Swin 24 → 192, depths 1-1-2-1)', model: 'htsat', size: 'tiny' },
   { id: 'htsat-small', label: 'HTS-AT small (Swin 48 → 384, depths 2-2-6-2)', model: 'htsat', size: 'small' },
-  { id: 'htsat-base', label: 'HTS-AT base (the paper: Swin 96 → 768, depths 2-2-6-2)', model: 'htsat', size: 'base' }
+  { id: 'htsat-base', label: 'HTS-AT base (the paper: Swin 96 → 768, depths 2-2-6-2)', model: 'htsat', size: 'base' },
+  { id: 'crnn-tiny', label: 'CRNN tiny (conv 16-32-64, BiGRU 2 × 64; frame tasks)', model: 'crnn', size: 'tiny' },
+  { id: 'crnn-small', label: 'CRNN small (conv 32-64-128, BiGRU 2 × 96; frame tasks)', model: 'crnn', size: 'small' },
+  { id: 'crnn-base', label: 'CRNN base (conv 64-128-256, BiGRU 2 × 128; frame tasks)', model: 'crnn', size: 'base' }
 ]
 
 /**

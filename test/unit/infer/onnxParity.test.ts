@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../src/main/engine/backend'
 import { makeAstConfig, type ModelConfig } from '../../../src/main/engine/models/config'
 import { makeHtsatConfig } from '../../../src/main/engine/models/htsat/config'
+import { makeCrnnConfig } from '../../../src/main/engine/models/crnn/config'
 import { createModel } from '../../../src/main/engine/models'
 import type { TagModel, WeightMap } from '../../../src/main/engine/models/types'
 import { makeRng } from '../../../src/main/engine/rng'
@@ -52,7 +53,10 @@ const CASES: [string, () => ModelConfig][] = [
   ['AST stride 16', () => makeAstConfig({ embedDim: 24, heads: 2, depth: 2, fstride: 16, tstride: 16, melBins: 32, targetLength: 64, labels })],
   ['AST stride 10 + frame head', () => makeAstConfig({ embedDim: 24, heads: 2, depth: 2, fstride: 10, tstride: 12, melBins: 32, targetLength: 64, labels, frameHead: { frameRate: 25 } })],
   ['HTS-AT', () => makeHtsatConfig({ size: 'tiny', specSize: 64, melBins: 32, targetLength: 120, embedDim: 12, depths: [2, 2, 2], heads: [2, 4, 8], window: 4, labels, dropPath: 0 })],
-  ['HTS-AT + frame head', () => makeHtsatConfig({ size: 'tiny', specSize: 64, melBins: 32, targetLength: 120, embedDim: 12, depths: [2, 2, 2], heads: [2, 4, 8], window: 4, labels, dropPath: 0, frameHead: { frameRate: 20 } })]
+  ['HTS-AT + frame head', () => makeHtsatConfig({ size: 'tiny', specSize: 64, melBins: 32, targetLength: 120, embedDim: 12, depths: [2, 2, 2], heads: [2, 4, 8], window: 4, labels, dropPath: 0, frameHead: { frameRate: 20 } })],
+  // Odd sizes on purpose: 37 frames / time pool 3 and 34 bins / pools 2·2·2 both drop a remainder (floor).
+  ['CRNN', () => makeCrnnConfig({ channels: [4, 6, 8], freqPools: [2, 2, 2], timePool: 3, hidden: 5, melBins: 34, targetLength: 37, labels })],
+  ['CRNN + frame head', () => makeCrnnConfig({ channels: [4, 6], freqPools: [4, 2], hidden: 7, melBins: 32, targetLength: 60, labels, frameHead: { frameRate: 30 } })]
 ]
 
 describe.each(CASES)('ONNX export of %s', (name, makeConfig) => {
@@ -100,7 +104,7 @@ describe.each(CASES)('ONNX export of %s', (name, makeConfig) => {
     expect(meta.labels).toEqual(labels)
     expect(meta.thresholds).toEqual(thresholds)
     expect(meta.features).toMatchObject({ kind: 'kaldi-fbank', sampleRate: 16000, melBins: F, targetLength: T, frameShiftS: 0.01 })
-    expect(meta.features.norm).toEqual(config.kind === 'ast' ? config.norm : null)
+    expect(meta.features.norm).toEqual('norm' in config ? config.norm : null)
     expect(meta.frameOutput?.frames ?? null).toBe(ref.frameShape ? ref.frameShape[1] : null)
   })
 })

@@ -86,6 +86,10 @@ describe('frame tasks', () => {
   it('default to windows of whole label frames, one-window hop, event ratio 0.5, pos-bce frames, BCE clips, 64 mel, no time masks', () => {
     const c = completeRunConfig({ dataset: 'd', frameHead: true }, songs, null)
     // 1024 frames rounded down to a multiple of 10 (30 label frames/s × 10 ms): 306 label frames per window.
+    // No model named: the CRNN, at its own learning rate; AST when asked for.
+    expect(c).toMatchObject({ model: 'crnn', lr: 1e-3 })
+    expect(completeRunConfig({ dataset: 'd', frameHead: true, model: 'ast' }, songs, null)).toMatchObject({ model: 'ast', lr: 1e-4, depth: 12, targetLength: 1020 })
+    expect(completeRunConfig({ dataset: 'd' }, songs, null).model).toBe('ast')
     expect(c).toMatchObject({ targetLength: 1020, frameRate: 30, windowHopS: 10.2, eventRatio: 0.5, frameLoss: 'pos-bce', frameSmoothing: 0, loss: 'bce', melBins: 64, timem: 0, warmupSteps: 10 })
     expect(completeRunConfig({ dataset: 'd', frameHead: true, targetLength: 512, warmupSteps: 50 }, songs, null)).toMatchObject({ targetLength: 512, warmupSteps: 50 })
   })

@@ -41,8 +41,8 @@ export function registerPredict(program: Command): void {
       const model = await ref.loadModel()
       try {
         const c = model.config
-        if (opts.raw && c.kind !== 'ast') throw new Error(`--raw applies AST's normalisation; ${opts.weights} is ${c.kind.toUpperCase()}, which normalises its own input`)
-        const input = prepareModelInput(opts.input, x.shape, x.data, c, opts.raw && c.kind === 'ast' ? c.norm : undefined)
+        if (opts.raw && !('norm' in c)) throw new Error(`--raw applies the model's feature normalisation; ${opts.weights} is ${c.kind.toUpperCase()}, which normalises its own input`)
+        const input = prepareModelInput(opts.input, x.shape, x.data, c, opts.raw && 'norm' in c ? c.norm : undefined)
         const bar = progressBar(!opts.json)
         const started = Date.now()
         const result = predictAll(model, input.data, input.batch, chunk, (done) =>

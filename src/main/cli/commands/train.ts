@@ -100,10 +100,11 @@ export async function trainOne(runId: string, resume: boolean, quiet: boolean): 
   }
 }
 
-/** "ast-tiny" → { model: 'ast', size: 'tiny' }. */
+/** "ast-tiny" → { model: 'ast', size: 'tiny' }; "crnn" alone is crnn-tiny. */
 function parseModelChoice(choice: string): { model: ModelKind; size: ModelSize } {
-  const m = /^(ast|htsat)-(tiny|small|base)$/.exec(choice)
-  if (!m) throw new Error(`Unknown model "${choice}" (use ast-tiny, ast-small, ast-base, htsat-tiny, htsat-small or htsat-base)`)
+  if (choice === 'crnn') return { model: 'crnn', size: 'tiny' }
+  const m = /^(ast|htsat|crnn)-(tiny|small|base)$/.exec(choice)
+  if (!m) throw new Error(`Unknown model "${choice}" (use ast-tiny, ast-small, ast-base, htsat-tiny, htsat-small, htsat-base, crnn-tiny, crnn-small or crnn-base)`)
   return { model: m[1] as ModelKind, size: m[2] as ModelSize }
 }
 
@@ -205,7 +206,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('Train a model on a dataset in a job process; the run is saved under the data folder and can be resumed (tagbench resume)')
     .requiredOption('--dataset <name|folder>', 'an imported dataset (name or id), or a folder to import first')
-    .option('--model <model>', 'ast-tiny | ast-small | ast-base | htsat-tiny | htsat-small | htsat-base')
+    .option('--model <model>', 'ast-tiny | ast-small | ast-base | htsat-tiny | htsat-small | htsat-base | crnn-tiny | crnn-small | crnn-base (crnn: frame tasks)')
     .option('--pretrained <file|folder|run>', 'start from ImageNet DeiT weights (file), a Hugging Face AST folder (AudioSet) or an earlier run; the head is new')
     .option('--preset <id>', 'start from a preset (e.g. quick); flags given override it')
     .option('--name <name>', 'run name')

@@ -12,6 +12,7 @@ import { inputNorm } from '../train/model'
 import type { ScoreActivation } from './activation'
 import { buildAstFrameHead, buildAstGraph } from './onnxAst'
 import { buildHtsatGraph } from './onnxHtsat'
+import { buildCrnnGraph } from './onnxCrnn'
 import { createGraphBuilder, decodeMetadata, encodeModel, tensorInfo, type GraphBuilder, type WeightSource } from './onnxGraph'
 
 /** What the features fed to the graph are: Kaldi fbank (the AUDIO area's astFbank), padded or cut, normalised. */
@@ -62,7 +63,8 @@ function featureConfigOf(config: ModelConfig): OnnxFeatureConfig {
 }
 
 function embeddingDimOf(config: ModelConfig): number {
-  // HTS-AT's embedding is its last stage's width; AST's is its token width.
+  // HTS-AT's embedding is its last stage's width; the CRNN's its BiGRU's; AST's is its token width.
+  if (config.kind === 'crnn') return 2 * config.hidden
   return config.kind === 'htsat' ? htsatGeometry(config).numFeatures : config.embedDim
 }
 
@@ -112,6 +114,10 @@ function buildModel(g: GraphBuilder, input: string, config: ModelConfig, w: Weig
     }
     case 'htsat': {
       const out = buildHtsatGraph(g, input, config, w, config.frameHead ? frameOutput(config)!.frames : null)
+      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: out.frameLogits, frames: frameOutput(config)!.frames } }
+    }
+    case 'crnn': {
+      const out = buildCrnnGraph(g, input, config, w, config.frameHead ? frameOutput(config)!.frames : null)
       return { logits: out.logits, embedding: out.embedding, frameLogits: { name: out.frameLogits, frames: frameOutput(config)!.frames } }
     }
     default:

@@ -4,7 +4,7 @@ import type { ModelSize } from '../../../shared/types'
 
 /** Fields every model kind shares: what goes in (features) and what comes out (classes). */
 export interface ModelConfigBase {
-  kind: 'ast' | 'htsat'
+  kind: 'ast' | 'htsat' | 'crnn'
   numClasses: number
   /** Class names, index = logit column. */
   labels: string[]
@@ -43,10 +43,10 @@ export interface AstConfig extends ModelConfigBase {
 }
 
 /**
- * HTS-AT's config is defined by its owner in ./htsat/config.ts (it extends ModelConfigBase with
- * kind: 'htsat') and joins the union below.
+ * HTS-AT's and the CRNN's configs are defined by their owners in ./htsat/config.ts and
+ * ./crnn/config.ts (each extends ModelConfigBase with its kind) and join the union below.
  */
-export type ModelConfig = AstConfig | import('./htsat/config').HtsatConfig
+export type ModelConfig = AstConfig | import('./htsat/config').HtsatConfig | import('./crnn/config').CrnnConfig
 
 /** Width and heads of the DeiT sizes. */
 export const AST_SIZES: Record<ModelSize, { embedDim: number; heads: number }> = {

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Rng } from '../rng'
 import type { ModelConfig } from './config'
 import { htsatGeometry } from './htsat/config'
+import { crnnGeometry } from './crnn/config'
 import { truncNormal, zeros } from './layers/init'
 import { linear, matMul } from './layers/linear'
 import type { ParamStore } from './layers/params'
@@ -98,6 +99,7 @@ export function frameOutput(config: ModelConfig): { frames: number; frameRate: n
   let frames: number
   if (config.frameHead) frames = frameHeadFrames(config)
   else if (config.kind === 'htsat') frames = htsatGeometry(config).outFrames
+  else if (config.kind === 'crnn') frames = crnnGeometry(config).steps
   else return null
   return { frames, frameRate: (frames * FEATURE_FRAME_RATE) / config.targetLength }
 }

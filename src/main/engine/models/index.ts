@@ -3,6 +3,7 @@ import type { ModelConfig } from './config'
 import type { TagModel } from './types'
 import { createAst } from './ast'
 import { createHtsat } from './htsat/model'
+import { createCrnn } from './crnn/model'
 
 /** A freshly initialised model (seeded) for the config; load weights into it through an importer or checkpoint. */
 export function createModel(config: ModelConfig, seed: number): TagModel {
@@ -11,6 +12,8 @@ export function createModel(config: ModelConfig, seed: number): TagModel {
       return createAst(config, seed)
     case 'htsat':
       return createHtsat(config, seed)
+    case 'crnn':
+      return createCrnn(config, seed)
     default:
       throw new Error(`unknown model kind ${(config as { kind: string }).kind}`)
   }

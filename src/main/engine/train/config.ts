@@ -71,15 +71,20 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   const given = { ...preset, ...stripUndefined(partial) }
   // Frame tasks default to a sigmoid clip loss too: a recording of one class (or none) is not a
   // single-label clip, and a softmax over one class learns nothing.
-  const c: RunConfigInput = { ...RUN_DEFAULTS, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
+  // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
+  // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
+  const frameDefault = given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: 'crnn' as const } : {}
+  const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
   const model: ModelKind = c.model
-  check(model === 'ast' || model === 'htsat', `unknown model '${String(model)}' (ast or htsat)`)
+  check(model === 'ast' || model === 'htsat' || model === 'crnn', `unknown model '${String(model)}' (ast, htsat or crnn)`)
+  // The CRNN learns at Adam's usual 1e-3 (the DCASE baseline's); AST's 1e-4 leaves it far from converged.
+  if (model === 'crnn' && given.lr === undefined) c.lr = 1e-3
   check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
   // A frame task defaults to 64 mel bins (the DCASE baseline's features): long windows of 1,000 frames
   // with 128 bins make AST's token count, and its cost, twice as large for no gain in timing.
-  const defaultMel = model === 'htsat' || given.frameHead ? 64 : 128
+  const defaultMel = model !== 'ast' || given.frameHead ? 64 : 128
   if (pretrained) {
     check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
@@ -96,8 +101,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     check(typeof c.frameRate === 'number' && c.frameRate > 0 && c.frameRate <= 100, `frameRate must be between 0 and 100 frames/s (the fbank's), got ${c.frameRate}`)
     // A window whose frame output is a whole number of label frames: the stitched grid is then the
     // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
-    // (AST only: HTS-AT keeps its own input length.)
-    if (asked === undefined && model === 'ast' && Number.isInteger(c.frameRate)) {
+    // (AST and CRNN: HTS-AT keeps its own input length.)
+    if (asked === undefined && model !== 'htsat' && Number.isInteger(c.frameRate)) {
       const step = FEATURE_RATE / gcd(FEATURE_RATE, c.frameRate)
       c.targetLength = Math.max(step * Math.ceil(16 / step), Math.floor(c.targetLength / step) * step)
     }

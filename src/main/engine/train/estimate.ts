@@ -5,6 +5,7 @@
 import type { CostEstimate, RunConfigInput } from '../../../shared/types'
 import { AST_PATCH, AST_SIZES, astGrid } from '../models/config'
 import { HTSAT_SIZES, htsatGeometry } from '../models/htsat/config'
+import { CRNN_SIZES, crnnGeometry, freqPoolsFor, timePoolFor } from '../models/crnn/config'
 
 /**
  * Training throughput of one tfjs-wasm thread in forward-equivalent GFLOP/s, used until the app has
@@ -62,12 +63,43 @@ function htsatCounts(c: RunConfigInput, classes: number): Counts {
   return { fDim: geo.grid, tDim: geo.grid, tokens: geo.grid * geo.grid, params, gflopsPerClip: (2 * macs) / 1e9 }
 }
 
+/** CRNN counts: the conv blocks (3×3 MACs at each block's resolution), the two BiGRU layers, the head. */
+function crnnCounts(c: RunConfigInput, classes: number): Counts {
+  const size = CRNN_SIZES[c.size]
+  const melBins = c.melBins ?? 64
+  const targetLength = c.targetLength ?? 1000
+  const timePool = timePoolFor(c.frameHead ? c.frameRate : undefined)
+  const freqPools = freqPoolsFor(melBins, size.channels.length)
+  const geo = crnnGeometry({ melBins, targetLength, channels: size.channels, freqPools, timePool })
+  let params = 0
+  let macs = 0
+  let cin = 1
+  let t = targetLength
+  let f = melBins
+  size.channels.forEach((cout, i) => {
+    params += cout * cin * 9 + cout + 2 * cout
+    macs += t * f * cout * cin * 9
+    if (i === 0) t = Math.floor(t / timePool)
+    f = Math.floor(f / freqPools[i])
+    cin = cout
+  })
+  const H = size.hidden
+  for (let l = 0; l < 2; l++) {
+    const inDim = l === 0 ? geo.gruInput : 2 * H
+    params += 2 * (3 * H * (inDim + H) + 6 * H)
+    macs += 2 * geo.steps * 3 * H * (inDim + H)
+  }
+  params += classes * 2 * H + classes
+  macs += geo.steps * classes * 2 * H
+  return { fDim: geo.freqOut, tDim: geo.steps, tokens: geo.steps, params, gflopsPerClip: (2 * macs) / 1e9 }
+}
+
 /**
  * The estimate for a complete run config with `classes` classes and `trainClips` training clips.
  * `gflopsPerS` is the measured training rate of this machine (see measuredTrainRate), if known.
  */
 export function estimateCost(c: RunConfigInput, classes: number, trainClips: number | null, gflopsPerS = DEFAULT_TRAIN_GFLOPS_PER_S): CostEstimate {
-  const k = c.model === 'htsat' ? htsatCounts(c, classes) : astCounts(c, classes)
+  const k = c.model === 'htsat' ? htsatCounts(c, classes) : c.model === 'crnn' ? crnnCounts(c, classes) : astCounts(c, classes)
   // A frozen backbone needs no backward pass through it: about one forward pass per clip.
   const perClip = k.gflopsPerClip * (c.frozen ? 1 : TRAIN_FORWARD_RATIO)
   return {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Pretraining, RunConfigInput } from '../../../shared/types'
 import { AST_SIZES, makeAstConfig, type ModelConfig } from '../models/config'
 import { makeHtsatConfig } from '../models/htsat/config'
+import { makeCrnnConfig } from '../models/crnn/config'
 import { createModel } from '../models/index'
 import { loadCheckpoint, readCheckpointConfig, CONFIG_FILE } from '../models/checkpoint'
 import { astFromDeit, readDeitTrunk } from '../models/import/deit'
@@ -66,7 +67,7 @@ export function inputNorm(config: ModelConfig): FeatureNorm | null {
 
 /** Whether the run needs mean/std computed from its training split (its start brings none). */
 export function needsNormStats(cfg: RunConfigInput): boolean {
-  return cfg.model === 'ast' && (cfg.pretrained.kind === 'none' || cfg.pretrained.kind === 'imagenet')
+  return cfg.model === 'crnn' || (cfg.model === 'ast' && (cfg.pretrained.kind === 'none' || cfg.pretrained.kind === 'imagenet'))
 }
 
 /** The model config of a run built from scratch (or around ImageNet weights). */
@@ -82,7 +83,9 @@ function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: Fea
     ...(cfg.frameHead ? { frameHead: { frameRate } } : {})
   }
   if (cfg.model === 'htsat') return makeHtsatConfig(common)
-  if (!norm) throw new Error('An AST run needs feature statistics (mean, std)')
+  if (!norm) throw new Error(`An ${cfg.model.toUpperCase()} run needs feature statistics (mean, std)`)
+  // The CRNN's time pooling follows the label rate (frameRate), so its steps are never coarser than the labels.
+  if (cfg.model === 'crnn') return makeCrnnConfig({ ...common, norm })
   return makeAstConfig({ ...common, depth: cfg.depth, fstride: cfg.fstride, tstride: cfg.tstride, norm })
 }
 

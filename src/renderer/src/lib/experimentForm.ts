@@ -216,7 +216,7 @@ const NUMERIC = new Set([
 const BOOLEAN = new Set(['frozen', 'specAugment', 'frameHead', 'balancedSampling'])
 const CHOICES: Record<string, string[]> = {
   size: ['tiny', 'small', 'base'],
-  model: ['ast', 'htsat'],
+  model: ['ast', 'htsat', 'crnn'],
   loss: ['bce', 'ce', 'focal', 'weighted-bce', 'pos-bce'],
   frameLoss: ['pos-bce', 'bce', 'focal', 'weighted-bce'],
   schedule: ['cosine', 'step', 'constant'],
@@ -236,7 +236,7 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'lr', hint: '1e-4, 5e-4' },
   { key: 'batchSize', hint: '8, 16' },
   { key: 'loss', hint: 'bce, focal' },
-  { key: 'model', hint: 'ast, htsat' },
+  { key: 'model', hint: 'ast, htsat, crnn' },
   { key: 'fstride', hint: '16, 10' },
   { key: 'tstride', hint: '16, 10' },
   { key: 'targetLength', hint: '400, 1024' },
