@@ -22,7 +22,11 @@ export const SLOW_UNIT_TESTS = [
   'test/unit/runs/predictions.test.ts', // a trained run's per-clip predictions against its metrics
   'test/unit/runs/embeddingMap.test.ts', // embeddings of a trained run through UMAP
   'test/unit/runs/combine.test.ts', // checkpoint averaging and ensembles of trained runs
-  'test/unit/infer/live.test.ts' // live tagging with a trained, exported model
+  'test/unit/infer/live.test.ts', // live tagging with a trained, exported model
+  'test/unit/train/ort/trainer.test.ts', // whole runs on the ort engine, kill -9 and resume across engines
+  'test/unit/train/crnn.trainer.test.ts', // a CRNN frame task trained for several epochs
+  'test/unit/executors/slurm.cluster.test.ts', // grids trained as jobs of a one-node Slurm cluster
+  'test/unit/executors/slurm.service.test.ts' // the same through the service and its events
 ]
 
 // Unit tests: the engine, CLI and server run as plain Node code; no browser, no Electron.

@@ -51,7 +51,7 @@ describe('per-frame labels, from a folder to events in a long file', () => {
     await app.shot('frames-experiment')
     await page.getByTestId('launch').click()
     const queue = page.getByTestId('queue')
-    await expect.poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { timeout: 300_000, interval: 1000 }).toEqual([true])
+    await expect.poll(async () => (await queue.getByTestId('queue-run').allInnerTexts()).map((t) => /\bdone\b/.test(t)), { interval: 1000 }).toEqual([true])
 
     await page.getByRole('link', { name: 'Runs', exact: true }).click()
     await page.getByTestId('runs-table').getByTestId('run-row').first().getByRole('link').click()
@@ -76,9 +76,9 @@ describe('per-frame labels, from a folder to events in a long file', () => {
     await page.getByTestId('picker-entries').getByText('rec000.wav').click()
     await page.getByTestId('picker-choose-files').click()
     await page.getByTestId('tag-start').click()
-    await page.getByTestId('tag-results').waitFor({ timeout: 120_000 })
+    await page.getByTestId('tag-results').waitFor()
     const exportRow = page.getByTestId('tag-event-export')
-    await exportRow.waitFor({ timeout: 60_000 })
+    await exportRow.waitFor()
     expect(await exportRow.innerText()).toMatch(/\d+ events at 30\.00 frames\/s/)
 
     let download = page.waitForEvent('download')

@@ -61,10 +61,10 @@ describe.skipIf(!!absent)('experiments on Slurm in the app', () => {
     const group = page.getByTestId('queue').locator('.group', { hasText: 'on slurm' })
     await group.getByTestId('slurm-badge').waitFor()
     const states = group.getByTestId('slurm-state')
-    await expect.poll(() => states.count(), { timeout: 30_000 }).toBe(2)
+    await expect.poll(() => states.count()).toBe(2)
     expect(await states.first().innerText()).toMatch(/^job \d+ · /)
-    await expect.poll(async () => (await states.allInnerTexts()).map((t) => t.replace(/^job \d+ · /, '')), { timeout: 300_000, interval: 1000 }).toEqual(['COMPLETED on localhost', 'COMPLETED on localhost'])
-    await expect.poll(() => group.locator('.badge').first().innerText(), { timeout: 30_000 }).toBe('done')
+    await expect.poll(async () => (await states.allInnerTexts()).map((t) => t.replace(/^job \d+ · /, '')), { interval: 1000 }).toEqual(['COMPLETED on localhost', 'COMPLETED on localhost'])
+    await expect.poll(() => group.locator('.badge').first().innerText()).toBe('done')
     await app.shot('experiments-slurm-queue')
 
     // The options are kept for this data folder.

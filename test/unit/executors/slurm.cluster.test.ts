@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { HANG_MS } from '../../limits'
 import { tempDir } from '../data/helpers'
 import { importTinyDataset, writeTinyDataset } from '../train/helpers'
 import { onPath } from '../../../src/main/engine/executors/slurm/commands'
@@ -51,7 +52,7 @@ function tagbench(args: string[]): Promise<Result> {
 const runFile = (id: string, name: string) => path.join(data.dir, 'runs', id, name)
 const runJson = (id: string) => JSON.parse(fs.readFileSync(runFile(id, 'run.json'), 'utf8')) as { status: string; epochsDone: number; test: Record<string, number> | null; failure?: string }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 300_000): Promise<void> {
+async function until(what: string, ok: () => boolean, timeoutMs = HANG_MS): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!ok()) {
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
@@ -164,7 +165,7 @@ describe.skipIf(!!absent)('experiments on a one-node Slurm cluster', () => {
     const local = await tagbench(['train', '--dataset', 'tiny', '--depth', '1', '--mel-bins', '32', '--target-length', '48', '--epochs', '12', '--batch', '4', '--threads', '1', '--seed', '1', '--no-spec-augment', '--json'])
     expect(local.code, local.stderr).toBe(0)
     expect((JSON.parse(local.stdout) as { test: Record<string, number> }).test.mAP).toBeCloseTo(mAP(r2), 9)
-  }, 900_000)
+  })
 
   it('leaves a run that reaches its time limit interrupted and resumable, never "running"', async () => {
     // Slurm's smallest limit is a minute; it ends the job within about a minute more (KillWait 10 s).
@@ -176,7 +177,7 @@ describe.skipIf(!!absent)('experiments on a one-node Slurm cluster', () => {
     expect(out.runs[0]).toMatchObject({ status: 'interrupted', slurm: { state: 'TIMEOUT', node: 'localhost' } })
     expect(out.runs[0].failure).toMatch(/^Slurm job \d+ on localhost reached its time limit \(TIMEOUT\), (after \d+ epochs?: Resume continues from its last checkpoint|before the run's first checkpoint: Resume starts it again from the beginning)\./)
     expect(runJson(out.runs[0].run).status).toBe('interrupted')
-  }, 600_000)
+  })
 
   it('says so when a job dies before its first checkpoint, and keeps no run stuck', async () => {
     fs.writeFileSync(path.join(data.dir, 'one.yaml'), `name: dies\ndataset: tiny\nbase: ${JSON.stringify({ ...TINY, epochs: 1 })}\n`)
@@ -187,5 +188,5 @@ describe.skipIf(!!absent)('experiments on a one-node Slurm cluster', () => {
     expect(out.runs[0].status).toBe('failed')
     expect(out.runs[0].slurm!.state).toBe('FAILED')
     expect(out.runs[0].failure).toMatch(/Slurm job \d+ on localhost ended FAILED, exit code 1:0, before the run's first checkpoint: Resume starts it again from the beginning/)
-  }, 300_000)
+  })
 })

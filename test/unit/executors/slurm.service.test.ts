@@ -11,6 +11,7 @@ import { forkLauncher } from '../../../src/main/jobs/launcher'
 import type { ApiEvent, ExperimentSummary, MetricEntry, RunSummary, SlurmInfo } from '../../../src/shared/api'
 import { onPath } from '../../../src/main/engine/executors/slurm/commands'
 import { tinyDatasetFixture, tinyRun } from '../train/helpers'
+import { HANG_MS } from '../../limits'
 
 function slurmAbsence(): string | null {
   if (!onPath('sbatch')) return 'sbatch is not on the PATH (install Slurm and run test/slurm/start.sh as root to run these tests)'
@@ -28,7 +29,7 @@ let service: Service
 let jobs: JobManager
 const events: ApiEvent[] = []
 
-async function until<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 300_000): Promise<T> {
+async function until<T>(what: string, get: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = HANG_MS): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = await get()

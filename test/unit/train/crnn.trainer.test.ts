@@ -41,5 +41,5 @@ describe('trainer with a CRNN', () => {
     } finally {
       strong.cleanup()
     }
-  }, 300_000)
+  })
 })

@@ -95,5 +95,5 @@ describe.each(['ast_s16', 'ast_s10', 'ast_frame'])('ORT training graph vs PyTorc
     tf.dispose(grads)
     await engine.dispose()
     model.dispose()
-  }, 60_000)
+  })
 })

@@ -52,7 +52,7 @@ describe('the ort training engine in the trainer', () => {
     expect(run.engine?.reason).toMatch(/--engine ort.*ONNX Runtime on (CPU|CUDA)/)
     expect(run.backend).toMatch(/ONNX Runtime/)
     expect(run.log.some((l) => /Training engine: ort \(/.test(l))).toBe(true)
-  }, 120_000)
+  })
 
   afterAll(() => {
     data.cleanup()
@@ -71,7 +71,7 @@ describe('the ort training engine in the trainer', () => {
     // Validation is scored by ONNX Runtime on the ort run, by tfjs on the other: the same losses.
     const valLoss = (m: MetricEntry[]) => m.filter((e) => e.kind === 'epoch').map((e) => e.valLoss!)
     valLoss(readMetrics(runId)).forEach((l, i) => expect(Math.abs(l - valLoss(reference)[i])).toBeLessThan(ENGINE_TOLERANCE))
-  }, 120_000)
+  })
 
   it('a job killed mid-epoch resumes on ort and reproduces the uninterrupted run', async () => {
     const { runId } = createTrainingRun(tinyRun(datasetId, RUN))
@@ -103,7 +103,7 @@ describe('the ort training engine in the trainer', () => {
     const want = stepLosses(reference)
     expect(got).toHaveLength(STEPS)
     got.forEach((l, i) => expect(Math.abs(l - want[i]), `step ${i + 1}`).toBeLessThan(1e-6))
-  }, 180_000)
+  })
 
   it('a run cancelled on ort resumes on tfjs from the same checkpoint (optimizer moments included)', async () => {
     const { runId } = createTrainingRun(tinyRun(datasetId, RUN))
@@ -122,7 +122,7 @@ describe('the ort training engine in the trainer', () => {
     expect(got).toHaveLength(STEPS)
     got.slice(0, 9).forEach((l, i) => expect(l).toBe(want[i]))
     got.forEach((l, i) => expect(Math.abs(l - want[i]), `step ${i + 1}`).toBeLessThan(ENGINE_TOLERANCE))
-  }, 120_000)
+  })
 })
 
 describe('engine choice', () => {

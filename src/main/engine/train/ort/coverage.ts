@@ -4,9 +4,14 @@ import type { ModelKind, OrtReport, TrainingEnginesReport } from '../../../../sh
 
 /** Why the ort engine cannot train a model of this kind, or null when it can. */
 export function ortCoverage(kind: ModelKind): string | null {
-  if (kind !== 'ast')
-    return `the ONNX Runtime engine has no gradient rules yet for ${kind}'s window attention with shifts, patch merging and token-semantic module`
-  return null
+  // What each kind needs that the gradient rules (./gradients.ts) do not have yet.
+  const missing: Record<ModelKind, string | null> = {
+    ast: null,
+    htsat: "HTS-AT's window attention with shifts, patch merging and token-semantic module",
+    crnn: "the CRNN's Conv, BatchNormalization, MaxPool and GRU ops"
+  }
+  const gap = missing[kind]
+  return gap === null ? null : `the ONNX Runtime engine has no gradient rules yet for ${gap}`
 }
 
 /** What `--engine auto` picks per model kind, and where the ort engine runs. */
@@ -16,7 +21,7 @@ export function trainingEngines(ort: OrtReport, cores: number): TrainingEnginesR
     : ort.providers.includes('cuda')
       ? `ONNX Runtime ${ort.version} on CUDA (falls back to the CPU when a session cannot start there)`
       : `ONNX Runtime ${ort.version} on the CPU, ${cores} intra-op threads by default (--threads); ${ort.reason}`
-  const auto = (['ast', 'htsat'] as const).map((model) => {
+  const auto = (['ast', 'htsat', 'crnn'] as const).map((model) => {
     const gap = ortCoverage(model)
     if (gap) return { model, engine: 'tfjs' as const, reason: `TensorFlow.js, because ${gap}` }
     if (!ort.available) return { model, engine: 'tfjs' as const, reason: `TensorFlow.js, because ${ort.reason}` }

@@ -36,7 +36,7 @@ export function chooseEngine(asked: EngineChoice, kind: ModelConfig['kind']): En
   const gap = ortCoverage(kind)
   const { ort, reason } = loadOrt()
   if (asked === 'ort') {
-    if (gap) throw new Error(`--engine ort: ${gap}; use --engine tfjs or auto`)
+    if (gap) throw new Error(`--engine ort: ${kind} cannot train on ONNX Runtime yet, because ${gap}; use --engine tfjs or auto`)
     if (!ort) throw new Error(`--engine ort: ${reason}`)
     return { engine: 'ort', reason: 'ONNX Runtime asked for (--engine ort)' }
   }
