@@ -36,6 +36,8 @@ describe('the experiment queue', () => {
     expect(await page.getByTestId('axis-key-0').count()).toBe(0)
     await page.getByTestId('exp-depth').fill('1')
     await page.getByTestId('exp-epochs').fill(String(EPOCHS))
+    // TensorFlow.js, the slower engine: on ONNX Runtime these tiny epochs can all end before Cancel lands.
+    await page.getByTestId('exp-engine').selectOption('tfjs')
     await page.getByTestId('exp-seeds').fill('0')
     await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch the run')
     await page.getByTestId('launch').click()
@@ -70,6 +72,8 @@ describe('the experiment queue', () => {
     await page.getByRole('button', { name: 'Reset the form' }).click()
     await page.getByTestId('exp-depth').fill('1')
     await page.getByTestId('exp-epochs').fill(String(EPOCHS))
+    // TensorFlow.js, the slower engine: on ONNX Runtime these tiny epochs can all end before Cancel lands.
+    await page.getByTestId('exp-engine').selectOption('tfjs')
     await page.getByTestId('exp-seeds').fill('0, 1')
     await page.getByTestId('exp-name').fill('two seeds')
     // A setting from "More training options" reaches the runs' configs.
