@@ -68,7 +68,7 @@ interface Out {
   results: { values: Record<string, unknown>; n: number; mean: number | null; std: number | null; runIds: string[] }[]
 }
 
-const TINY = { depth: 1, melBins: 32, targetLength: 48, epochs: 12, batchSize: 4, threads: 1 }
+const TINY = { depth: 1, melBins: 32, targetLength: 48, epochs: 12, batchSize: 4, threads: 1, engine: 'tfjs' as const }
 
 describe.skipIf(!!absent)('experiments on a one-node Slurm cluster', () => {
   beforeAll(async () => {
@@ -162,7 +162,7 @@ describe.skipIf(!!absent)('experiments on a one-node Slurm cluster', () => {
     expect(out.results[1].mean).toBeCloseTo(mAP(r2), 12)
 
     // The same run trained here: the same seeds and config give the same model and test mAP.
-    const local = await tagbench(['train', '--dataset', 'tiny', '--depth', '1', '--mel-bins', '32', '--target-length', '48', '--epochs', '12', '--batch', '4', '--threads', '1', '--seed', '1', '--no-spec-augment', '--json'])
+    const local = await tagbench(['train', '--dataset', 'tiny', '--depth', '1', '--mel-bins', '32', '--target-length', '48', '--epochs', '12', '--batch', '4', '--threads', '1', '--seed', '1', '--no-spec-augment', '--engine', 'tfjs', '--json'])
     expect(local.code, local.stderr).toBe(0)
     expect((JSON.parse(local.stdout) as { test: Record<string, number> }).test.mAP).toBeCloseTo(mAP(r2), 9)
   })
