@@ -11,7 +11,7 @@ import { importTinyDataset, writeTinyDataset } from './helpers'
 let data: { dir: string; cleanup: () => void }
 let audio: { dir: string; cleanup: () => void }
 const ROOT = path.resolve(__dirname, '../../..')
-const TINY = ['--depth', '1', '--mel-bins', '32', '--target-length', '48', '--batch', '4', '--threads', '1']
+const TINY = ['--depth', '1', '--mel-bins', '32', '--target-length', '48', '--batch', '4', '--threads', '1', '--engine', 'tfjs']
 
 interface Result {
   code: number | null
