@@ -26,7 +26,6 @@ import { progressHook, reportHook } from './steps/report'
 import { selectAfterEpoch } from './steps/select'
 import { testBest } from './steps/test'
 
-export { optimizerConfig } from './steps/prepare'
 export type { TrainHook } from './steps/hooks'
 
 export interface TrainOptions {
