@@ -95,7 +95,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       await hooks.call('onEpochBegin', { epoch: state.epoch + 1, step: state.step })
       const trained = await trainEpoch(ctx, hooks)
       const validated = await validateEpoch(ctx, trained)
-      const { improved } = selectAfterEpoch(state, cfg, validated, io.log)
+      const { improved } = selectAfterEpoch(ctx, validated)
       await checkpointEpoch(ctx, validated.entry, improved)
       await hooks.call('onEpochEnd', { entry: validated.entry, improved, best: state.best!, samplesPerS: validated.samplesPerS, finished: state.finished })
     }
