@@ -11,6 +11,7 @@ export const SLOW_UNIT_TESTS = [
   'test/unit/train/service.test.ts', // training jobs through the service: cancel, resume, experiments
   'test/unit/train/resume.test.ts', // runs interrupted and resumed to the same end
   'test/unit/train/trainer.test.ts', // whole training runs: evaluation, early stopping, frame heads
+  'test/unit/train/hooks.test.ts', // tiny runs seen through training hooks, one failing and resumed
   'test/unit/train/parallel.test.ts', // data-parallel shards against one thread, step by step
   'test/unit/train/parallel.trainer.test.ts', // a 2-thread run follows the 1-thread run
   'test/unit/models/htsat.train.test.ts', // HTS-AT learns frame events

@@ -16,7 +16,7 @@ import { watchSlurm } from './slurm'
 
 // The trainer side pulls in tfjs-core (model configs, importers); load it on first use only.
 const newRun = () => import('../engine/train/newRun')
-const experiments = () => import('../engine/runs/experiment')
+const experiments = () => import('../engine/experiments/experiment')
 const trainer = () => import('../engine/train/trainer')
 const slurm = () => import('../engine/executors/slurm/experiment')
 const slurmExecutor = async () => (await import('../engine/executors/slurm/index')).slurmExecutor

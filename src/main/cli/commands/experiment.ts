@@ -2,7 +2,7 @@
 // processes, one after another or N at once, then print the results pooled over seeds (and folds).
 import type { Command } from 'commander'
 import type { ExperimentCell, ExperimentSummary } from '../../../shared/api'
-import { createExperiment, deleteExperiment, experimentFinished, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/runs/experiment'
+import { createExperiment, deleteExperiment, experimentFinished, listExperiments, loadExperiment, readGridFile, runExperiment, summarizeExperiment, type ExperimentFile } from '../../engine/experiments/experiment'
 import { PRESETS } from '../../engine/runs/presets'
 import { listRuns } from '../../engine/runs/store'
 import { gpuEnvForSlot, visibleGpus } from '../../engine/gpus'

@@ -1,5 +1,5 @@
 // The executor interface: what a batch system must offer for Tagbench to train an experiment's runs
-// on it. The local queue (runs/experiment.ts runExperiment) trains in this machine's job processes;
+// on it. The local queue (experiments/experiment.ts runExperiment) trains in this machine's job processes;
 // batch.ts runs an experiment on any BatchExecutor (submit, resume, cancel, watch);
 // a batch executor hands each run to a scheduler whose nodes share the data folder, and learns what
 // became of it by asking the scheduler and reading the run store. Slurm implements it now; a

@@ -44,6 +44,53 @@ export function batchLoss(out: ReturnType<TagModel['apply']>, batch: Batch, clas
 /** Raw model outputs for a batch computed elsewhere than tfjs (the ort engine scores through ONNX Runtime). */
 export type BatchForward = (batch: Batch) => Promise<{ logits: Float32Array; frameLogits?: Float32Array }>
 
+/** What one evaluation batch gives: clip probabilities [size, classes], frame probabilities when the model has a frame output, and the batch's mean loss. */
+export interface BatchScores {
+  clip: Float32Array
+  frames: Float32Array | null
+  loss: number
+}
+
+/**
+ * The forward pass every evaluation shares (predictSplit here, predictRecordings for whole
+ * recordings): the batch through the model without augmentation (or through `forward`, whose raw
+ * logits are turned into probabilities and a loss here), read back and disposed. Clip probabilities
+ * follow the training loss (softmax for CE), or are always sigmoid with `clipActivation: 'sigmoid'`.
+ */
+export async function scoreBatch(
+  model: TagModel,
+  batch: Batch,
+  spec: InputSpec,
+  classes: number,
+  loss: LossOptions,
+  opts: { forward?: BatchForward; clipActivation?: 'loss' | 'sigmoid' } = {}
+): Promise<BatchScores> {
+  const C = classes
+  const fr = spec.frames
+  const given = opts.forward ? await opts.forward(batch) : null
+  const { p, l, fp } = tf.tidy(() => {
+    const x = given ? null : tf.tensor3d(batch.x, [batch.size, spec.targetLength, spec.settings.melBins])
+    const out = given
+      ? {
+          logits: tf.tensor2d(given.logits, [batch.size, C]),
+          embedding: tf.zeros([batch.size, 1]) as tf.Tensor2D,
+          ...(given.frameLogits && fr ? { frameLogits: tf.tensor3d(given.frameLogits, [batch.size, fr.count, C]) } : {})
+        }
+      : model.apply(x!, false)
+    return {
+      p: opts.clipActivation === 'sigmoid' ? tf.sigmoid(out.logits) : probabilities(out.logits, loss),
+      l: batchLoss(out, batch, C, loss, spec.frameLoss ? fr : null),
+      fp: fr && out.frameLogits ? tf.sigmoid(out.frameLogits) : undefined
+    }
+  })
+  try {
+    const [clip, lv, frames] = await Promise.all([p.data() as Promise<Float32Array>, l.data(), fp ? (fp.data() as Promise<Float32Array>) : null])
+    return { clip, frames, loss: lv[0] }
+  } finally {
+    tf.dispose([p, l, ...(fp ? [fp] : [])])
+  }
+}
+
 /**
  * Scores every clip of `set` in batches (no augmentation), with the mean loss. With `forward`, the
  * logits come from it (ONNX Runtime, say) and only the probabilities and the loss are computed here.
@@ -68,30 +115,14 @@ export async function predictSplit(
     await cancelPoint(signal)
     const indices = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, k) => from + k)
     const batch = await buildBatch(set, indices, source, spec, record, null)
-    const given = forward ? await forward(batch) : null
-    const { p, l, fp } = tf.tidy(() => {
-      const x = given ? null : tf.tensor3d(batch.x, [batch.size, spec.targetLength, spec.settings.melBins])
-      const out = given
-        ? {
-            logits: tf.tensor2d(given.logits, [batch.size, C]),
-            embedding: tf.zeros([batch.size, 1]) as tf.Tensor2D,
-            ...(given.frameLogits && fr ? { frameLogits: tf.tensor3d(given.frameLogits, [batch.size, fr.count, C]) } : {})
-          }
-        : model.apply(x!, false)
-      return {
-        p: probabilities(out.logits, loss),
-        l: batchLoss(out, batch, C, loss, spec.frameLoss ? fr : null),
-        fp: fr && out.frameLogits ? tf.sigmoid(out.frameLogits) : undefined
-      }
-    })
-    scores.set(await p.data(), from * C)
-    lossSum += (await l.data())[0] * batch.size
-    if (frames && fp) {
-      frames.scores.set(await fp.data(), from * fr!.count * C)
+    const s = await scoreBatch(model, batch, spec, C, loss, { forward })
+    scores.set(s.clip, from * C)
+    lossSum += s.loss * batch.size
+    if (frames && s.frames) {
+      frames.scores.set(s.frames, from * fr!.count * C)
       frames.targets.set(batch.frameY!, from * fr!.count * C)
       frames.mask.set(batch.frameMask!, from * fr!.count)
     }
-    tf.dispose([p, l, ...(fp ? [fp] : [])])
   }
   return { scores, targets: Float32Array.from(set.targets), n: set.n, loss: set.n > 0 ? lossSum / set.n : null, ...(frames ? { frames } : {}) }
 }

@@ -2,14 +2,13 @@
 // model's input length (the last one ending on its last frame), the model scores every window, and
 // the windows' frame scores are stitched back onto the recording's frame grid at the model's frame
 // rate, overlaps averaged. The targets are the recording's own frame targets on the same grid.
-import * as tf from '@tensorflow/tfjs-core'
 import type { DatasetRecord } from '../../../shared/types'
 import type { RecordingFrames } from '../eval/frameTask'
 import { windowStarts } from '../infer/windows'
 import type { TagModel } from '../models/types'
 import { frameTargets } from '../data/frames'
 import { buildBatch, FEATURE_FRAME_RATE, type ClipSet, type FeatureSource, type InputSpec } from './data'
-import { batchLoss } from './evaluate'
+import { scoreBatch } from './evaluate'
 import type { LossOptions } from './losses'
 
 export interface RecordingPredictions {
@@ -64,14 +63,11 @@ export async function predictRecordings(
     for (let from = 0; from < starts.length; from += batchSize) {
       const chunk = starts.slice(from, from + batchSize)
       const batch = await buildBatch(set, new Array<number>(chunk.length).fill(i), source, spec, record, null, chunk)
-      const { fp, cp, l } = tf.tidy(() => {
-        const out = model.apply(tf.tensor3d(batch.x, [batch.size, T, spec.settings.melBins]), false)
-        if (!out.frameLogits) throw new Error('the model gave no frame output')
-        return { fp: tf.sigmoid(out.frameLogits), cp: tf.sigmoid(out.logits), l: batchLoss(out, batch, C, loss, spec.frameLoss ? fr : null) }
-      })
-      const [f, c, lv] = await Promise.all([fp.data(), cp.data(), l.data()])
-      tf.dispose([fp, cp, l])
-      lossSum += lv[0] * batch.size
+      // Clip scores are always sigmoid here (a window's classes are scored independently).
+      const scored = await scoreBatch(model, batch, spec, C, loss, { clipActivation: 'sigmoid' })
+      if (!scored.frames) throw new Error('the model gave no frame output')
+      const [f, c] = [scored.frames, scored.clip]
+      lossSum += scored.loss * batch.size
       windows += batch.size
       chunk.forEach((start, k) => {
         for (let cls = 0; cls < C; cls++) scores[i * C + cls] = Math.max(scores[i * C + cls], c[k * C + cls])

@@ -2,9 +2,9 @@
 // jobs, resume what failed, timed out or was preempted, cancel, and watch until every job has
 // ended. The experiment and its runs are the same files as a local experiment's; only the executor
 // differs (and a Slurm experiment has no queue process: its status is its runs', see
-// runs/experiment.ts). The executor-neutral part is ../batch.ts.
+// experiments/experiment.ts). The executor-neutral part is ../batch.ts.
 import type { SlurmOptions } from '../../../../shared/types'
-import { createExperiment, deleteExperiment, loadExperiment, type ExperimentFile, type GridSpec } from '../../runs/experiment'
+import { createExperiment, deleteExperiment, loadExperiment, type ExperimentFile, type GridSpec } from '../../experiments/experiment'
 import { listRuns } from '../../runs/store'
 import { refreshRuns, runsToResume, submitRuns, unsettled as unsettledOn, watchRuns, type SubmitReport, type WatchOptions } from '../batch'
 import { slurmExecutor } from './index'

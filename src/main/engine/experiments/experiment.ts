@@ -3,6 +3,8 @@
 // An experiment is one JSON file, experimentsDir()/<id>/experiment.json, replaced atomically; the runs
 // are ordinary runs tagged with the experiment id. Results pool the runs that differ only in seed or
 // fold: mean ± std of their test mAP (test accuracy for single-label data, e.g. ESC-50's five folds).
+// Experiments sit above both runs/ and train/: creating one resolves each run's config (train/newRun)
+// and writes runs (runs/store), and neither of those layers imports this one.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -14,9 +16,9 @@ import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
 import { createTrainingRun, resolveRunConfig } from '../train/newRun'
 import { checkPretrainedFiles } from '../train/model'
-import { findPreset } from './presets'
+import { findPreset } from '../runs/presets'
 import { experimentSpecSchema, gridFileSchema } from '../../../shared/apiSchema'
-import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, slurmJobActive, updateRunStatus } from './store'
+import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, slurmJobActive, updateRunStatus } from '../runs/store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
 export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
