@@ -10,9 +10,9 @@ import { frameOutput } from '../models/frameHead'
 import { htsatGeometry } from '../models/htsat/config'
 import { inputNorm } from '../train/model'
 import type { ScoreActivation } from './activation'
-import { buildAstFrameHead, buildAstGraph } from './onnxAst'
-import { buildHtsatGraph } from './onnxHtsat'
-import { buildCrnnGraph } from './onnxCrnn'
+import { buildAstFrameHead, buildAstGraph } from '../models/ast/onnx'
+import { buildHtsatGraph } from '../models/htsat/onnx'
+import { buildCrnnGraph } from '../models/crnn/onnx'
 import { createGraphBuilder, decodeMetadata, encodeModel, tensorInfo, type GraphBuilder, type WeightSource } from './onnxGraph'
 
 /** What the features fed to the graph are: Kaldi fbank (the AUDIO area's astFbank), padded or cut, normalised. */

@@ -1,7 +1,7 @@
 // Model factory: one entry point that builds any model kind from its config.
 import type { ModelConfig } from './config'
 import type { TagModel } from './types'
-import { createAst } from './ast'
+import { createAst } from './ast/model'
 import { createHtsat } from './htsat/model'
 import { createCrnn } from './crnn/model'
 

@@ -5,7 +5,7 @@
 // trainable parameter. Shapes are static, so a graph serves one batch size.
 import type { AstConfig } from '../../models/config'
 import { frameHeadFrames } from '../../models/frameHead'
-import { buildAstFrameHead, buildAstGraph } from '../../infer/onnxAst'
+import { buildAstFrameHead, buildAstGraph } from '../../models/ast/onnx'
 import { createGraphBuilder, encodeModel, tensorInfo, type ParamBinding } from '../../infer/onnxGraph'
 import type { LossOptions } from '../losses'
 import { addGradients } from './gradients'

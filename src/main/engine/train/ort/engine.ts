@@ -8,7 +8,7 @@
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as OrtNs from 'onnxruntime-node'
-import type { AstModel } from '../../models/ast'
+import type { AstModel } from '../../models/ast/model'
 import type { ModelConfig } from '../../models/config'
 import { keepMask } from '../../models/layers/dropout'
 import type { TagModel } from '../../models/types'

@@ -7,10 +7,10 @@
 // weight gradient is no ONNX op; the gather only touches the input). Attention runs as MatMul +
 // Softmax on [B, H, N, d], with native LayerNormalization and the erf GELU that ORT fuses. In the
 // export the batch axis stays symbolic: every Reshape copies it with a 0.
-import { AST_PATCH, astGrid, type AstConfig } from '../models/config'
-import { astPatchIndices } from '../models/ast'
-import { linearResampleMatrix } from '../models/frameHead'
-import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from './onnxGraph'
+import { AST_PATCH, astGrid, type AstConfig } from '../config'
+import { astPatchIndices } from './model'
+import { linearResampleMatrix } from '../frameHead'
+import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from '../../infer/onnxGraph'
 
 /** The config fields the graph depends on (an AstConfig has them all; dropout rates default to 0). */
 export type AstGraphSpec = Pick<AstConfig, 'embedDim' | 'depth' | 'heads' | 'fstride' | 'tstride' | 'melBins' | 'targetLength' | 'numClasses' | 'blockEps' | 'headEps'> &
