@@ -62,4 +62,29 @@ for (const file of ['src', 'test', 'bench'].flatMap((d) => walk(path.resolve(roo
   })
   if (next !== text) { fs.writeFileSync(file, next); changed++ }
 }
+// AST's config left models/config.ts for models/ast/config.ts (models/config.ts keeps what every kind
+// shares): imports of AST names from models/config are split and pointed there.
+const BASE_CONFIG = path.resolve(root, `${E}/models/config`)
+const AST_CONFIG = path.resolve(root, `${E}/models/ast/config`)
+const AST_NAMES = new Set(['AstConfig', 'AstConfigInput', 'AST_SIZES', 'AST_PATCH', 'astGrid', 'makeAstConfig'])
+const IMPORT = /import (type )?\{([^}]*)\} from (['"])(\.{1,2}\/[^'"]+)\3/g
+let split = 0
+for (const file of ['src', 'test', 'bench'].flatMap((d) => walk(path.resolve(root, d)))) {
+  const dir = path.dirname(file)
+  const text = fs.readFileSync(file, 'utf8')
+  const next = text.replace(IMPORT, (all, typeOnly, names, q, spec) => {
+    if (path.resolve(dir, spec) !== BASE_CONFIG) return all
+    const list = names.split(',').map((n) => n.trim()).filter(Boolean)
+    const bare = (n) => n.replace(/^type\s+/, '').split(/\s+as\s+/)[0]
+    const ast = list.filter((n) => AST_NAMES.has(bare(n)))
+    if (ast.length === 0) return all
+    const rest = list.filter((n) => !AST_NAMES.has(bare(n)))
+    let rel = path.relative(dir, AST_CONFIG).split(path.sep).join('/')
+    if (!rel.startsWith('.')) rel = './' + rel
+    const line = (ns, s) => `import ${typeOnly ?? ''}{ ${ns.join(', ')} } from ${q}${s}${q}`
+    return rest.length ? `${line(rest, spec)}\n${line(ast, rel)}` : line(ast, rel)
+  })
+  if (next !== text) { fs.writeFileSync(file, next); split++ }
+}
+console.log(`split AST config imports in ${split} files`)
 console.log(`moved ${MOVES.length} files (or found them moved); rewrote imports in ${changed} files`)

@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import { initBackend } from '../../engine/backend'
 import { readNpyFloat32, writeNpy } from '../../engine/npy'
-import { AST_SIZES, makeAstConfig } from '../../engine/models/config'
+import { AST_SIZES, makeAstConfig } from '../../engine/models/ast/config'
 import { astFromDeitTrunk, readDeitTrunk } from '../../engine/models/ast/import/deit'
 import { prepareModelInput } from '../../engine/models/input'
 import { predictAll } from '../../engine/models/predict'

@@ -5,7 +5,7 @@
 // product goes through the fast-gradient layers in ./layers.
 import * as tf from '@tensorflow/tfjs-core'
 import { makeRng, type Rng } from '../../rng'
-import { AST_PATCH, astGrid, type AstConfig } from '../config'
+import { AST_PATCH, astGrid, type AstConfig } from './config'
 import type { ModelOutput, TagModel } from '../types'
 import { createParamStore, type ParamStore } from '../layers/params'
 import { ones, torchDefault, truncNormal, zeros } from '../layers/init'

@@ -7,7 +7,7 @@
 // weight gradient is no ONNX op; the gather only touches the input). Attention runs as MatMul +
 // Softmax on [B, H, N, d], with native LayerNormalization and the erf GELU that ORT fuses. In the
 // export the batch axis stays symbolic: every Reshape copies it with a 0.
-import { AST_PATCH, astGrid, type AstConfig } from '../config'
+import { AST_PATCH, astGrid, type AstConfig } from './config'
 import { astPatchIndices } from './model'
 import { linearResampleMatrix } from '../frameHead'
 import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from '../../infer/onnxGraph'

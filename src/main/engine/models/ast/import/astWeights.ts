@@ -1,7 +1,7 @@
 // From reference-named weights to a working AST: adapt the position grid to the new patch grid,
 // keep or replace the head, check that nothing is missing. Shared by the ImageNet (DeiT), Hugging
 // Face AST and Tagbench checkpoint paths, so they adapt in exactly the same way.
-import { astGrid, type AstConfig } from '../../config'
+import { astGrid, type AstConfig } from '../config'
 import { createAst, type AstModel } from '../model'
 import type { WeightMap } from '../../types'
 import { adaptPosEmbed, type Grid } from './posGrid'

@@ -3,7 +3,7 @@
 // as safetensors the user provides), adapted as ast_models.py does: the RGB patch kernel summed over
 // its 3 channels (summed, not averaged), the 14×14 position grid cropped or interpolated to the
 // audio patch grid, and a new head.
-import type { AstConfig } from '../../config'
+import type { AstConfig } from '../config'
 import type { AstModel } from '../model'
 import { readSafetensors } from '../../safetensors'
 import type { HostTensor } from '../../types'

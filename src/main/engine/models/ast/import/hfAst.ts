@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { readJsonSync } from '../../../fsutil'
-import { AST_PATCH, AST_SIZES, type AstConfig } from '../../config'
+import { AST_PATCH, AST_SIZES, type AstConfig } from '../config'
 import type { AstModel } from '../model'
 import type { ModelSize } from '../../../../../shared/types'
 import { readSafetensors } from '../../safetensors'
