@@ -98,6 +98,7 @@ export function buildModel(cfg: RunConfigInput, classNames: string[], norm: Feat
   if (p.kind === 'none') return createModel(scratchModelConfig(cfg, classNames, norm, frameRate), cfg.seed)
   // The starts are AST's importers (models/ast/import): the kinds whose descriptors accept them.
   const kind = modelKind(cfg.model)
+  if (cfg.frameHead && kind.framewise) throw new Error(`A frame head on a pretrained start is for models without a frame output of their own; ${kind.label} has its own framewise output`)
   if (!kind.starts.includes(p.kind)) throw new Error(`${kind.label} does not take ${p.kind} starts (it takes ${kind.starts.join(', ') || 'none'})`)
   const finetune: AstFinetuneOptions = {
     labels: classNames,
