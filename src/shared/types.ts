@@ -232,8 +232,8 @@ export interface ModelChoice {
   sizeLabel: string
   /** Pretrained starts the kind accepts besides scratch. */
   starts: Exclude<Pretraining['kind'], 'none'>[]
-  /** The kind's own default learning rate, when it differs from the run default. */
-  lr?: number
+  /** The kind's own defaults where they differ from the run's (learning rate, drop-path). */
+  defaults: { lr?: number; dropPath?: number }
   /** The kind a frame task from scratch trains when no model is named. */
   frameDefault?: boolean
   /** Whether the kind has a frame output of its own (else only with a frame head). */

@@ -66,7 +66,10 @@ describe.each(MODEL_KINDS.map((k) => [k.kind] as const))('kind %s from a run con
     expect(run.model).toBe(kind)
     // The kind's own defaults reach the run config.
     if (k.defaults?.lr !== undefined) expect(run.lr).toBe(k.defaults.lr)
-    if (k.defaults?.dropPath !== undefined) expect(run.dropPath).toBe(k.defaults.dropPath)
+    expect(run.dropPath).toBe(k.defaults?.dropPath ?? 0)
+    const plain = completeRunConfig({ dataset: 'd', model: kind }, { ...facts, files: [{ durationS: 30 }] }, null)
+    expect(plain.melBins).toBe(k.defaults?.melBins ?? 64)
+    expect(plain.targetLength).toBe(Math.min(1024, k.defaults?.maxTargetLength ?? Infinity))
     expect(needsNormStats(run)).toBe(k.inputNorm === 'split')
     const norm = k.inputNorm === 'split' ? { mean: -4, std: 4 } : null
     const model = buildModel(run, labels, norm, 25)
@@ -146,6 +149,7 @@ describe('the lists are the registry', () => {
       expect(c.label).toContain(k.sizes[c.size!])
       expect(c.starts).toEqual(k.starts)
       expect(c.framewise).toBe(k.framewise)
+      expect(c.defaults).toEqual({ lr: k.defaults?.lr, dropPath: k.defaults?.dropPath })
     }
   })
 

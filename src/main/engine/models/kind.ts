@@ -62,8 +62,17 @@ export interface ModelKindDef<C extends ModelConfigBase = ModelConfigBase> {
   framewise: boolean
   /** A frame task from scratch with no model named trains this kind (at most one kind says so). */
   frameDefault?: boolean
-  /** Run-config defaults that differ for this kind (train/config.ts applies them when the run gives none). */
-  defaults?: { lr?: number; dropPath?: number }
+  /**
+   * Run-config defaults that differ for this kind (train/config.ts applies them when the run gives
+   * none): learning rate, drop-path, mel bins of a clip task (frame tasks take 64), and the longest
+   * input the model takes (longer clips are cut).
+   */
+  defaults?: { lr?: number; dropPath?: number; melBins?: number; maxTargetLength?: number }
+  /**
+   * The model's frame output has steps of its own whatever the input length (HTS-AT resizes every
+   * input to its image), so a frame task's window is not rounded to whole label frames.
+   */
+  fixedFrameSteps?: boolean
   /** Why the ORT training engine cannot train this kind yet (what `auto` says), or null when it can. */
   ortGap: string | null
   /** The config of a run built from scratch (or around ImageNet weights); norm is set when inputNorm is 'split'. */

@@ -46,7 +46,7 @@ export function modelChoices(): ModelChoice[] {
       sizeLabel: d.sizes[size],
       starts: [...d.starts],
       framewise: d.framewise,
-      ...(d.defaults?.lr !== undefined ? { lr: d.defaults.lr } : {}),
+      defaults: { ...(d.defaults?.lr !== undefined ? { lr: d.defaults.lr } : {}), ...(d.defaults?.dropPath !== undefined ? { dropPath: d.defaults.dropPath } : {}) },
       ...(d.frameDefault ? { frameDefault: true } : {})
     }))
   )

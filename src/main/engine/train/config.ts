@@ -88,7 +88,7 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
   // A frame task defaults to 64 mel bins (the DCASE baseline's features): long windows of 1,000 frames
   // with 128 bins make AST's token count, and its cost, twice as large for no gain in timing.
-  const defaultMel = model !== 'ast' || given.frameHead ? 64 : 128
+  const defaultMel = given.frameHead ? 64 : (kind.defaults?.melBins ?? 64)
   if (pretrained) {
     check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
@@ -105,13 +105,13 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     check(typeof c.frameRate === 'number' && c.frameRate > 0 && c.frameRate <= 100, `frameRate must be between 0 and 100 frames/s (the fbank's), got ${c.frameRate}`)
     // A window whose frame output is a whole number of label frames: the stitched grid is then the
     // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
-    // (AST and CRNN: HTS-AT keeps its own input length.)
-    if (asked === undefined && model !== 'htsat' && Number.isInteger(c.frameRate)) {
+    // (Not for a kind whose frame steps do not follow its input length: HTS-AT keeps its own.)
+    if (asked === undefined && !kind.fixedFrameSteps && Number.isInteger(c.frameRate)) {
       const step = FEATURE_RATE / gcd(FEATURE_RATE, c.frameRate)
       c.targetLength = Math.max(step * Math.ceil(16 / step), Math.floor(c.targetLength / step) * step)
     }
   }
-  if (model === 'htsat') c.targetLength = Math.min(c.targetLength, 1024)
+  if (kind.defaults?.maxTargetLength !== undefined) c.targetLength = Math.min(c.targetLength, kind.defaults.maxTargetLength)
   check(isPosInt(c.melBins) && c.melBins >= 16, `melBins must be an integer ≥ 16, got ${c.melBins}`)
   check(isPosInt(c.targetLength) && c.targetLength >= 16, `targetLength must be an integer ≥ 16 frames, got ${c.targetLength}`)
 

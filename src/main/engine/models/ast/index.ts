@@ -12,6 +12,8 @@ export const ast: ModelKindDef<AstConfig> = {
   // The importers in ./import read these (train/model.ts builds from them).
   starts: ['imagenet', 'audioset', 'run'],
   inputNorm: 'split',
+  // The AST paper's 128 mel bins for clip tasks.
+  defaults: { melBins: 128 },
   framewise: false,
   ortGap: null,
   makeConfig: (run, common, norm) => makeAstConfig({ ...common, depth: run.depth, fstride: run.fstride, tstride: run.tstride, ...(norm ? { norm } : {}) }),

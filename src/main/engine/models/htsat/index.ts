@@ -12,8 +12,9 @@ export const htsat: ModelKindDef<HtsatConfig> = {
   starts: [],
   // bn0 normalises the mel bins inside the model.
   inputNorm: 'model',
-  // The reference trains with stochastic depth 0.1.
-  defaults: { dropPath: 0.1 },
+  // The reference trains with stochastic depth 0.1; its image holds at most 1024 frames.
+  defaults: { dropPath: 0.1, maxTargetLength: 1024 },
+  fixedFrameSteps: true,
   framewise: true,
   ortGap: "HTS-AT's window attention with shifts, patch merging and token-semantic module",
   makeConfig: (_run, common) => makeHtsatConfig(common),
