@@ -105,7 +105,7 @@ export function buildAstGraph(g: GraphBuilder, fbank: string, s: AstGraphSpec, w
   const tokenShape = P.batch !== null ? g.ints([P.batch, 2, D]) : g.op('Concat', [g.op('Shape', [fbank], { start: 0, end: 1 }, 'batch'), g.ints([2, D])], { axis: 0 })
   let x = g.op('Concat', [g.op('Expand', [lead, tokenShape]), placed], { axis: 1 }, 'tokens')
 
-  // Dropout masks in the tfjs model's draw order (models/ast.ts, trunk): after the position
+  // Dropout masks in the tfjs model's draw order (./model.ts, trunk): after the position
   // embedding; then per block the attention output, its drop-path, the MLP's hidden units, the MLP
   // output and its drop-path. timm's drop-path rate rises linearly from 0 to dropPath over the blocks.
   const drop = s.dropout ?? 0
