@@ -4,7 +4,8 @@
 // rewrites every relative import in src/, test/ and bench/ that pointed at an old path, plus the
 // moved files' own relative imports. Re-runnable: a move whose source is gone and target present is
 // skipped, and imports are rewritten from whatever still points at an old path (e.g. after merging a
-// branch that added a new importer of infer/onnxHtsat). Run from the repository root:
+// branch that added a new importer of infer/onnxHtsat), and imports of AST's config names from
+// models/config are pointed at models/ast/config. Run from the repository root:
 //   node scripts/dev/move-models.mjs        (or bash scripts/dev/move-models.sh)
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -41,6 +42,13 @@ function walk(dir, out = []) {
   return out
 }
 
+/** The names an import statement ending at `offset` (where its specifier's `from` starts) brings in. */
+function importedNames(text, offset) {
+  const start = text.lastIndexOf('import', offset)
+  const m = /\{([^}]*)\}/.exec(text.slice(start, offset))
+  return m ? m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]).filter(Boolean) : []
+}
+
 const SPEC = /((?:from|import|mock|require)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+)\2/g
 let changed = 0
 for (const file of ['src', 'test', 'bench'].flatMap((d) => walk(path.resolve(root, d)))) {
@@ -51,8 +59,15 @@ for (const file of ['src', 'test', 'bench'].flatMap((d) => walk(path.resolve(roo
   const oldDir = newToOld.has(noExt(file)) ? path.dirname(newToOld.get(noExt(file))) : null
   const exists = (t) => ['.ts', '.vue', '.json', '/index.ts', ''].some((x) => fs.existsSync(t + x) && (x !== '' || fs.statSync(t).isFile()))
   const text = fs.readFileSync(file, 'utf8')
-  const next = text.replace(SPEC, (all, pre, q, spec) => {
+  const next = text.replace(SPEC, (all, pre, q, spec, offset) => {
     let target = path.resolve(dir, spec)
+    // models/ast was models/ast.ts and is now the AST folder (models/ast/index.ts): an import that
+    // takes only names the folder's index exports means the folder.
+    if (oldToNew.has(target) && fs.existsSync(path.join(target, 'index.ts'))) {
+      const names = importedNames(text, offset)
+      const index = fs.readFileSync(path.join(target, 'index.ts'), 'utf8')
+      if (names.length && names.every((n) => new RegExp(`export (const|function|type|interface) ${n}\\b`).test(index))) return all
+    }
     if (!oldToNew.has(target) && !exists(target) && oldDir) target = path.resolve(oldDir, spec)
     if (!oldToNew.has(target) && (target === path.resolve(dir, spec) || !exists(target))) return all
     const dest = oldToNew.get(target) ?? target
