@@ -1,5 +1,5 @@
-// The model registry: every model kind Tagbench trains, one line each (its folder's descriptor,
-// models/kind.ts), in the order lists show them. Everything that differs by kind reads it from here:
+// The model registry: every model kind Tagbench trains (its folder's descriptor, models/kind.ts:
+// an import and an entry in MODEL_KINDS), in the order lists show them. Everything that differs by kind reads it from here:
 // the trainer's model construction, the estimate, the ONNX export, the ORT engine's coverage, the
 // service's model choices (and through them the experiment form), the CLI's --model values.
 // Adding a kind: ARCHITECTURE.md, "Model kinds: the registry".
@@ -17,9 +17,6 @@ export const MODEL_SIZES: readonly ModelSize[] = ['tiny', 'small', 'base']
 
 /** Ids of the registered kinds, in list order. */
 export const modelKindIds = (): string[] => MODEL_KINDS.map((k) => k.kind)
-
-/** Whether `kind` names a registered model kind. */
-export const isModelKind = (kind: unknown): kind is ModelConfig['kind'] => MODEL_KINDS.some((k) => k.kind === kind)
 
 /**
  * The descriptor of a kind; an Error naming the registered ones otherwise. Typed over the config
