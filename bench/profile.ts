@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../src/main/engine/backend'
-import { makeAstConfig } from '../src/main/engine/models/config'
+import { makeAstConfig } from '../src/main/engine/models/ast/config'
 import { createModel } from '../src/main/engine/models'
 import { clipLoss } from '../src/main/engine/train/losses'
 

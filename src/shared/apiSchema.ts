@@ -46,7 +46,8 @@ export const pretrainingSchema = tagged('kind', {
 export const runConfigFields = {
   name: optional(string({ maxLength: 2000 })),
   dataset: optional(id()),
-  model: optional(oneOf(['ast', 'htsat', 'crnn'])),
+  // Any id: the engine checks it against its model registry (completeRunConfig) and names the kinds.
+  model: optional(string({ maxLength: 64 })),
   size: optional(oneOf(['tiny', 'small', 'base'])),
   depth: optional(posInt()),
   pretrained: optional(pretrainingSchema),

@@ -206,7 +206,13 @@ export interface ClipPreview {
 }
 
 // ---------- models and runs ----------
-export type ModelKind = 'ast' | 'htsat' | 'crnn'
+/**
+ * A model kind's id ('ast', 'htsat', 'crnn', …). A plain string on purpose: the kinds are the
+ * engine's model registry (src/main/engine/models/registry.ts), which the renderer learns through
+ * `model.choices` and the engine checks every request against (completeRunConfig, the CLI), so that
+ * adding a kind needs no edit here.
+ */
+export type ModelKind = string
 export type ModelSize = 'tiny' | 'small' | 'base'
 export type Pretraining =
   | { kind: 'none' }
@@ -214,11 +220,24 @@ export type Pretraining =
   | { kind: 'audioset'; path: string }
   | { kind: 'run'; runId: string }
 
+/** One kind at one width, from the engine's model registry. */
 export interface ModelChoice {
   id: string
   label: string
   model: ModelKind
   size?: ModelSize
+  /** The kind's name for lists ('AST', 'CRNN (frame tasks)'). */
+  kindLabel: string
+  /** What this width is ('DeiT-tiny width 192, 3 heads'). */
+  sizeLabel: string
+  /** Pretrained starts the kind accepts besides scratch. */
+  starts: Exclude<Pretraining['kind'], 'none'>[]
+  /** The kind's own defaults where they differ from the run's (learning rate, drop-path). */
+  defaults: { lr?: number; dropPath?: number }
+  /** The kind a frame task from scratch trains when no model is named. */
+  frameDefault?: boolean
+  /** Whether the kind has a frame output of its own (else only with a frame head). */
+  framewise: boolean
 }
 
 export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'pos-bce' | 'ce'

@@ -1,7 +1,7 @@
 // Run, experiment and model-choice requests. Training happens in job processes ('train' runner); the
 // app process only creates runs (cheap JSON work), starts and cancels jobs, and reads the run store.
 // Experiments run their queue here: they start one job after another (or N at once) and wait.
-import type { ExperimentSpec, ModelChoice, RunConfigInput, ThresholdComparison } from '../../shared/api'
+import type { ExperimentSpec, RunConfigInput, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
 import { ortCoverage, sharedCoresEnv } from '../engine/train/ort/coverage'
@@ -11,6 +11,7 @@ import { checkSplit, requirePredictions, runPredictions, selectClips } from '../
 import { curvesOf } from '../engine/runs/curves'
 import { PRESETS } from '../engine/runs/presets'
 import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
+import { modelChoices } from '../engine/models/registry'
 import type { HandlerTable, ServiceContext } from './index'
 import { watchSlurm } from './slurm'
 
@@ -32,18 +33,6 @@ function slurmChanged(ctx: ServiceContext, runIds: string[], experimentId?: stri
 function throwRefusals(report: { refused: { runId: string; message: string }[] }): void {
   if (report.refused.length) throw new Error(report.refused[0].message)
 }
-
-const MODEL_CHOICES: ModelChoice[] = [
-  { id: 'ast-tiny', label: 'AST tiny (DeiT-tiny width 192, 3 heads)', model: 'ast', size: 'tiny' },
-  { id: 'ast-small', label: 'AST small (DeiT-small width 384, 6 heads)', model: 'ast', size: 'small' },
-  { id: 'ast-base', label: 'AST base (DeiT-base width 768, 12 heads)', model: 'ast', size: 'base' },
-  { id: 'htsat-tiny', label: 'HTS-AT tiny (Swin 24 → 192, depths 1-1-2-1)', model: 'htsat', size: 'tiny' },
-  { id: 'htsat-small', label: 'HTS-AT small (Swin 48 → 384, depths 2-2-6-2)', model: 'htsat', size: 'small' },
-  { id: 'htsat-base', label: 'HTS-AT base (the paper: Swin 96 → 768, depths 2-2-6-2)', model: 'htsat', size: 'base' },
-  { id: 'crnn-tiny', label: 'CRNN tiny (conv 16-32-64, BiGRU 2 × 64; frame tasks)', model: 'crnn', size: 'tiny' },
-  { id: 'crnn-small', label: 'CRNN small (conv 32-64-128, BiGRU 2 × 96; frame tasks)', model: 'crnn', size: 'small' },
-  { id: 'crnn-base', label: 'CRNN base (conv 64-128-256, BiGRU 2 × 128; frame tasks)', model: 'crnn', size: 'base' }
-]
 
 /**
  * Start the training job of a run. A job that dies before the trainer marks the run running (a crash
@@ -130,7 +119,7 @@ async function thresholdsOf(id: string): Promise<ThresholdComparison> {
 }
 
 export const handlers: HandlerTable = {
-  'model.choices': () => MODEL_CHOICES,
+  'model.choices': () => modelChoices(),
   'model.estimate': async (p) => {
     const { resolveRunConfig } = await newRun()
     const { loadDataset } = await import('../engine/data/record')

@@ -6,7 +6,7 @@ import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { readNpyFloat32 } from '../../../src/main/engine/npy'
 import { readJsonSync } from '../../../src/main/engine/fsutil'
-import { buildAstGraph } from '../../../src/main/engine/infer/onnxAst'
+import { buildAstGraph } from '../../../src/main/engine/models/ast/onnx'
 import { createGraphBuilder, encodeModel, tensorInfo, type WeightSource } from '../../../src/main/engine/infer/onnxGraph'
 
 const FIX = path.resolve(__dirname, '../../fixtures/infer')

@@ -9,12 +9,12 @@ import fs from 'node:fs'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../src/main/engine/backend'
 import { readNpy } from '../../../src/main/engine/npy'
-import { makeAstConfig } from '../../../src/main/engine/models/config'
-import { astFromDeit } from '../../../src/main/engine/models/import/deit'
-import { loadHfAst } from '../../../src/main/engine/models/import/hfAst'
+import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
+import { astFromDeit } from '../../../src/main/engine/models/ast/import/deit'
+import { loadHfAst } from '../../../src/main/engine/models/ast/import/hfAst'
 import { readSafetensors } from '../../../src/main/engine/models/safetensors'
 import type { TagModel } from '../../../src/main/engine/models/types'
-import type { AstModel } from '../../../src/main/engine/models/ast'
+import type { AstModel } from '../../../src/main/engine/models/ast/model'
 
 const DIR = path.resolve(__dirname, '../../fixtures/models/ast')
 interface Case {

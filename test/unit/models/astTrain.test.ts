@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../src/main/engine/backend'
-import { makeAstConfig } from '../../../src/main/engine/models/config'
+import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createModel } from '../../../src/main/engine/models'
 import { hostWeights } from '../../../src/main/engine/models/checkpoint'
 import { clipLoss } from '../../../src/main/engine/train/losses'

@@ -6,11 +6,11 @@ import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../src/main/engine/backend'
-import { makeAstConfig } from '../../../src/main/engine/models/config'
+import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createModel } from '../../../src/main/engine/models'
 import { hostWeights, loadCheckpoint, readCheckpointExtra, saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
 import { readSafetensors, writeSafetensors } from '../../../src/main/engine/models/safetensors'
-import { astGrid, type AstConfig } from '../../../src/main/engine/models/config'
+import { astGrid, type AstConfig } from '../../../src/main/engine/models/ast/config'
 
 beforeAll(async () => {
   await initBackend('wasm')

@@ -9,7 +9,7 @@ import { registerEmbed } from '../../../src/main/cli/commands/embed'
 import { registerPredict } from '../../../src/main/cli/commands/predict'
 import { initBackend } from '../../../src/main/engine/backend'
 import { readNpy, writeNpy } from '../../../src/main/engine/npy'
-import { loadHfAst } from '../../../src/main/engine/models/import/hfAst'
+import { loadHfAst } from '../../../src/main/engine/models/ast/import/hfAst'
 import { saveCheckpoint } from '../../../src/main/engine/models/checkpoint'
 import { runCli } from '../cliHarness'
 

@@ -3,8 +3,8 @@
 // come to follow the events, and the tensor count stays flat step to step.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/main/engine/backend'
-import { makeAstConfig } from '../../../src/main/engine/models/config'
-import { createAst } from '../../../src/main/engine/models/ast'
+import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
+import { createAst } from '../../../src/main/engine/models/ast/model'
 import { frameOutput } from '../../../src/main/engine/models/frameHead'
 import { CLASSES, FRAMES, MEL, frameAccuracy, trainFrames } from './htsatToneData'
 

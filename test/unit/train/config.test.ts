@@ -2,7 +2,7 @@
 // clear refusals of values that cannot work.
 import { describe, expect, it } from 'vitest'
 import { completeRunConfig, defaultTargetLength, framesForDuration, type DatasetFacts } from '../../../src/main/engine/train/config'
-import { makeAstConfig } from '../../../src/main/engine/models/config'
+import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 
 const facts = (over: Partial<DatasetFacts> = {}): DatasetFacts => ({
   name: 'd',

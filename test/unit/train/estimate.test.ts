@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../src/main/engine/backend'
 import { createModel } from '../../../src/main/engine/models/index'
-import { makeAstConfig } from '../../../src/main/engine/models/config'
+import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createHtsat } from '../../../src/main/engine/models/htsat/model'
 import { makeHtsatConfig } from '../../../src/main/engine/models/htsat/config'
 import { estimateCost, measuredTrainRate } from '../../../src/main/engine/train/estimate'

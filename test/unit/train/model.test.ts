@@ -2,7 +2,7 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../src/main/engine/backend'
 import { buildModel } from '../../../src/main/engine/train/model'
-import { loadHfAst } from '../../../src/main/engine/models/import/hfAst'
+import { loadHfAst } from '../../../src/main/engine/models/ast/import/hfAst'
 import type { RunConfigInput } from '../../../src/shared/types'
 
 const HF = path.resolve('test/fixtures/models/ast/hf_ast')

@@ -10,6 +10,7 @@ import { forkLauncher } from '../../jobs/launcher'
 import { dataDir } from '../../engine/paths'
 import { runDir, loadRun } from '../../engine/runs/store'
 import { createTrainingRun } from '../../engine/train/newRun'
+import { MODEL_KINDS, modelChoices } from '../../engine/models/registry'
 import { printResult, progressBar } from '../output'
 import { finiteNumber } from '../args'
 
@@ -100,12 +101,21 @@ export async function trainOne(runId: string, resume: boolean, quiet: boolean): 
   }
 }
 
-/** "ast-tiny" → { model: 'ast', size: 'tiny' }; "crnn" alone is crnn-tiny. */
-function parseModelChoice(choice: string): { model: ModelKind; size: ModelSize } {
-  if (choice === 'crnn') return { model: 'crnn', size: 'tiny' }
-  const m = /^(ast|htsat|crnn)-(tiny|small|base)$/.exec(choice)
-  if (!m) throw new Error(`Unknown model "${choice}" (use ast-tiny, ast-small, ast-base, htsat-tiny, htsat-small, htsat-base, crnn-tiny, crnn-small or crnn-base)`)
-  return { model: m[1] as ModelKind, size: m[2] as ModelSize }
+/** "ast-tiny" → { model: 'ast', size: 'tiny' }: the registry's choices; a kind's id alone ("crnn") is its tiny width. */
+export function parseModelChoice(choice: string): { model: ModelKind; size: ModelSize } {
+  const choices = modelChoices()
+  const hit = choices.find((c) => c.id === choice) ?? choices.find((c) => c.model === choice && c.size === 'tiny')
+  if (!hit?.size) {
+    const ids = choices.map((c) => c.id)
+    throw new Error(`Unknown model "${choice}" (use ${ids.slice(0, -1).join(', ')} or ${ids[ids.length - 1]})`)
+  }
+  return { model: hit.model, size: hit.size }
+}
+
+/** The --model help: every choice id, then what the kinds with a note are for ("crnn: frame tasks"). */
+export function modelOptionHelp(): string {
+  const notes = MODEL_KINDS.filter((k) => k.note).map((k) => `${k.kind}: ${k.note}`)
+  return modelChoices().map((c) => c.id).join(' | ') + (notes.length ? ` (${notes.join('; ')})` : '')
 }
 
 /** A pretrained start from what the user typed: a Hugging Face AST folder, a DeiT weights file, or a run id. */
@@ -206,7 +216,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('Train a model on a dataset in a job process; the run is saved under the data folder and can be resumed (tagbench resume)')
     .requiredOption('--dataset <name|folder>', 'an imported dataset (name or id), or a folder to import first')
-    .option('--model <model>', 'ast-tiny | ast-small | ast-base | htsat-tiny | htsat-small | htsat-base | crnn-tiny | crnn-small | crnn-base (crnn: frame tasks)')
+    .option('--model <model>', modelOptionHelp())
     .option('--pretrained <file|folder|run>', 'start from ImageNet DeiT weights (file), a Hugging Face AST folder (AudioSet) or an earlier run; the head is new')
     .option('--preset <id>', 'start from a preset (e.g. quick); flags given override it')
     .option('--name <name>', 'run name')

@@ -7,12 +7,9 @@ import type { ModelConfig } from '../models/config'
 import type { TagModel } from '../models/types'
 import { writeFileAtomic } from '../fsutil'
 import { frameOutput } from '../models/frameHead'
-import { htsatGeometry } from '../models/htsat/config'
+import { modelKind } from '../models/registry'
 import { inputNorm } from '../train/model'
 import type { ScoreActivation } from './activation'
-import { buildAstFrameHead, buildAstGraph } from './onnxAst'
-import { buildHtsatGraph } from './onnxHtsat'
-import { buildCrnnGraph } from './onnxCrnn'
 import { createGraphBuilder, decodeMetadata, encodeModel, tensorInfo, type GraphBuilder, type WeightSource } from './onnxGraph'
 
 /** What the features fed to the graph are: Kaldi fbank (the AUDIO area's astFbank), padded or cut, normalised. */
@@ -63,9 +60,7 @@ function featureConfigOf(config: ModelConfig): OnnxFeatureConfig {
 }
 
 function embeddingDimOf(config: ModelConfig): number {
-  // HTS-AT's embedding is its last stage's width; the CRNN's its BiGRU's; AST's is its token width.
-  if (config.kind === 'crnn') return 2 * config.hidden
-  return config.kind === 'htsat' ? htsatGeometry(config).numFeatures : config.embedDim
+  return modelKind(config.kind).embeddingDim(config)
 }
 
 /** The metadata an export of a model with this config carries. */
@@ -104,25 +99,13 @@ interface GraphOutputs {
   frameLogits?: { name: string; frames: number }
 }
 
+/** The kind's graph (the registry's ONNX builder), with a frame output exactly when frameOutput says so. */
 function buildModel(g: GraphBuilder, input: string, config: ModelConfig, w: WeightSource): GraphOutputs {
-  switch (config.kind) {
-    case 'ast': {
-      const out = buildAstGraph(g, input, config, w)
-      const fo = frameOutput(config)
-      if (!fo) return { logits: out.logits, embedding: out.embedding }
-      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: buildAstFrameHead(g, out.tokens, config, w, fo.frames), frames: fo.frames } }
-    }
-    case 'htsat': {
-      const out = buildHtsatGraph(g, input, config, w, config.frameHead ? frameOutput(config)!.frames : null)
-      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: out.frameLogits, frames: frameOutput(config)!.frames } }
-    }
-    case 'crnn': {
-      const out = buildCrnnGraph(g, input, config, w, config.frameHead ? frameOutput(config)!.frames : null)
-      return { logits: out.logits, embedding: out.embedding, frameLogits: { name: out.frameLogits, frames: frameOutput(config)!.frames } }
-    }
-    default:
-      throw new Error(`ONNX export: model kind ${(config as { kind: string }).kind} is not supported`)
-  }
+  const fo = frameOutput(config)
+  const out = modelKind(config.kind).buildOnnx(g, input, config, w, config.frameHead ? fo!.frames : null)
+  if (!out.frameLogits) return { logits: out.logits, embedding: out.embedding }
+  if (!fo) throw new Error(`ONNX export: the ${config.kind} graph has a frame output its config does not describe`)
+  return { logits: out.logits, embedding: out.embedding, frameLogits: { name: out.frameLogits, frames: fo.frames } }
 }
 
 /** Encodes the model as an ONNX ModelProto (bytes) with its metadata. */

@@ -11,7 +11,7 @@ import type { ModelConfig } from './config'
 import type { TagModel, WeightMap } from './types'
 import { createModel } from './index'
 import { readSafetensors, writeSafetensors } from './safetensors'
-import { finetuneAst, type AstFinetuneOptions } from './import/astWeights'
+import { finetuneAst, type AstFinetuneOptions } from './ast/import/astWeights'
 
 export const WEIGHTS_FILE = 'model.safetensors'
 export const CONFIG_FILE = 'config.json'

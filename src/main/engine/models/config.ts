@@ -1,10 +1,15 @@
 // Model configurations. One resolved config travels with a model everywhere: it is written into
-// every checkpoint's config.json, read by the trainer and by the ONNX exporter.
-import type { ModelSize } from '../../../shared/types'
+// every checkpoint's config.json, read by the trainer and by the ONNX exporter. Each model kind
+// defines its own config in its folder (models/<kind>/config.ts, extending ModelConfigBase with its
+// kind); ModelConfig is the union of the configs of the kinds in the registry, so adding a kind
+// there adds its config here.
+import type { MODEL_KINDS } from './registry'
+import type { ModelKindDef } from './kind'
 
 /** Fields every model kind shares: what goes in (features) and what comes out (classes). */
 export interface ModelConfigBase {
-  kind: 'ast' | 'htsat' | 'crnn'
+  /** The registry's id of the model kind (models/registry.ts); each kind's config narrows it to its literal. */
+  kind: string
   numClasses: number
   /** Class names, index = logit column. */
   labels: string[]
@@ -24,84 +29,11 @@ export interface ModelConfigBase {
   frameHead?: { frameRate: number }
 }
 
-/** Audio Spectrogram Transformer (YuanGongND/ast, timm 0.4.5 DeiT blocks). */
-export interface AstConfig extends ModelConfigBase {
-  kind: 'ast'
-  size: ModelSize
-  embedDim: number
-  depth: number
-  heads: number
-  /** Patch strides along frequency and time (16 = no overlap, 10 = the AST paper's overlap). */
-  fstride: number
-  tstride: number
-  /** Feature normalisation (x - mean) / (2 * std), the AST dataloader's. */
-  norm: { mean: number; std: number }
-  /** LayerNorm eps inside the blocks and of the final norm: 1e-6 (timm), or the HF config's value. */
-  blockEps: number
-  /** LayerNorm eps of the classification head: 1e-5 (PyTorch default in AST), or the HF config's value. */
-  headEps: number
-}
+/** The config of one registered kind. */
+type ConfigOf<D> = D extends ModelKindDef<infer C> ? C : never
 
-/**
- * HTS-AT's and the CRNN's configs are defined by their owners in ./htsat/config.ts and
- * ./crnn/config.ts (each extends ModelConfigBase with its kind) and join the union below.
- */
-export type ModelConfig = AstConfig | import('./htsat/config').HtsatConfig | import('./crnn/config').CrnnConfig
+/** Any registered model kind's config, discriminated by `kind`. */
+export type ModelConfig = ConfigOf<(typeof MODEL_KINDS)[number]>
 
-/** Width and heads of the DeiT sizes. */
-export const AST_SIZES: Record<ModelSize, { embedDim: number; heads: number }> = {
-  tiny: { embedDim: 192, heads: 3 },
-  small: { embedDim: 384, heads: 6 },
-  base: { embedDim: 768, heads: 12 }
-}
-
-export const AST_PATCH = 16
-
-/** Patch grid of an AST: f_dim × t_dim, as the reference computes it from a conv on (F, T). */
-export function astGrid(c: Pick<AstConfig, 'melBins' | 'targetLength' | 'fstride' | 'tstride'>): { fDim: number; tDim: number } {
-  const fDim = Math.floor((c.melBins - AST_PATCH) / c.fstride) + 1
-  const tDim = Math.floor((c.targetLength - AST_PATCH) / c.tstride) + 1
-  if (fDim < 1 || tDim < 1)
-    throw new Error(`AST needs at least ${AST_PATCH} mel bins and ${AST_PATCH} frames (got ${c.melBins} bins, ${c.targetLength} frames)`)
-  return { fDim, tDim }
-}
-
-export type AstConfigInput = Partial<Omit<AstConfig, 'kind'>> & { labels?: string[]; numClasses?: number }
-
-/**
- * A complete AstConfig from a few choices; defaults are the reference's (AST tiny, 12 blocks,
- * stride 10, 128 × 1024, AudioSet normalisation, timm eps). Labels default to class_0..class_{C-1}.
- */
-export function makeAstConfig(input: AstConfigInput = {}): AstConfig {
-  const size = input.size ?? 'tiny'
-  const dims = AST_SIZES[size]
-  const labels = input.labels ?? Array.from({ length: input.numClasses ?? 527 }, (_, i) => `class_${i}`)
-  const numClasses = input.numClasses ?? labels.length
-  if (labels.length !== numClasses) throw new Error(`AST config: ${labels.length} labels for ${numClasses} classes`)
-  const embedDim = input.embedDim ?? dims.embedDim
-  const heads = input.heads ?? dims.heads
-  if (embedDim % heads !== 0) throw new Error(`AST config: embedDim ${embedDim} is not divisible by ${heads} heads`)
-  const config: AstConfig = {
-    kind: 'ast',
-    size,
-    embedDim,
-    depth: input.depth ?? 12,
-    heads,
-    fstride: input.fstride ?? 10,
-    tstride: input.tstride ?? 10,
-    melBins: input.melBins ?? 128,
-    targetLength: input.targetLength ?? 1024,
-    sampleRate: input.sampleRate ?? 16000,
-    numClasses,
-    labels,
-    norm: input.norm ?? { mean: -4.2677393, std: 4.5689974 },
-    blockEps: input.blockEps ?? 1e-6,
-    headEps: input.headEps ?? 1e-5,
-    frozen: input.frozen ?? false,
-    dropout: input.dropout ?? 0,
-    dropPath: input.dropPath ?? 0
-  }
-  if (input.frameHead) config.frameHead = input.frameHead
-  astGrid(config)
-  return config
-}
+/** The id of a registered model kind ('ast', 'htsat', 'crnn', …). */
+export type ModelKindId = ModelConfig['kind']

@@ -5,8 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type { Rng } from '../rng'
 import type { ModelConfig } from './config'
-import { htsatGeometry } from './htsat/config'
-import { crnnGeometry } from './crnn/config'
+import { modelKind } from './registry'
 import { truncNormal, zeros } from './layers/init'
 import { linear, matMul } from './layers/linear'
 import type { ParamStore } from './layers/params'
@@ -92,14 +91,11 @@ export function frameHeadFrames(config: Pick<ModelConfig, 'targetLength' | 'fram
 /**
  * What a model's frameLogits hold, for building frame targets: `frames` steps spanning the clip's
  * targetLength feature frames, i.e. `frameRate` steps per second (exact after rounding to whole steps).
- * AST: only with a frame head. HTS-AT: its token-semantic steps, or the frame head's rate when set.
- * null when the model gives no frame output.
+ * With a frame head its rate; else the kind's own frame output (HTS-AT's token-semantic steps, the
+ * CRNN's pooled steps; the registry's nativeFrames). null when the model gives no frame output.
  */
 export function frameOutput(config: ModelConfig): { frames: number; frameRate: number } | null {
-  let frames: number
-  if (config.frameHead) frames = frameHeadFrames(config)
-  else if (config.kind === 'htsat') frames = htsatGeometry(config).outFrames
-  else if (config.kind === 'crnn') frames = crnnGeometry(config).steps
-  else return null
+  const frames = config.frameHead ? frameHeadFrames(config) : modelKind(config.kind).nativeFrames(config)
+  if (frames === null) return null
   return { frames, frameRate: (frames * FEATURE_FRAME_RATE) / config.targetLength }
 }

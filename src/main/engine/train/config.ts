@@ -4,6 +4,8 @@
 // UI and the exporter all read that one file, so nothing downstream has defaults of its own.
 import type { DatasetRecord, ModelKind, RunConfigInput } from '../../../shared/types'
 import type { ModelConfig } from '../models/config'
+import { MODEL_KINDS, modelKind, modelKindIds } from '../models/registry'
+import { ortCoverage } from './ort/coverage'
 import { presetBase } from '../runs/presets'
 
 /** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
@@ -73,18 +75,20 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   // single-label clip, and a softmax over one class learns nothing.
   // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
   // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
-  const frameDefault = given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: 'crnn' as const } : {}
+  const frameKind = MODEL_KINDS.find((k) => k.frameDefault)?.kind
+  const frameDefault = frameKind && given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: frameKind } : {}
   const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
   const model: ModelKind = c.model
-  check(model === 'ast' || model === 'htsat' || model === 'crnn', `unknown model '${String(model)}' (ast, htsat or crnn)`)
-  // The CRNN learns at Adam's usual 1e-3 (the DCASE baseline's); AST's 1e-4 leaves it far from converged.
-  if (model === 'crnn' && given.lr === undefined) c.lr = 1e-3
+  check(modelKindIds().includes(model), `unknown model '${String(model)}' (${modelKindIds().join(', ')})`)
+  const kind = modelKind(model)
+  // A kind's own defaults (the registry's): the CRNN's Adam 1e-3, HTS-AT's drop-path 0.1.
+  if (kind.defaults?.lr !== undefined && given.lr === undefined) c.lr = kind.defaults.lr
   check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
   // A frame task defaults to 64 mel bins (the DCASE baseline's features): long windows of 1,000 frames
   // with 128 bins make AST's token count, and its cost, twice as large for no gain in timing.
-  const defaultMel = model !== 'ast' || given.frameHead ? 64 : 128
+  const defaultMel = given.frameHead ? 64 : (kind.defaults?.melBins ?? 64)
   if (pretrained) {
     check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
@@ -101,13 +105,13 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     check(typeof c.frameRate === 'number' && c.frameRate > 0 && c.frameRate <= 100, `frameRate must be between 0 and 100 frames/s (the fbank's), got ${c.frameRate}`)
     // A window whose frame output is a whole number of label frames: the stitched grid is then the
     // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
-    // (AST and CRNN: HTS-AT keeps its own input length.)
-    if (asked === undefined && model !== 'htsat' && Number.isInteger(c.frameRate)) {
+    // (Not for a kind whose frame steps do not follow its input length: HTS-AT keeps its own.)
+    if (asked === undefined && !kind.fixedFrameSteps && Number.isInteger(c.frameRate)) {
       const step = FEATURE_RATE / gcd(FEATURE_RATE, c.frameRate)
       c.targetLength = Math.max(step * Math.ceil(16 / step), Math.floor(c.targetLength / step) * step)
     }
   }
-  if (model === 'htsat') c.targetLength = Math.min(c.targetLength, 1024)
+  if (kind.defaults?.maxTargetLength !== undefined) c.targetLength = Math.min(c.targetLength, kind.defaults.maxTargetLength)
   check(isPosInt(c.melBins) && c.melBins >= 16, `melBins must be an integer ≥ 16, got ${c.melBins}`)
   check(isPosInt(c.targetLength) && c.targetLength >= 16, `targetLength must be an integer ≥ 16 frames, got ${c.targetLength}`)
 
@@ -119,7 +123,7 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     for (const k of ['fstride', 'tstride'] as const) check(isPosInt(c[k]) && c[k] <= 16, `${k} must be an integer from 1 to 16, got ${c[k]}`)
   }
   c.dropout = given.dropout ?? 0
-  c.dropPath = given.dropPath ?? (model === 'htsat' ? 0.1 : 0)
+  c.dropPath = given.dropPath ?? kind.defaults?.dropPath ?? 0
   check(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1, `dropout is a probability in [0, 1), got ${c.dropout}`)
   check(typeof c.dropPath === 'number' && c.dropPath >= 0 && c.dropPath < 1, `dropPath is a probability in [0, 1), got ${c.dropPath}`)
   if (c.frameHead) {
@@ -187,7 +191,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   check(Number.isInteger(c.seed), `seed must be an integer, got ${c.seed}`)
   c.engine = given.engine ?? 'auto'
   check(['auto', 'ort', 'tfjs'].includes(c.engine), `unknown engine '${String(c.engine)}' (auto, ort or tfjs)`)
-  if (c.engine === 'ort') check(model === 'ast', `the ort engine trains AST only (no gradient rules yet for HTS-AT's window attention, patch merging and token-semantic module); use engine tfjs or auto`)
+  const ortGap = c.engine === 'ort' ? ortCoverage(model) : null
+  check(ortGap === null, `the ort engine cannot train ${kind.label}: ${ortGap}; use engine tfjs or auto`)
 
   // Data.
   if (dataset.folds && dataset.folds.length > 0) {
@@ -199,7 +204,7 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   check(!!p && ['none', 'imagenet', 'audioset', 'run'].includes(p.kind), `unknown pretraining ${JSON.stringify(p)}`)
   if (p.kind === 'imagenet' || p.kind === 'audioset') check(typeof p.path === 'string' && p.path.trim() !== '', `pretraining '${p.kind}' needs a path (a weights file or a Hugging Face folder)`)
   if (p.kind === 'run') check(typeof p.runId === 'string' && p.runId !== '', `pretraining 'run' needs the id of an earlier run`)
-  if (p.kind !== 'none') check(model === 'ast', `pretrained starts are implemented for AST only`)
+  if (p.kind !== 'none') check((kind.starts as string[]).includes(p.kind), `${kind.label} does not take ${p.kind} starts (it takes ${kind.starts.join(', ') || 'none'})`)
   c.name = given.name ?? defaultRunName(c)
   return c
 }

@@ -1,11 +1,8 @@
-// What a run config costs before it runs: AST's patch grid and token count (f_dim · t_dim), the
-// parameter count, forward GFLOPs per clip and a rough seconds per training epoch. Counts for AST are
-// exact for the model Tagbench builds; HTS-AT's are close (Swin blocks and patch merging counted,
-// small terms such as norms and the relative-position tables included, the token-semantic conv too).
+// What a run config costs before it runs: the model's input grid and token count (AST: f_dim · t_dim),
+// the parameter count, forward GFLOPs per clip and a rough seconds per training epoch. Each model kind
+// counts its own model (models/<kind>/cost.ts, through the registry); this adds the training rate.
 import type { CostEstimate, RunConfigInput } from '../../../shared/types'
-import { AST_PATCH, AST_SIZES, astGrid } from '../models/config'
-import { HTSAT_SIZES, htsatGeometry } from '../models/htsat/config'
-import { CRNN_SIZES, crnnGeometry, freqPoolsFor, timePoolFor } from '../models/crnn/config'
+import { modelKind } from '../models/registry'
 
 /**
  * Training throughput of one tfjs-wasm thread in forward-equivalent GFLOP/s, used until the app has
@@ -18,88 +15,12 @@ const DEFAULT_TRAIN_GFLOPS_PER_S = 20
 /** Backward ≈ 2 × forward. */
 const TRAIN_FORWARD_RATIO = 3
 
-interface Counts {
-  fDim: number
-  tDim: number
-  tokens: number
-  params: number
-  gflopsPerClip: number
-}
-
-function astCounts(c: RunConfigInput, classes: number): Counts {
-  const D = AST_SIZES[c.size].embedDim
-  const depth = c.depth ?? 12
-  const { fDim, tDim } = astGrid({ melBins: c.melBins ?? 128, targetLength: c.targetLength ?? 1024, fstride: c.fstride, tstride: c.tstride })
-  const patches = fDim * tDim
-  const N = patches + 2
-  const kk = AST_PATCH * AST_PATCH
-  const block = 12 * D * D + 13 * D // qkv 3D²+3D, proj D²+D, fc1 4D²+4D, fc2 4D²+D, two norms 4D
-  const params = kk * D + D + 2 * D + N * D + depth * block + 2 * D + 2 * D + classes * D + classes
-  // Multiply-accumulates: patch projection, per block 12·N·D² (linears) + 2·N²·D (QKᵀ and AV), head.
-  const macs = patches * kk * D + depth * (12 * N * D * D + 2 * N * N * D) + classes * D
-  return { fDim, tDim, tokens: patches, params, gflopsPerClip: (2 * macs) / 1e9 }
-}
-
-function htsatCounts(c: RunConfigInput, classes: number): Counts {
-  const size = HTSAT_SIZES[c.size]
-  const geo = htsatGeometry({ specSize: 256, melBins: c.melBins ?? 64, patchSize: 4, window: 8, ...size })
-  let params = 16 * size.embedDim + size.embedDim + 2 * size.embedDim + 2 * (c.melBins ?? 64)
-  let macs = geo.grid * geo.grid * 16 * size.embedDim
-  geo.stages.forEach((s, i) => {
-    const N = s.res * s.res
-    const d = s.dim
-    params += s.depth * (12 * d * d + 13 * d + (2 * s.window - 1) ** 2 * s.heads)
-    macs += s.depth * (12 * N * d * d + 2 * N * s.window * s.window * d)
-    if (i < geo.stages.length - 1) {
-      // Patch merging: LayerNorm(4d) then Linear(4d → 2d) on N/4 tokens.
-      params += 8 * d + 8 * d * d
-      macs += (N / 4) * 8 * d * d
-    }
-  })
-  const F = geo.numFeatures
-  const kernel = geo.tscamHeight * 3
-  params += 2 * F + classes * F * kernel + classes
-  macs += classes * F * kernel * geo.outFrames
-  return { fDim: geo.grid, tDim: geo.grid, tokens: geo.grid * geo.grid, params, gflopsPerClip: (2 * macs) / 1e9 }
-}
-
-/** CRNN counts: the conv blocks (3×3 MACs at each block's resolution), the two BiGRU layers, the head. */
-function crnnCounts(c: RunConfigInput, classes: number): Counts {
-  const size = CRNN_SIZES[c.size]
-  const melBins = c.melBins ?? 64
-  const targetLength = c.targetLength ?? 1000
-  const timePool = timePoolFor(c.frameHead ? c.frameRate : undefined)
-  const freqPools = freqPoolsFor(melBins, size.channels.length)
-  const geo = crnnGeometry({ melBins, targetLength, channels: size.channels, freqPools, timePool })
-  let params = 0
-  let macs = 0
-  let cin = 1
-  let t = targetLength
-  let f = melBins
-  size.channels.forEach((cout, i) => {
-    params += cout * cin * 9 + cout + 2 * cout
-    macs += t * f * cout * cin * 9
-    if (i === 0) t = Math.floor(t / timePool)
-    f = Math.floor(f / freqPools[i])
-    cin = cout
-  })
-  const H = size.hidden
-  for (let l = 0; l < 2; l++) {
-    const inDim = l === 0 ? geo.gruInput : 2 * H
-    params += 2 * (3 * H * (inDim + H) + 6 * H)
-    macs += 2 * geo.steps * 3 * H * (inDim + H)
-  }
-  params += classes * 2 * H + classes
-  macs += geo.steps * classes * 2 * H
-  return { fDim: geo.freqOut, tDim: geo.steps, tokens: geo.steps, params, gflopsPerClip: (2 * macs) / 1e9 }
-}
-
 /**
  * The estimate for a complete run config with `classes` classes and `trainClips` training clips.
  * `gflopsPerS` is the measured training rate of this machine (see measuredTrainRate), if known.
  */
 export function estimateCost(c: RunConfigInput, classes: number, trainClips: number | null, gflopsPerS = DEFAULT_TRAIN_GFLOPS_PER_S): CostEstimate {
-  const k = c.model === 'htsat' ? htsatCounts(c, classes) : c.model === 'crnn' ? crnnCounts(c, classes) : astCounts(c, classes)
+  const k = modelKind(c.model).cost(c, classes)
   // A frozen backbone needs no backward pass through it: about one forward pass per clip.
   const perClip = k.gflopsPerClip * (c.frozen ? 1 : TRAIN_FORWARD_RATIO)
   return {

@@ -3,21 +3,22 @@
 // dataset's classes and the run's patch grid (MODELS' importers regrid the position embedding).
 import path from 'node:path'
 import type { Pretraining, RunConfigInput } from '../../../shared/types'
-import { AST_SIZES, makeAstConfig, type ModelConfig } from '../models/config'
-import { makeHtsatConfig } from '../models/htsat/config'
-import { makeCrnnConfig } from '../models/crnn/config'
+import { type ModelConfig } from '../models/config'
+import { AST_SIZES } from '../models/ast/config'
+import { modelKind } from '../models/registry'
+import type { CommonModelInput, FeatureNorm } from '../models/kind'
 import { createModel } from '../models/index'
 import { loadCheckpoint, readCheckpointConfig, CONFIG_FILE } from '../models/checkpoint'
-import { astFromDeit, readDeitTrunk } from '../models/import/deit'
-import { hfTrunkToReference } from '../models/import/names'
+import { astFromDeit, readDeitTrunk } from '../models/ast/import/deit'
+import { hfTrunkToReference } from '../models/ast/import/names'
 import { readSafetensors } from '../models/safetensors'
-import { loadHfAst, readHfAstConfig } from '../models/import/hfAst'
-import type { AstFinetuneOptions } from '../models/import/astWeights'
+import { loadHfAst, readHfAstConfig } from '../models/ast/import/hfAst'
+import type { AstFinetuneOptions } from '../models/ast/import/astWeights'
 import type { TagModel } from '../models/types'
 import { checkpointDir } from '../runs/store'
 import fs from 'node:fs'
 
-export type FeatureNorm = { mean: number; std: number }
+export type { FeatureNorm }
 
 /** The best checkpoint of an earlier run, checked to exist. */
 function runCheckpoint(runId: string): string {
@@ -67,12 +68,13 @@ export function inputNorm(config: ModelConfig): FeatureNorm | null {
 
 /** Whether the run needs mean/std computed from its training split (its start brings none). */
 export function needsNormStats(cfg: RunConfigInput): boolean {
-  return cfg.model === 'crnn' || (cfg.model === 'ast' && (cfg.pretrained.kind === 'none' || cfg.pretrained.kind === 'imagenet'))
+  // Audioset and earlier-run starts bring the statistics their weights were trained with.
+  return modelKind(cfg.model).inputNorm === 'split' && (cfg.pretrained.kind === 'none' || cfg.pretrained.kind === 'imagenet')
 }
 
 /** The model config of a run built from scratch (or around ImageNet weights). */
 function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): ModelConfig {
-  const common = {
+  const common: CommonModelInput = {
     size: cfg.size,
     melBins: cfg.melBins,
     targetLength: cfg.targetLength,
@@ -82,11 +84,9 @@ function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: Fea
     dropPath: cfg.dropPath ?? 0,
     ...(cfg.frameHead ? { frameHead: { frameRate } } : {})
   }
-  if (cfg.model === 'htsat') return makeHtsatConfig(common)
-  if (!norm) throw new Error(`An ${cfg.model.toUpperCase()} run needs feature statistics (mean, std)`)
-  // The CRNN's time pooling follows the label rate (frameRate), so its steps are never coarser than the labels.
-  if (cfg.model === 'crnn') return makeCrnnConfig({ ...common, norm })
-  return makeAstConfig({ ...common, depth: cfg.depth, fstride: cfg.fstride, tstride: cfg.tstride, norm })
+  const kind = modelKind(cfg.model)
+  if (kind.inputNorm === 'split' && !norm) throw new Error(`An ${cfg.model.toUpperCase()} run needs feature statistics (mean, std)`)
+  return kind.makeConfig(cfg, common, kind.inputNorm === 'split' ? norm : null)
 }
 
 /**
@@ -96,7 +96,10 @@ function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: Fea
 export function buildModel(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): TagModel {
   const p = cfg.pretrained
   if (p.kind === 'none') return createModel(scratchModelConfig(cfg, classNames, norm, frameRate), cfg.seed)
-  if (cfg.frameHead && cfg.model !== 'ast') throw new Error('A frame head on a pretrained start is for AST; HTS-AT has its own framewise output')
+  // The starts are AST's importers (models/ast/import): the kinds whose descriptors accept them.
+  const kind = modelKind(cfg.model)
+  if (cfg.frameHead && kind.framewise) throw new Error(`A frame head on a pretrained start is for models without a frame output of their own; ${kind.label} has its own framewise output`)
+  if (!kind.starts.includes(p.kind)) throw new Error(`${kind.label} does not take ${p.kind} starts (it takes ${kind.starts.join(', ') || 'none'})`)
   const finetune: AstFinetuneOptions = {
     labels: classNames,
     targetLength: cfg.targetLength,

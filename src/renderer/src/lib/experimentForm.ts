@@ -216,7 +216,6 @@ const NUMERIC = new Set([
 const BOOLEAN = new Set(['frozen', 'specAugment', 'frameHead', 'balancedSampling'])
 const CHOICES: Record<string, string[]> = {
   size: ['tiny', 'small', 'base'],
-  model: ['ast', 'htsat', 'crnn'],
   loss: ['bce', 'ce', 'focal', 'weighted-bce', 'pos-bce'],
   frameLoss: ['pos-bce', 'bce', 'focal', 'weighted-bce'],
   schedule: ['cosine', 'step', 'constant'],
@@ -236,7 +235,8 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'lr', hint: '1e-4, 5e-4' },
   { key: 'batchSize', hint: '8, 16' },
   { key: 'loss', hint: 'bce, focal' },
-  { key: 'model', hint: 'ast, htsat, crnn' },
+  // The page shows the kinds the engine's registry serves (model.choices).
+  { key: 'model', hint: 'model kinds' },
   { key: 'fstride', hint: '16, 10' },
   { key: 'tstride', hint: '16, 10' },
   { key: 'targetLength', hint: '400, 1024' },
@@ -255,8 +255,12 @@ export const AXIS_KEYS: { key: string; hint: string }[] = [
   { key: 'engine', hint: 'ort, tfjs' }
 ]
 
-/** Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining). */
-export function parseAxis(a: AxisDraft, chosen: Pretraining): ExperimentAxis {
+/**
+ * Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining).
+ * `models`: the model kinds a `model` axis may take (the registry's, from model.choices); when empty the
+ * engine checks them.
+ */
+export function parseAxis(a: AxisDraft, chosen: Pretraining, models: string[] = []): ExperimentAxis {
   const tokens = a.values.split(',').map((s) => s.trim()).filter(Boolean)
   if (tokens.length === 0) throw new Error(`Axis "${a.key}" has no values`)
   const values = tokens.map((t): unknown => {
@@ -278,7 +282,8 @@ export function parseAxis(a: AxisDraft, chosen: Pretraining): ExperimentAxis {
       if (/^(false|off|no)$/i.test(t)) return false
       throw new Error(`Axis "${a.key}": "${t}" is not true or false`)
     }
-    if (CHOICES[a.key] && !CHOICES[a.key].includes(t)) throw new Error(`Axis "${a.key}": "${t}" is not one of ${CHOICES[a.key].join(', ')}`)
+    const choices = a.key === 'model' ? (models.length ? models : null) : CHOICES[a.key]
+    if (choices && !choices.includes(t)) throw new Error(`Axis "${a.key}": "${t}" is not one of ${choices.join(', ')}`)
     return t
   })
   if (new Set(values.map((v) => JSON.stringify(v))).size !== values.length) throw new Error(`Axis "${a.key}" repeats a value`)

@@ -60,7 +60,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
     const d = draft.value
     if (!d.dataset) throw new Error('Choose a dataset to train on')
     const seeds = parseSeeds(d.seeds)
-    const axes = d.axes.filter((a) => a.key).map((a) => parseAxis(a, pretrainingOf(d)))
+    const axes = d.axes.filter((a) => a.key).map((a) => parseAxis(a, pretrainingOf(d), [...new Set(choices.value.map((c) => c.model))]))
     const onSlurm = executor.value === 'slurm'
     if (axes.length === 0 && seeds.length === 1 && !onSlurm) {
       const { runId } = await api.invoke('run.start', configOf(d, seeds[0]))

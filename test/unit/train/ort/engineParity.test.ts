@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../../src/main/engine/backend'
-import { makeAstConfig, type AstConfigInput } from '../../../../src/main/engine/models/config'
+import { makeAstConfig, type AstConfigInput } from '../../../../src/main/engine/models/ast/config'
 import { createModel } from '../../../../src/main/engine/models'
 import { frameHeadFrames } from '../../../../src/main/engine/models/frameHead'
 import { makeRng } from '../../../../src/main/engine/rng'

@@ -3,9 +3,9 @@
 // normalised fbank, the targets, the loss scale (a micro-batch's share of the step), every parameter
 // in the trainer's (tfjs) layout and the dropout masks; outputs: the scaled loss and one gradient per
 // trainable parameter. Shapes are static, so a graph serves one batch size.
-import type { AstConfig } from '../../models/config'
+import type { AstConfig } from '../../models/ast/config'
 import { frameHeadFrames } from '../../models/frameHead'
-import { buildAstFrameHead, buildAstGraph } from '../../infer/onnxAst'
+import { buildAstFrameHead, buildAstGraph } from '../../models/ast/onnx'
 import { createGraphBuilder, encodeModel, tensorInfo, type ParamBinding } from '../../infer/onnxGraph'
 import type { LossOptions } from '../losses'
 import { addGradients } from './gradients'

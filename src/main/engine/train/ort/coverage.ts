@@ -1,16 +1,12 @@
 // What the ort training engine covers, and what `auto` picks for each model kind: plain functions of
-// the model config and ORT's report, with nothing loaded, so the app's main process can say it too.
+// the model registry and ORT's report, with no session loaded, so the app's main process can say it too.
 import type { ModelKind, OrtReport, TrainingEnginesReport } from '../../../../shared/types'
+import { MODEL_KINDS, modelKind } from '../../models/registry'
 
 /** Why the ort engine cannot train a model of this kind, or null when it can. */
 export function ortCoverage(kind: ModelKind): string | null {
-  // What each kind needs that the gradient rules (./gradients.ts) do not have yet.
-  const missing: Record<ModelKind, string | null> = {
-    ast: null,
-    htsat: "HTS-AT's window attention with shifts, patch merging and token-semantic module",
-    crnn: "the CRNN's Conv, BatchNormalization, MaxPool and GRU ops"
-  }
-  const gap = missing[kind]
+  // What each kind needs that the gradient rules (./gradients.ts) do not have yet: its descriptor's ortGap.
+  const gap = modelKind(kind).ortGap
   return gap === null ? null : `the ONNX Runtime engine has no gradient rules yet for ${gap}`
 }
 
@@ -21,7 +17,7 @@ export function trainingEngines(ort: OrtReport, cores: number): TrainingEnginesR
     : ort.providers.includes('cuda')
       ? `ONNX Runtime ${ort.version} on CUDA (falls back to the CPU when a session cannot start there)`
       : `ONNX Runtime ${ort.version} on the CPU, ${cores} intra-op threads by default (--threads); ${ort.reason}`
-  const auto = (['ast', 'htsat', 'crnn'] as const).map((model) => {
+  const auto = MODEL_KINDS.map(({ kind: model }) => {
     const gap = ortCoverage(model)
     if (gap) return { model, engine: 'tfjs' as const, reason: `TensorFlow.js, because ${gap}` }
     if (!ort.available) return { model, engine: 'tfjs' as const, reason: `TensorFlow.js, because ${ort.reason}` }

@@ -8,8 +8,7 @@
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as OrtNs from 'onnxruntime-node'
-import type { AstModel } from '../../models/ast'
-import type { ModelConfig } from '../../models/config'
+import type { AstModel } from '../../models/ast/model'
 import { keepMask } from '../../models/layers/dropout'
 import type { TagModel } from '../../models/types'
 import { loadOrt } from '../../infer/ortSession'
@@ -31,7 +30,7 @@ export interface EngineDecision {
 }
 
 /** Which engine trains a run: what was asked for, where the ort engine covers the model and onnxruntime-node loads. */
-export function chooseEngine(asked: EngineChoice, kind: ModelConfig['kind']): EngineDecision {
+export function chooseEngine(asked: EngineChoice, kind: string): EngineDecision {
   if (asked === 'tfjs') return { engine: 'tfjs', reason: 'TensorFlow.js asked for (--engine tfjs)' }
   const gap = ortCoverage(kind)
   const { ort, reason } = loadOrt()

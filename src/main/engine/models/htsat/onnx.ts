@@ -3,13 +3,13 @@
 // 4×4 patch conv as a real Conv, Swin stages on [B, res, res, C] maps (cyclic shifts as Slice +
 // Concat, window partition as Reshape + Transpose, relative position bias and shift mask as one
 // constant added to the scores), patch merging, and the token-semantic Conv2d as a real Conv.
-import { linearResampleMatrix } from '../models/frameHead'
-import { htsatGeometry, type HtsatConfig, type HtsatStage } from '../models/htsat/config'
-import { bicubicResizeMatrix } from '../models/htsat/image'
-import { BN_EPS } from '../models/htsat/melBatchNorm'
-import { LN_EPS } from '../models/htsat/swin'
-import { relativePositionIndex, shiftMask } from '../models/htsat/windowAttention'
-import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type WeightSource } from './onnxGraph'
+import { linearResampleMatrix } from '../frameHead'
+import { htsatGeometry, type HtsatConfig, type HtsatStage } from './config'
+import { bicubicResizeMatrix } from './image'
+import { BN_EPS } from './melBatchNorm'
+import { LN_EPS } from './swin'
+import { relativePositionIndex, shiftMask } from './windowAttention'
+import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type WeightSource } from '../../infer/onnxGraph'
 
 export interface HtsatGraphOutputs {
   logits: string

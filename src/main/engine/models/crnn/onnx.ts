@@ -2,10 +2,10 @@
 // statistics) → Relu → MaxPool on [B, 1, T, F], then ONNX's own GRU op (direction "bidirectional",
 // linear_before_reset = 1, which is PyTorch's GRU) for each layer, the per-step Linear head, and the
 // frame head's linear resampling as a constant MatMul.
-import { linearResampleMatrix } from '../models/frameHead'
-import { crnnGeometry, type CrnnConfig } from '../models/crnn/config'
-import { CRNN_BN_EPS, GRU_DIRECTIONS, gruNames } from '../models/crnn/model'
-import type { GraphBuilder, WeightSource } from './onnxGraph'
+import { linearResampleMatrix } from '../frameHead'
+import { crnnGeometry, type CrnnConfig } from './config'
+import { CRNN_BN_EPS, GRU_DIRECTIONS, gruNames } from './model'
+import type { GraphBuilder, WeightSource } from '../../infer/onnxGraph'
 
 export interface CrnnGraphOutputs {
   logits: string

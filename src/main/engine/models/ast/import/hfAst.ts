@@ -3,11 +3,11 @@
 // is, or as the start of fine-tuning with a new head and another frame count.
 import fs from 'node:fs'
 import path from 'node:path'
-import { readJsonSync } from '../../fsutil'
+import { readJsonSync } from '../../../fsutil'
 import { AST_PATCH, AST_SIZES, type AstConfig } from '../config'
-import type { AstModel } from '../ast'
-import type { ModelSize } from '../../../../shared/types'
-import { readSafetensors } from '../safetensors'
+import type { AstModel } from '../model'
+import type { ModelSize } from '../../../../../shared/types'
+import { readSafetensors } from '../../safetensors'
 import { hfAstHeadToReference, hfTrunkToReference } from './names'
 import { finetuneAst, type AstFinetuneOptions } from './astWeights'
 

@@ -2,7 +2,7 @@
 // ASTForAudioClassification) to the reference AST state_dict names (CONTRACTS.md). Every importer
 // maps to these names, and checkpoints and the ONNX export read them back through namedWeights(),
 // so this file is the one place where names are translated.
-import type { HostTensor, WeightMap } from '../types'
+import type { HostTensor, WeightMap } from '../../types'
 
 /** The weights of a ViT trunk under reference names, before any AST adaptation. */
 export interface TrunkWeights {

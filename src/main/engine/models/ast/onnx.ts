@@ -7,10 +7,10 @@
 // weight gradient is no ONNX op; the gather only touches the input). Attention runs as MatMul +
 // Softmax on [B, H, N, d], with native LayerNormalization and the erf GELU that ORT fuses. In the
 // export the batch axis stays symbolic: every Reshape copies it with a 0.
-import { AST_PATCH, astGrid, type AstConfig } from '../models/config'
-import { astPatchIndices } from '../models/ast'
-import { linearResampleMatrix } from '../models/frameHead'
-import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from './onnxGraph'
+import { AST_PATCH, astGrid, type AstConfig } from './config'
+import { astPatchIndices } from './model'
+import { linearResampleMatrix } from '../frameHead'
+import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from '../../infer/onnxGraph'
 
 /** The config fields the graph depends on (an AstConfig has them all; dropout rates default to 0). */
 export type AstGraphSpec = Pick<AstConfig, 'embedDim' | 'depth' | 'heads' | 'fstride' | 'tstride' | 'melBins' | 'targetLength' | 'numClasses' | 'blockEps' | 'headEps'> &
@@ -105,7 +105,7 @@ export function buildAstGraph(g: GraphBuilder, fbank: string, s: AstGraphSpec, w
   const tokenShape = P.batch !== null ? g.ints([P.batch, 2, D]) : g.op('Concat', [g.op('Shape', [fbank], { start: 0, end: 1 }, 'batch'), g.ints([2, D])], { axis: 0 })
   let x = g.op('Concat', [g.op('Expand', [lead, tokenShape]), placed], { axis: 1 }, 'tokens')
 
-  // Dropout masks in the tfjs model's draw order (models/ast.ts, trunk): after the position
+  // Dropout masks in the tfjs model's draw order (./model.ts, trunk): after the position
   // embedding; then per block the attention output, its drop-path, the MLP's hidden units, the MLP
   // output and its drop-path. timm's drop-path rate rises linearly from 0 to dropPath over the blocks.
   const drop = s.dropout ?? 0

@@ -2,7 +2,7 @@
 // for its AudioSet model (12×101 → another grid): the time axis first, then frequency; each axis is
 // centre-cropped when it shrinks (or stays) and bilinearly interpolated (align_corners=False) when it
 // grows. The two token positions (cls, dist) pass through unchanged.
-import type { HostTensor } from '../types'
+import type { HostTensor } from '../../types'
 
 export interface Grid {
   fDim: number

@@ -2,8 +2,8 @@
 // keep or replace the head, check that nothing is missing. Shared by the ImageNet (DeiT), Hugging
 // Face AST and Tagbench checkpoint paths, so they adapt in exactly the same way.
 import { astGrid, type AstConfig } from '../config'
-import { createAst, type AstModel } from '../ast'
-import type { WeightMap } from '../types'
+import { createAst, type AstModel } from '../model'
+import type { WeightMap } from '../../types'
 import { adaptPosEmbed, type Grid } from './posGrid'
 
 const isHead = (name: string) => name.startsWith('mlp_head.') || name.startsWith('frame_head.')

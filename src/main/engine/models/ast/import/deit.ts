@@ -4,9 +4,9 @@
 // its 3 channels (summed, not averaged), the 14×14 position grid cropped or interpolated to the
 // audio patch grid, and a new head.
 import type { AstConfig } from '../config'
-import type { AstModel } from '../ast'
-import { readSafetensors } from '../safetensors'
-import type { HostTensor } from '../types'
+import type { AstModel } from '../model'
+import { readSafetensors } from '../../safetensors'
+import type { HostTensor } from '../../types'
 import { findPrefix, hfTrunkToReference, timmDeitToReference, type TrunkWeights } from './names'
 import { astFromWeights } from './astWeights'
 

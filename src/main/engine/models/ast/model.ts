@@ -4,19 +4,19 @@
 // and the gather only touches the input), the position embedding is a plain variable, and every
 // product goes through the fast-gradient layers in ./layers.
 import * as tf from '@tensorflow/tfjs-core'
-import { makeRng, type Rng } from '../rng'
+import { makeRng, type Rng } from '../../rng'
 import { AST_PATCH, astGrid, type AstConfig } from './config'
-import type { ModelOutput, TagModel } from './types'
-import { createParamStore, type ParamStore } from './layers/params'
-import { ones, torchDefault, truncNormal, zeros } from './layers/init'
-import { linear } from './layers/linear'
-import { layerNorm } from './layers/layerNorm'
-import { mlp, type MlpWeights } from './layers/mlp'
-import { selfAttention, type AttentionWeights } from './layers/attention'
-import { dropout, dropPath, keepMask } from './layers/dropout'
-import { concatAxis1, takeAxis1 } from './layers/pieces'
-import { customOp } from './layers/customOp'
-import { frameHeadApply, frameHeadFrames, frameHeadWeights } from './frameHead'
+import type { ModelOutput, TagModel } from '../types'
+import { createParamStore, type ParamStore } from '../layers/params'
+import { ones, torchDefault, truncNormal, zeros } from '../layers/init'
+import { linear } from '../layers/linear'
+import { layerNorm } from '../layers/layerNorm'
+import { mlp, type MlpWeights } from '../layers/mlp'
+import { selfAttention, type AttentionWeights } from '../layers/attention'
+import { dropout, dropPath, keepMask } from '../layers/dropout'
+import { concatAxis1, takeAxis1 } from '../layers/pieces'
+import { customOp } from '../layers/customOp'
+import { frameHeadApply, frameHeadFrames, frameHeadWeights } from '../frameHead'
 
 export interface AstModel extends TagModel {
   readonly config: AstConfig
