@@ -5,6 +5,7 @@
 import type { DatasetRecord, ModelKind, RunConfigInput } from '../../../shared/types'
 import type { ModelConfig } from '../models/config'
 import { presetBase } from '../runs/presets'
+import { ortCoverage } from './ort/coverage'
 
 /** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
 const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
@@ -187,7 +188,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   check(Number.isInteger(c.seed), `seed must be an integer, got ${c.seed}`)
   c.engine = given.engine ?? 'auto'
   check(['auto', 'ort', 'tfjs'].includes(c.engine), `unknown engine '${String(c.engine)}' (auto, ort or tfjs)`)
-  if (c.engine === 'ort') check(model === 'ast', `the ort engine trains AST only (no gradient rules yet for HTS-AT's window attention, patch merging and token-semantic module); use engine tfjs or auto`)
+  const ortGap = ortCoverage(model)
+  if (c.engine === 'ort') check(ortGap === null, `engine ort: ${model} cannot train on ONNX Runtime yet (${ortGap}); use engine tfjs or auto`)
 
   // Data.
   if (dataset.folds && dataset.folds.length > 0) {

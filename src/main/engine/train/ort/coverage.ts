@@ -7,7 +7,7 @@ export function ortCoverage(kind: ModelKind): string | null {
   // What each kind needs that the gradient rules (./gradients.ts) do not have yet.
   const missing: Record<ModelKind, string | null> = {
     ast: null,
-    htsat: "HTS-AT's window attention with shifts, patch merging and token-semantic module",
+    htsat: null,
     crnn: "the CRNN's Conv, BatchNormalization, MaxPool and GRU ops"
   }
   const gap = missing[kind]

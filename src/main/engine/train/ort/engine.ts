@@ -9,6 +9,8 @@ import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as OrtNs from 'onnxruntime-node'
 import type { AstModel } from '../../models/ast'
+import type { HtsatModel } from '../../models/htsat/model'
+import { updateRunningStats } from '../../models/htsat/melBatchNorm'
 import type { ModelConfig } from '../../models/config'
 import { keepMask } from '../../models/layers/dropout'
 import type { TagModel } from '../../models/types'
@@ -19,9 +21,12 @@ import type { Batch } from '../data'
 import { shardDropSeed, type StepGradients } from '../parallel/pool'
 import type { LossContext } from '../parallel/shard'
 import { buildAstTrainingGraph, type TrainingGraph } from './astTrainGraph'
+import { BN_MEAN_OUTPUT, BN_VAR_OUTPUT, buildHtsatTrainingGraph } from './htsatTrainGraph'
 import { ortCoverage } from './coverage'
 
 export type EngineChoice = 'auto' | 'ort' | 'tfjs'
+
+const MODEL_NAMES: Record<ModelConfig['kind'], string> = { ast: 'AST', htsat: 'HTS-AT', crnn: 'the CRNN' }
 
 
 export interface EngineDecision {
@@ -42,7 +47,7 @@ export function chooseEngine(asked: EngineChoice, kind: ModelConfig['kind']): En
   }
   if (gap) return { engine: 'tfjs', reason: `auto: TensorFlow.js, because ${gap}` }
   if (!ort) return { engine: 'tfjs', reason: `auto: TensorFlow.js, because ${reason}` }
-  return { engine: 'ort', reason: `auto: ONNX Runtime, which covers ${kind.toUpperCase()}` }
+  return { engine: 'ort', reason: `auto: ONNX Runtime, which covers ${MODEL_NAMES[kind]}` }
 }
 
 export interface OrtEngineOptions {
@@ -82,12 +87,20 @@ interface GraphSession {
   session: OrtNs.InferenceSession
 }
 
-/** The ort engine for an AST model; `vars` are the trainable variables, in the optimizer's order. */
+/** The training graph of a model this engine covers, for one batch size. */
+function trainingGraph(model: AstModel | HtsatModel, batch: number, lossContext: LossContext, trainable: ReadonlySet<string>): TrainingGraph {
+  const frameLoss = lossContext.frames !== null
+  const c = model.config
+  if (c.kind === 'htsat') return buildHtsatTrainingGraph({ config: c, batch, loss: lossContext.loss, frameLoss, trainable })
+  return buildAstTrainingGraph({ config: c, batch, loss: lossContext.loss, frameLoss, trainable })
+}
+
+/** The ort engine for an AST or HTS-AT model; `vars` are the trainable variables, in the optimizer's order. */
 export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[], opts: OrtEngineOptions): Promise<OrtStepGradients> {
   const gap = ortCoverage(model.config.kind)
   if (gap) throw new Error(gap)
-  if (!('params' in model)) throw new Error('ORT engine: the model does not expose its parameters (an AST built by models/ast.ts is needed)')
-  const ast = model as AstModel
+  if (!('params' in model)) throw new Error('ORT engine: the model does not expose its parameters (an AST or HTS-AT built by models/ is needed)')
+  const ast = model as AstModel | HtsatModel
   const { ort, reason } = loadOrt()
   if (!ort) throw new Error(reason)
   const byVariable = new Map(ast.params.list().map((p) => [p.variable, p]))
@@ -115,7 +128,7 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
   }
   const sessions = new Map<number, Promise<GraphSession>>()
   const open = async (batch: number): Promise<GraphSession> => {
-    const graph = buildAstTrainingGraph({ config: ast.config, batch, loss: opts.lossContext.loss, frameLoss: opts.lossContext.frames !== null, trainable: new Set(trainable) })
+    const graph = trainingGraph(ast, batch, opts.lossContext, new Set(trainable))
     if (provider === 'cuda') {
       try {
         return { graph, session: await ort.InferenceSession.create(graph.bytes, { ...base, executionProviders: ['cuda'] }) }
@@ -183,6 +196,12 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
         const v = variableOf.get(name)!
         return tf.tensor(out[gs.graph.gradients.get(name)!].data as Float32Array, v.shape, 'float32')
       })
+      if (gs.graph.extras.length > 0) {
+        // bn0 in training mode: the running statistics move as melBatchNorm moves them on tfjs.
+        const [mean, variance] = [BN_MEAN_OUTPUT, BN_VAR_OUTPUT].map((k) => tf.tensor(out[k].data as Float32Array, [ast.config.melBins], 'float32'))
+        updateRunningStats({ runningMean: variableOf.get('bn0.running_mean')!, runningVar: variableOf.get('bn0.running_var')! }, mean, variance, batch.size * T)
+        tf.dispose([mean, variance])
+      }
       for (const t of Object.values(out)) t.dispose()
       return { loss, grads }
     },
