@@ -23,6 +23,7 @@ import type { LossContext } from '../parallel/shard'
 import { buildAstTrainingGraph, type TrainingGraph } from './astTrainGraph'
 import { BN_MEAN_OUTPUT, BN_VAR_OUTPUT, buildHtsatTrainingGraph } from './htsatTrainGraph'
 import { ortCoverage } from './coverage'
+import { spinDecision, type SpinDecision } from './spinning'
 
 export type EngineChoice = 'auto' | 'ort' | 'tfjs'
 
@@ -58,8 +59,9 @@ export interface OrtEngineOptions {
   provider?: 'auto' | 'cpu' | 'cuda'
   /**
    * Whether ORT's idle threads spin. Spinning wins a little on an idle machine and loses badly
-   * (several times slower) when another job shares the cores; default: only when the 1-minute load
-   * average is under half a core. TAGBENCH_ORT_SPIN=0|1 overrides.
+   * (several times slower) when another job shares the cores; default: spinDecision (spinning.ts),
+   * taken again every half minute while spinning, so that a job that starts beside this one stops
+   * it. TAGBENCH_ORT_SPIN=0|1 overrides.
    */
   spinning?: boolean
   onLog?: (message: string) => void
@@ -67,6 +69,10 @@ export interface OrtEngineOptions {
   batch?: number
   /** ORT's CPU memory arena (faster allocation, higher peak memory); default off. */
   memArena?: boolean
+  /** How often a spinning engine looks at the load again (ms); default 30 s. */
+  spinRecheckMs?: number
+  /** ORT's memory pattern (one planned block per run for the intermediate tensors); default on. */
+  memPattern?: boolean
 }
 
 export interface OrtStepGradients extends StepGradients {
@@ -76,11 +82,12 @@ export interface OrtStepGradients extends StepGradients {
   readonly note: string
 }
 
-function defaultSpinning(): boolean {
-  const env = process.env.TAGBENCH_ORT_SPIN
-  if (env === '0' || env === '1') return env === '1'
-  return os.loadavg()[0] < 0.5
-}
+/** spinDecision on this machine now; `ownThreads` of this process's threads are busy and count in the load. */
+const spinNow = (threads: number, ownThreads = 0): SpinDecision =>
+  spinDecision({ env: process.env.TAGBENCH_ORT_SPIN, load1: os.loadavg()[0], cores: os.availableParallelism(), threads, ownThreads })
+
+/** How often a spinning engine looks at the load again. */
+const SPIN_RECHECK_MS = 30_000
 
 interface GraphSession {
   graph: TrainingGraph
@@ -111,12 +118,14 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
   })
   const variableOf = new Map(ast.params.list().map((p) => [p.name, p.variable]))
   const threads = opts.threads ?? os.availableParallelism()
-  const spinning = opts.spinning ?? defaultSpinning()
+  const firstSpin = opts.spinning === undefined ? spinNow(threads) : null
+  let spinning = opts.spinning ?? firstSpin!.spinning
+  let spinCheckedAt = Date.now()
   const report = ortReport()
   const want = opts.provider ?? 'auto'
   let provider: 'cpu' | 'cuda' = want !== 'cpu' && report.providers.includes('cuda') ? 'cuda' : 'cpu'
-  let note = provider === 'cuda' ? 'ONNX Runtime on CUDA' : `ONNX Runtime on CPU, ${threads} intra-op threads${spinning ? '' : ', no spinning'} (${want === 'cpu' ? 'CPU asked for' : want === 'cuda' ? `CUDA asked for, but: ${report.reason}` : report.reason})`
-  const base: OrtNs.InferenceSession.SessionOptions = {
+  let note = provider === 'cuda' ? 'ONNX Runtime on CUDA' : `ONNX Runtime on CPU, ${threads} intra-op threads${spinning ? '' : ', no spinning'}${firstSpin ? ` [${firstSpin.reason}]` : ''} (${want === 'cpu' ? 'CPU asked for' : want === 'cuda' ? `CUDA asked for, but: ${report.reason}` : report.reason})`
+  let base: OrtNs.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
@@ -124,6 +133,7 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
     // Without ORT's CPU arena the step's peak RSS is what its live tensors need (AST-tiny, batch 8:
     // 1.0 GB instead of 1.8 GB at stride 16, 2.1 instead of 2.5+ at stride 10) for a few % of speed.
     enableCpuMemArena: opts.memArena ?? false,
+    enableMemPattern: opts.memPattern ?? true,
     extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } }
   }
   const sessions = new Map<number, Promise<GraphSession>>()
@@ -179,9 +189,29 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
     return feeds
   }
 
+  /**
+   * A spinning engine whose cores became shared (another job started beside it) stops spinning: its
+   * sessions are released and reopened without it at the next step. One way only, so it never flaps.
+   */
+  const recheckSpinning = async () => {
+    if (!spinning || opts.spinning !== undefined || provider !== 'cpu' || Date.now() - spinCheckedAt < (opts.spinRecheckMs ?? SPIN_RECHECK_MS)) return
+    spinCheckedAt = Date.now()
+    const d = spinNow(threads, threads)
+    if (d.spinning) return
+    spinning = false
+    base = { ...base, extra: { session: { intra_op: { allow_spinning: '0' } } } }
+    note = note.replace(/intra-op threads( \[[^\]]*\])?/, `intra-op threads, no spinning [${d.reason}]`)
+    opts.onLog?.(`ORT threads stop spinning: ${d.reason}`)
+    const open = [...sessions.values()]
+    sessions.clear()
+    for (const s of open) await s.then((x) => x.session.release()).catch(() => undefined)
+  }
+
   return {
     threads,
-    spinning,
+    get spinning() {
+      return spinning
+    },
     get provider() {
       return provider
     },
@@ -189,6 +219,7 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
       return note
     },
     async compute(batch, share, dropSeed) {
+      await recheckSpinning()
       const gs = await sessionFor(batch.size)
       const out = await gs.session.run(feedsOf(gs, batch, share, dropSeed))
       const loss = (out.loss.data as Float32Array)[0]
