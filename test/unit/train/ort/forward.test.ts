@@ -1,6 +1,6 @@
+// Validation and test scoring on the ort engine: the export graph with the current weights, run by
+// ONNX Runtime, gives the tfjs model's logits and frame logits. Also the engine's thread spinning.
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-// ONNX Runtime, gives the tfjs model's logits and frame logits.
-import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
 import { initBackend } from '../../../../src/main/engine/backend'
 import { makeAstConfig } from '../../../../src/main/engine/models/config'
