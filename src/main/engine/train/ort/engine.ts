@@ -24,6 +24,7 @@ import { buildAstTrainingGraph, type TrainingGraph } from './astTrainGraph'
 import { BN_MEAN_OUTPUT, BN_VAR_OUTPUT, buildHtsatTrainingGraph } from './htsatTrainGraph'
 import { ortCoverage } from './coverage'
 import { spinDecision, type SpinDecision } from './spinning'
+import { mallocTuned } from './jobEnv'
 
 export type EngineChoice = 'auto' | 'ort' | 'tfjs'
 
@@ -158,6 +159,8 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
     }
     return s
   }
+  if (provider === 'cpu' && process.platform === 'linux' && !mallocTuned())
+    opts.onLog?.('ORT engine: MALLOC_MMAP_THRESHOLD_ is not set in this process (training jobs get it, train/ort/jobEnv.ts), so freed tensors may stay resident: peak memory about a quarter higher')
   // The run's batch size is opened now, so that a graph or provider problem shows before training starts.
   if (opts.batch) await sessionFor(opts.batch)
 
