@@ -14,7 +14,7 @@ import { bicubicResizeMatrix } from '../models/htsat/image'
 import { BN_EPS } from '../models/htsat/melBatchNorm'
 import { LN_EPS } from '../models/htsat/swin'
 import { relativePositionIndex, shiftMask } from '../models/htsat/windowAttention'
-import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from './onnxGraph'
+import { constantBinding, layerNorm, linear, masked, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from './onnxGraph'
 
 export interface HtsatGraphOutputs {
   logits: string
@@ -29,9 +29,6 @@ interface Regularisation {
   dropout: number
   dropPath: number
 }
-
-/** x · mask when a mask is given (dropout, drop-path), else x. */
-const masked = (g: GraphBuilder, x: string, mask: string | null): string => (mask ? g.op('Mul', [x, mask], {}, 'drop') : x)
 
 const ln = (g: GraphBuilder, x: string, name: string, P: ParamBinding, dim: number) => layerNorm(g, P, x, name, dim, LN_EPS)
 

@@ -13,7 +13,7 @@ import { readNpyFloat32 } from '../../../../src/main/engine/npy'
 import { createModel } from '../../../../src/main/engine/models'
 import { makeHtsatConfig } from '../../../../src/main/engine/models/htsat/config'
 import type { HtsatModel } from '../../../../src/main/engine/models/htsat/model'
-import type { WeightMap } from '../../../../src/main/engine/models/types'
+import { splitFlat as split, torchLayout } from './torchFixtures'
 import type { Batch } from '../../../../src/main/engine/train/data'
 import { createOrtStepGradients } from '../../../../src/main/engine/train/ort/engine'
 
@@ -31,27 +31,6 @@ interface Meta {
 
 const npy = (name: string) => readNpyFloat32(path.join(FIX, name)).data
 
-function split(list: Meta['weights'], flat: Float32Array): WeightMap {
-  const out: WeightMap = new Map()
-  let o = 0
-  for (const { name, shape } of list) {
-    const n = shape.reduce((a, b) => a * b, 1)
-    out.set(name, { shape, data: flat.slice(o, o + n) })
-    o += n
-  }
-  expect(o).toBe(flat.length)
-  return out
-}
-
-/** A tfjs-layout gradient ([prod(in), out] for 'linear' parameters) in PyTorch's layout. */
-function torchLayout(data: Float32Array, layout: string, torchShape: number[]): Float32Array {
-  if (layout === 'plain') return data
-  const out = torchShape[0]
-  const inn = data.length / out
-  const t = new Float32Array(data.length)
-  for (let r = 0; r < inn; r++) for (let c = 0; c < out; c++) t[c * inn + r] = data[r * out + c]
-  return t
-}
 
 function relErr(got: Float32Array, want: Float32Array): { err: number; scale: number } {
   let diff = 0
