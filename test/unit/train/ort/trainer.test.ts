@@ -27,6 +27,8 @@ const STEPS = 28
 // ckpt/last every 2 steps. On tfjs one thread, so that bn0 normalises by the same batch as on ort.
 const HTSAT_RUN = { model: 'htsat' as const, melBins: 64, targetLength: 160, batchSize: 4, epochs: 1, checkpointEverySteps: 2, dropout: 0.1, dropPath: 0.1, engine: 'ort' as const }
 const HTSAT_STEPS = 7
+/** Over its 7 steps the two engines' HTS-AT losses differed by 1.5e-7 at most (2026-12-05); float drift only. */
+const HTSAT_TOLERANCE = 1e-5
 /**
  * Engines agree per micro-batch to ~1e-6 (engineParity.test.ts); over 28 Adam steps at lr 1e-3 the
  * two float32 paths drift apart a little, so step losses are compared within 2e-3.
@@ -146,10 +148,10 @@ describe('the ort training engine in the trainer', () => {
     const tfjs = stepLosses(readMetrics(runId))
     const ort = stepLosses(htsatReference)
     expect(Math.abs(tfjs[0] - ort[0])).toBeLessThan(1e-5)
-    tfjs.forEach((l, i) => expect(Math.abs(l - ort[i]), `step ${i + 1}`).toBeLessThan(ENGINE_TOLERANCE))
+    tfjs.forEach((l, i) => expect(Math.abs(l - ort[i]), `step ${i + 1}`).toBeLessThan(HTSAT_TOLERANCE))
     // Validation runs through the export graph (bn0 folded with the running statistics) on ort.
     const valLoss = (m: MetricEntry[]) => m.filter((e) => e.kind === 'epoch').map((e) => e.valLoss!)
-    valLoss(readMetrics(runId)).forEach((l, i) => expect(Math.abs(l - valLoss(htsatReference)[i])).toBeLessThan(ENGINE_TOLERANCE))
+    valLoss(readMetrics(runId)).forEach((l, i) => expect(Math.abs(l - valLoss(htsatReference)[i])).toBeLessThan(HTSAT_TOLERANCE))
   })
 
   it('HTS-AT: a job killed mid-run resumes on ort and reproduces the uninterrupted run', async () => {
