@@ -25,6 +25,7 @@ import type { TrainBenchResult } from './train'
 import type { InferBenchResult } from './infer'
 import type { FeaturesBenchResult } from './features'
 import { appendResult, commandLine, loadAvg, median, round } from './results'
+import { ortJobEnv } from '../src/main/engine/train/ort/jobEnv'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const PYTHON = '/usr/bin/python3'
@@ -102,9 +103,9 @@ export interface BenchRecord {
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`)
 
 /** Run a command, stream its stderr to ours, and parse the JSON object it prints on stdout. */
-function runJson<T>(cmd: string, args: string[], timeoutS: number): Promise<T> {
+function runJson<T>(cmd: string, args: string[], timeoutS: number, env: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => process.stderr.write(d.replace(/^(?=.)/gm, '  | ')))
@@ -246,7 +247,8 @@ async function measureTrain(o: Options, torch: boolean, batch: number): Promise<
       const ortKey = `ort/${o.threads}`
       log(`training: ort engine, ${o.threads} intra-op thread${o.threads > 1 ? 's' : ''}, stride ${stride}`)
       try {
-        const r = await runJson<TrainBenchResult>(process.execPath, ts('bench/train.ts', ['--engine', 'ort', '--stride', String(stride), '--threads', String(o.threads), '--batch', String(batch), ...common, '--json']), 1200)
+        // With the environment a Tagbench training job gets (train/ort/jobEnv.ts), so that its peak RSS is a run's.
+        const r = await runJson<TrainBenchResult>(process.execPath, ts('bench/train.ts', ['--engine', 'ort', '--stride', String(stride), '--threads', String(o.threads), '--batch', String(batch), ...common, '--json']), 1200, ortJobEnv())
         ours.set(ortKey, [...(ours.get(ortKey) ?? []), { ...r, backend: 'ort' }])
       } catch (err) {
         failed.set(ortKey, (err as Error).message)

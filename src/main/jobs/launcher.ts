@@ -25,6 +25,8 @@ export interface JobProcess {
 export interface LaunchOptions {
   /** Caps the job's JS heap (MB), so a runaway job fails as 'oom' instead of swapping the machine. */
   maxHeapMb?: number
+  /** Variables the process needs from its start (read before any job code runs), over this process's. */
+  env?: Record<string, string>
 }
 
 export type Launcher = (name: string, opts?: LaunchOptions) => JobProcess
@@ -62,7 +64,8 @@ export const forkLauncher: Launcher = (name, opts = {}) => {
   const child = fork(entry.file, [name], {
     execArgv,
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    serialization: 'advanced'
+    serialization: 'advanced',
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {})
   })
   let stderrTail = ''
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -5,6 +5,7 @@ import crypto from 'node:crypto'
 import type { ApiEvent, JobFailure, JobProgress } from '../../shared/api'
 import type { JobSpec } from './protocol'
 import type { JobProcess, Launcher, LaunchOptions } from './launcher'
+import { ortJobEnv } from '../engine/train/ort/jobEnv'
 
 export interface JobManager {
   start(spec: JobSpec, opts?: LaunchOptions & { runId?: string; datasetId?: string }): { jobId: string; done: Promise<unknown> }
@@ -47,7 +48,8 @@ export function createJobManager(launch: Launcher, emit: (event: ApiEvent) => vo
   return {
     start(spec, opts = {}) {
       const jobId = `${spec.runner}-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}`
-      const proc = launch(jobId, opts)
+      // A training job may train on ONNX Runtime, whose memory use needs glibc tuned from the process start.
+      const proc = launch(jobId, spec.kind === 'train' ? { ...opts, env: { ...ortJobEnv(), ...opts.env } } : opts)
       const progress: JobProgress = {
         jobId,
         kind: spec.kind,

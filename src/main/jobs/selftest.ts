@@ -31,5 +31,6 @@ export async function selftest(params: SelftestParams, ctx: RunnerContext): Prom
       throw new Error('selftest failed on purpose')
   }
   const backend = await initBackend()
-  return { pid: process.pid, backend: backend.chosen, summary: backend.summary }
+  // What the process was started with (training jobs: train/ort/jobEnv.ts), for the launcher's tests.
+  return { pid: process.pid, backend: backend.chosen, summary: backend.summary, mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? null }
 }

@@ -23,7 +23,8 @@ export const utilityLauncher: Launcher = (name, opts = {}) => {
   const child = utilityProcess.fork(entry.file, [name], {
     serviceName: name,
     stdio: 'inherit',
-    execArgv: opts.maxHeapMb ? [`--max-old-space-size=${opts.maxHeapMb}`] : []
+    execArgv: opts.maxHeapMb ? [`--max-old-space-size=${opts.maxHeapMb}`] : [],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {})
   })
   const exitListeners: ((e: JobExit) => void)[] = []
   child.on('exit', (code) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createJobManager } from '../../../src/main/jobs/manager'
 import { forkLauncher } from '../../../src/main/jobs/launcher'
 import type { ApiEvent } from '../../../src/shared/api'
+import { ORT_MALLOC_ENV } from '../../../src/main/engine/train/ort/jobEnv'
 
 function manager() {
   const events: ApiEvent[] = []
@@ -51,6 +52,17 @@ describe('job processes', () => {
     expect(jobs.cancel(jobId)).toBe(true)
     await expect(done).rejects.toThrow(/cancelled/)
     expect(jobs.get(jobId)?.state).toBe('cancelled')
+  })
+
+  it('a training job starts with the malloc tuning ONNX Runtime needs (train/ort/jobEnv.ts); other jobs do not', async () => {
+    const { jobs } = manager()
+    const train = (await jobs.start(spec('ok')).done) as { mallocMmapThreshold: string | null }
+    expect(train.mallocMmapThreshold).toBe(ORT_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_)
+    if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined) {
+      const other = (await jobs.start({ ...spec('ok'), kind: 'import' as const }).done) as { mallocMmapThreshold: string | null }
+      expect(other.mallocMmapThreshold).toBeNull()
+    }
+    jobs.shutdown()
   })
 
   it('a job killed from outside is reported as killed', async () => {

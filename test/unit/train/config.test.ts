@@ -38,6 +38,12 @@ describe('completeRunConfig', () => {
     expect(completeRunConfig({ dataset: 'd', schedule: 'step' }, facts(), null)).toMatchObject({ stepStart: 5, stepGamma: 0.85 })
   })
 
+  it('engine ort: AST and HTS-AT train on ONNX Runtime; for the CRNN the missing gradient rules are named', () => {
+    expect(completeRunConfig({ dataset: 'd', model: 'htsat', melBins: 64, engine: 'ort' }, facts(), null).engine).toBe('ort')
+    expect(completeRunConfig({ dataset: 'd', engine: 'ort' }, facts(), null).engine).toBe('ort')
+    expect(() => completeRunConfig({ dataset: 'd', model: 'crnn', engine: 'ort' }, facts({ hasStrongLabels: true }), null)).toThrow(/ort.*cannot train.*(crnn|CRNN).*GRU.*; use engine tfjs or auto/)
+  })
+
   it('applies a preset under the fields given explicitly', () => {
     const c = completeRunConfig({ dataset: 'd', preset: 'quick', epochs: 2 }, facts(), null)
     expect(c).toMatchObject({ depth: 4, fstride: 16, targetLength: 400, optimizer: 'adamw', lr: 5e-4, epochs: 2, preset: 'quick' })

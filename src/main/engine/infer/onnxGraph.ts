@@ -290,5 +290,8 @@ export function selfAttention(g: GraphBuilder, P: ParamBinding, x: string, name:
   return linear(g, P, merged, `${name}.proj`, dim, dim)
 }
 
+/** x · mask when a mask is given (dropout, drop-path: ParamBinding.mask), else x. */
+export const masked = (g: GraphBuilder, x: string, mask: string | null): string => (mask ? g.op('Mul', [x, mask], {}, 'drop') : x)
+
 /** Reads one named weight as float32, checking its shape; throws naming the weight when missing or mis-shaped. */
 export type WeightSource = (name: string, shape: number[]) => Float32Array

@@ -11,7 +11,7 @@ import { readNpyFloat32 } from '../../../../src/main/engine/npy'
 import type { AstModel } from '../../../../src/main/engine/models/ast/model'
 import { makeAstConfig } from '../../../../src/main/engine/models/ast/config'
 import { createModel } from '../../../../src/main/engine/models'
-import type { WeightMap } from '../../../../src/main/engine/models/types'
+import { splitFlat, torchLayout } from './torchFixtures'
 import type { Batch } from '../../../../src/main/engine/train/data'
 import { createOrtStepGradients } from '../../../../src/main/engine/train/ort/engine'
 
@@ -29,26 +29,7 @@ interface Meta {
 
 const npy = (name: string) => readNpyFloat32(path.join(FIX, name)).data
 
-function split(meta: Meta, flat: Float32Array): WeightMap {
-  const out: WeightMap = new Map()
-  let o = 0
-  for (const { name, shape } of meta.weights) {
-    const n = shape.reduce((a, b) => a * b, 1)
-    out.set(name, { shape, data: flat.slice(o, o + n) })
-    o += n
-  }
-  return out
-}
-
-/** A tfjs-layout gradient ([prod(in), out] for 'linear' parameters) in PyTorch's layout. */
-function torchLayout(data: Float32Array, layout: string, torchShape: number[]): Float32Array {
-  if (layout === 'plain') return data
-  const out = torchShape[0]
-  const inn = data.length / out
-  const t = new Float32Array(data.length)
-  for (let r = 0; r < inn; r++) for (let c = 0; c < out; c++) t[c * inn + r] = data[r * out + c]
-  return t
-}
+const split = (meta: Meta, flat: Float32Array) => splitFlat(meta.weights, flat)
 
 describe.each(['ast_s16', 'ast_s10', 'ast_frame'])('ORT training graph vs PyTorch autograd (%s)', (name) => {
   beforeAll(async () => {

@@ -10,7 +10,7 @@
 import { AST_PATCH, astGrid, type AstConfig } from './config'
 import { astPatchIndices } from './model'
 import { linearResampleMatrix } from '../frameHead'
-import { constantBinding, layerNorm, linear, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from '../../infer/onnxGraph'
+import { constantBinding, layerNorm, linear, masked, mlp, selfAttention, type GraphBuilder, type ParamBinding, type WeightSource } from '../../infer/onnxGraph'
 
 /** The config fields the graph depends on (an AstConfig has them all; dropout rates default to 0). */
 export type AstGraphSpec = Pick<AstConfig, 'embedDim' | 'depth' | 'heads' | 'fstride' | 'tstride' | 'melBins' | 'targetLength' | 'numClasses' | 'blockEps' | 'headEps'> &
@@ -84,9 +84,6 @@ function positions(g: GraphBuilder, P: ParamBinding, D: number, nPatches: number
   const lead = g.op('Add', [two, g.op('Slice', [pos, g.ints([0]), g.ints([2]), g.ints([1])])])
   return { lead, patchPos: g.op('Slice', [pos, g.ints([2]), g.ints([nPatches + 2]), g.ints([1])]) }
 }
-
-/** x · mask when a mask is given (dropout, drop-path), else x. */
-const masked = (g: GraphBuilder, x: string, mask: string | null): string => (mask ? g.op('Mul', [x, mask], {}, 'drop') : x)
 
 /** Builds AST from `fbank` [B, T, F] (already normalised) and returns the names of its outputs. */
 export function buildAstGraph(g: GraphBuilder, fbank: string, s: AstGraphSpec, w: WeightSource | ParamBinding): AstGraphOutputs {

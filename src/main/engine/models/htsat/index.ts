@@ -16,7 +16,7 @@ export const htsat: ModelKindDef<HtsatConfig> = {
   defaults: { dropPath: 0.1, maxTargetLength: 1024 },
   fixedFrameSteps: true,
   framewise: true,
-  ortGap: "HTS-AT's window attention with shifts, patch merging and token-semantic module",
+  ortGap: null,
   makeConfig: (_run, common) => makeHtsatConfig(common),
   create: (config, seed) => createHtsat(config, seed),
   cost: (run, classes) => htsatCounts(run, classes),

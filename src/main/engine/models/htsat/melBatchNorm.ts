@@ -23,12 +23,19 @@ export function melBatchNorm(x: tf.Tensor3D, w: MelBatchNormWeights, training: b
     return tf.add(tf.mul(tf.sub(x, w.runningMean), scale), w.beta)
   }
   const { mean, variance } = tf.moments(x, [0, 1])
+  updateRunningStats(w, mean, variance, x.shape[0] * x.shape[1])
+  return tf.add(tf.mul(tf.sub(x, mean), tf.mul(w.gamma, tf.rsqrt(tf.add(variance, BN_EPS)))), w.beta)
+}
+
+/**
+ * One training pass's update of the running statistics from the batch's mean and biased variance
+ * over `n` values per bin (also what the ort engine applies to its graph's batch statistics).
+ */
+export function updateRunningStats(w: Pick<MelBatchNormWeights, 'runningMean' | 'runningVar'>, mean: tf.Tensor, variance: tf.Tensor, n: number): void {
   // Running variance is the unbiased estimate, as torch.nn.BatchNorm2d keeps it.
-  const n = x.shape[0] * x.shape[1]
   const unbiased = n > 1 ? n / (n - 1) : 1
   tf.tidy(() => {
-    w.runningMean.assign(tf.add(tf.mul(w.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)))
-    w.runningVar.assign(tf.add(tf.mul(w.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)))
+    w.runningMean.assign(tf.add(tf.mul(w.runningMean, 1 - BN_MOMENTUM), tf.mul(tf.reshape(mean, w.runningMean.shape), BN_MOMENTUM)))
+    w.runningVar.assign(tf.add(tf.mul(w.runningVar, 1 - BN_MOMENTUM), tf.mul(tf.reshape(variance, w.runningVar.shape), BN_MOMENTUM * unbiased)))
   })
-  return tf.add(tf.mul(tf.sub(x, mean), tf.mul(w.gamma, tf.rsqrt(tf.add(variance, BN_EPS)))), w.beta)
 }

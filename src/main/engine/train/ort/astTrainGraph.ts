@@ -6,7 +6,7 @@
 import type { AstConfig } from '../../models/ast/config'
 import { frameHeadFrames } from '../../models/frameHead'
 import { buildAstFrameHead, buildAstGraph } from '../../models/ast/onnx'
-import { createGraphBuilder, encodeModel, tensorInfo, type ParamBinding } from '../../infer/onnxGraph'
+import { createGraphBuilder, encodeModel, tensorInfo, type GraphBuilder, type ParamBinding } from '../../infer/onnxGraph'
 import type { LossOptions } from '../losses'
 import { addGradients } from './gradients'
 import { clipLossTerm, frameLossTerm } from './lossGraph'
@@ -31,6 +31,8 @@ export interface TrainingGraph {
   /** Output name of each trainable parameter's gradient. */
   gradients: Map<string, string>
   frames: number | null
+  /** Extra outputs beside the loss and gradients (HTS-AT: bn0's batch mean and variance). */
+  extras: { name: string; shape: number[] }[]
 }
 
 export const gradientOutput = (param: string): string => `grad:${param}`
@@ -59,39 +61,61 @@ function inputBinding(batch: number, inputs: Map<string, number[]>, params: Trai
   }
 }
 
-export function buildAstTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
-  const c = spec.config
+/** What a model definition gives the training graph: its outputs, and extra tensors to output (bn0's batch statistics). */
+export interface TrainingForward {
+  logits: string
+  frameLogits: string | null
+  extras?: { output: string; tensor: string }[]
+}
+
+/** Shapes and loss of a training graph, whatever the model. */
+export interface TrainingGraphFrame {
+  name: string
+  batch: number
+  classes: number
+  /** The input [T, F] of each sample. */
+  input: [number, number]
+  loss: LossOptions
+  /** Frame steps of the frame loss, or null for the clip loss alone. */
+  frames: number | null
+  trainable: ReadonlySet<string>
+}
+
+/**
+ * The training graph of any model definition: `forward` builds the model on the 'fbank' input with
+ * the parameters bound as graph inputs; the loss terms, the gradients and the outputs follow.
+ */
+export function buildTrainingGraph(spec: TrainingGraphFrame, forward: (g: GraphBuilder, P: ParamBinding) => TrainingForward): TrainingGraph {
   const B = spec.batch
-  const C = c.numClasses
+  const C = spec.classes
   const g = createGraphBuilder()
-  const inputs = new Map<string, number[]>([['fbank', [B, c.targetLength, c.melBins]]])
+  const inputs = new Map<string, number[]>([['fbank', [B, ...spec.input]]])
   const params: TrainingGraph['params'] = []
   const masks: TrainingGraph['masks'] = []
   const P = inputBinding(B, inputs, params, masks)
 
-  const out = buildAstGraph(g, 'fbank', c, P)
-  const frames = spec.frameLoss ? frameHeadFrames(c) : null
-  if (spec.frameLoss && !c.frameHead) throw new Error('a frame loss needs a model with a frame head')
-  const frameLogits = frames !== null ? buildAstFrameHead(g, out.tokens, c, P, frames) : null
-  const forward = [...g.nodes()]
-  const shapes = inferShapes(g, forward, inputs)
+  const out = forward(g, P)
+  const frames = spec.frames
+  if (frames !== null && !out.frameLogits) throw new Error('a frame loss needs a model with a frame output')
+  const forwardNodes = [...g.nodes()]
+  const shapes = inferShapes(g, forwardNodes, inputs)
 
   inputs.set('targets', [B, C])
   inputs.set('scale', [])
   const clip = clipLossTerm(g, out.logits, 'targets', spec.loss, B, C, 'scale')
   const seeds = new Map([[out.logits, clip.grad]])
   let loss = clip.loss
-  if (frameLogits && frames !== null) {
+  if (out.frameLogits && frames !== null) {
     inputs.set('frame_targets', [B, frames, C])
     inputs.set('frame_mask', [B, frames])
-    const term = frameLossTerm(g, frameLogits, 'frame_targets', 'frame_mask', spec.loss, C, 'scale')
-    seeds.set(frameLogits, term.grad)
+    const term = frameLossTerm(g, out.frameLogits, 'frame_targets', 'frame_mask', spec.loss, C, 'scale')
+    seeds.set(out.frameLogits, term.grad)
     loss = g.op('Add', [loss, term.loss])
   }
   const trained = params.filter((p) => spec.trainable.has(p.name)).map((p) => p.name)
   const missing = [...spec.trainable].filter((n) => !inputs.has(n))
   if (missing.length > 0) throw new Error(`ORT training graph: the model has no parameters ${missing.join(', ')}`)
-  const grads = addGradients(g, forward, shapes, seeds, trained)
+  const grads = addGradients(g, forwardNodes, shapes, seeds, trained)
 
   const outputs = [tensorInfo(g.output('loss', loss), [])]
   const gradients = new Map<string, string>()
@@ -100,6 +124,24 @@ export function buildAstTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
     outputs.push(tensorInfo(g.output(o, grads.get(name)!), inputs.get(name)!))
     gradients.set(name, o)
   }
-  const graph = g.graph('tagbench_ast_train', [...inputs].map(([n, s]) => tensorInfo(n, s)), outputs)
-  return { bytes: encodeModel(graph, {}, process.env.npm_package_version ?? '0.1.0'), params, masks, gradients, frames }
+  const extras = (out.extras ?? []).map(({ output, tensor }) => {
+    const shape = shapes.get(tensor)!
+    outputs.push(tensorInfo(g.output(output, tensor), shape))
+    return { name: output, shape }
+  })
+  const graph = g.graph(spec.name, [...inputs].map(([n, s]) => tensorInfo(n, s)), outputs)
+  return { bytes: encodeModel(graph, {}, process.env.npm_package_version ?? '0.1.0'), params, masks, gradients, frames: out.frameLogits && frames !== null ? frames : null, extras }
+}
+
+export function buildAstTrainingGraph(spec: TrainingGraphSpec): TrainingGraph {
+  const c = spec.config
+  if (spec.frameLoss && !c.frameHead) throw new Error('a frame loss needs a model with a frame head')
+  const frames = spec.frameLoss ? frameHeadFrames(c) : null
+  return buildTrainingGraph(
+    { name: 'tagbench_ast_train', batch: spec.batch, classes: c.numClasses, input: [c.targetLength, c.melBins], loss: spec.loss, frames, trainable: spec.trainable },
+    (g, P) => {
+      const out = buildAstGraph(g, 'fbank', c, P)
+      return { logits: out.logits, frameLogits: frames !== null ? buildAstFrameHead(g, out.tokens, c, P, frames) : null }
+    }
+  )
 }

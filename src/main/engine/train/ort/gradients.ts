@@ -10,10 +10,10 @@ import type { Shapes } from './shapes'
 const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis)
 const same = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i])
 
-/** Gradient rules of these ops exist (Gather only for constant or untrained data). */
+/** Gradient rules of these ops exist (Gather of trained data only along axis 0 by constant 1-D indices). */
 export const DIFFERENTIABLE_OPS = [
   'Identity', 'Add', 'Sub', 'Mul', 'Div', 'MatMul', 'Transpose', 'Reshape', 'Split', 'Concat', 'Slice', 'Softmax', 'Erf',
-  'LayerNormalization', 'ReduceMean', 'Expand', 'Gather', 'Unsqueeze', 'com.microsoft:Gelu'
+  'LayerNormalization', 'ReduceMean', 'Expand', 'Gather', 'Unsqueeze', 'Sqrt', 'com.microsoft:Gelu'
 ] as const
 
 /** Sums `grad` (of shape `from`) over the broadcast axes back to shape `to`. */
@@ -168,10 +168,30 @@ const RULES: Record<string, Rule> = {
     if (need[2]) out[2] = reduceTo(g, gy!, sy, shape(n.inputs[2]))
     return out
   },
-  Gather: (_g, n, _gys, need) => {
-    if (need[0]) throw new Error(`no gradient rule for Gather of trained data (${n.inputs[0]})`)
-    return [null, null]
-  }
+  Gather: (g, n, [gy], need, shape) => {
+    if (!need[0]) return [null, null]
+    // Constant 1-D indices along axis 0 (HTS-AT's relative position bias): the scatter-add of the
+    // incoming rows is a product with the constant one-hot [rows, K], shared by every Gather of the
+    // same indices and table height.
+    const sx = shape(n.inputs[0])
+    const idx = g.intsOf(n.inputs[1])
+    if (!idx || axisOf((n.attrs.axis as number | undefined) ?? 0, sx.length) !== 0)
+      throw new Error(`no gradient rule for Gather of trained data (${n.inputs[0]}) but along axis 0 by constant 1-D indices`)
+    const rows = sx[0]
+    const rest = sx.slice(1).reduce((a, b) => a * b, 1)
+    const name = `gather_grad_onehot_${n.inputs[1]}_${rows}`
+    if (!g.dimsOf(name)) {
+      const oneHot = new Float32Array(rows * idx.length)
+      idx.forEach((r, k) => {
+        if (r < -rows || r >= rows) throw new Error(`Gather gradient: index ${r} outside ${rows} rows`)
+        oneHot[(r < 0 ? r + rows : r) * idx.length + k] = 1
+      })
+      g.weight(name, [rows, idx.length], oneHot)
+    }
+    const summed = g.op('MatMul', [name, g.op('Reshape', [gy!, g.ints([idx.length, rest])])], {}, 'grad_gather')
+    return [g.op('Reshape', [summed, g.ints(sx)], {}, 'grad_gather'), null]
+  },
+  Sqrt: (g, n, [gy]) => [g.op('Div', [g.op('Mul', [gy!, g.scalar(0.5)]), n.outputs[0]], {}, 'grad_sqrt')]
 }
 
 /**
