@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
-import type { ApiEvent, ModelKind, ModelSize, Pretraining, RunConfigInput } from '../../../shared/api'
+import type { ApiEvent, ModelKind, ModelSize, Pretraining, RunConfig, RunConfigRequest } from '../../../shared/api'
 import { importDataset, listDatasets } from '../../engine/data/record'
 import { createJobManager } from '../../jobs/manager'
 import { forkLauncher } from '../../jobs/launcher'
@@ -145,8 +145,8 @@ interface TrainFlags {
   optimizer?: 'adam' | 'adamw'
   weightDecay?: number
   warmup?: number
-  schedule?: RunConfigInput['schedule']
-  loss?: RunConfigInput['loss']
+  schedule?: RunConfig['schedule']
+  loss?: RunConfig['loss']
   specAugment?: boolean
   freqm?: number
   timem?: number
@@ -171,9 +171,9 @@ interface TrainFlags {
   hop?: number
   labelRate?: number
   eventRatio?: number
-  frameLoss?: RunConfigInput['frameLoss']
+  frameLoss?: RunConfig['frameLoss']
   frameSmoothing?: number
-  engine?: RunConfigInput['engine']
+  engine?: RunConfig['engine']
   json?: boolean
 }
 
@@ -253,7 +253,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print {"run", "test", "best_epoch"} as JSON (a frame task\'s test has frameAP, frameF1, eventF1 and their tuned-threshold forms)')
     .action(async (f: TrainFlags) => {
       const dataset = await datasetArg(f.dataset, !!f.json, f.labelRate)
-      const partial: Partial<RunConfigInput> & { dataset: string } = {
+      const partial: RunConfigRequest = {
         dataset,
         ...(f.model ? parseModelChoice(f.model) : {}),
         ...(f.pretrained ? { pretrained: parsePretrained(f.pretrained) } : {}),

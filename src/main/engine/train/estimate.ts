@@ -2,7 +2,10 @@
 // parameter count, forward GFLOPs per clip and a rough seconds per training epoch. Counts for AST are
 // exact for the model Tagbench builds; HTS-AT's are close (Swin blocks and patch merging counted,
 // small terms such as norms and the relative-position tables included, the token-semantic conv too).
-import type { CostEstimate, RunConfigInput } from '../../../shared/types'
+import type { CostEstimate, RunConfig } from '../../../shared/types'
+
+/** The fields of a resolved run config that the cost depends on. */
+export type CostConfig = Pick<RunConfig, 'model' | 'size' | 'depth' | 'fstride' | 'tstride' | 'melBins' | 'targetLength' | 'frozen'> & Partial<Pick<RunConfig, 'frameHead' | 'frameRate'>>
 import { AST_PATCH, AST_SIZES, astGrid } from '../models/config'
 import { HTSAT_SIZES, htsatGeometry } from '../models/htsat/config'
 import { CRNN_SIZES, crnnGeometry, freqPoolsFor, timePoolFor } from '../models/crnn/config'
@@ -26,7 +29,7 @@ interface Counts {
   gflopsPerClip: number
 }
 
-function astCounts(c: RunConfigInput, classes: number): Counts {
+function astCounts(c: CostConfig, classes: number): Counts {
   const D = AST_SIZES[c.size].embedDim
   const depth = c.depth ?? 12
   const { fDim, tDim } = astGrid({ melBins: c.melBins ?? 128, targetLength: c.targetLength ?? 1024, fstride: c.fstride, tstride: c.tstride })
@@ -40,7 +43,7 @@ function astCounts(c: RunConfigInput, classes: number): Counts {
   return { fDim, tDim, tokens: patches, params, gflopsPerClip: (2 * macs) / 1e9 }
 }
 
-function htsatCounts(c: RunConfigInput, classes: number): Counts {
+function htsatCounts(c: CostConfig, classes: number): Counts {
   const size = HTSAT_SIZES[c.size]
   const geo = htsatGeometry({ specSize: 256, melBins: c.melBins ?? 64, patchSize: 4, window: 8, ...size })
   let params = 16 * size.embedDim + size.embedDim + 2 * size.embedDim + 2 * (c.melBins ?? 64)
@@ -64,7 +67,7 @@ function htsatCounts(c: RunConfigInput, classes: number): Counts {
 }
 
 /** CRNN counts: the conv blocks (3×3 MACs at each block's resolution), the two BiGRU layers, the head. */
-function crnnCounts(c: RunConfigInput, classes: number): Counts {
+function crnnCounts(c: CostConfig, classes: number): Counts {
   const size = CRNN_SIZES[c.size]
   const melBins = c.melBins ?? 64
   const targetLength = c.targetLength ?? 1000
@@ -98,7 +101,7 @@ function crnnCounts(c: RunConfigInput, classes: number): Counts {
  * The estimate for a complete run config with `classes` classes and `trainClips` training clips.
  * `gflopsPerS` is the measured training rate of this machine (see measuredTrainRate), if known.
  */
-export function estimateCost(c: RunConfigInput, classes: number, trainClips: number | null, gflopsPerS = DEFAULT_TRAIN_GFLOPS_PER_S): CostEstimate {
+export function estimateCost(c: CostConfig, classes: number, trainClips: number | null, gflopsPerS = DEFAULT_TRAIN_GFLOPS_PER_S): CostEstimate {
   const k = c.model === 'htsat' ? htsatCounts(c, classes) : c.model === 'crnn' ? crnnCounts(c, classes) : astCounts(c, classes)
   // A frozen backbone needs no backward pass through it: about one forward pass per clip.
   const perClip = k.gflopsPerClip * (c.frozen ? 1 : TRAIN_FORWARD_RATIO)
@@ -119,7 +122,7 @@ export function estimateCost(c: RunConfigInput, classes: number, trainClips: num
  * Null when there are none to go by.
  */
 export function measuredTrainRate(
-  runs: { config: RunConfigInput; samplesPerS: number | null; status: string; classes: number; engine?: 'ort' | 'tfjs' }[],
+  runs: { config: CostConfig; samplesPerS: number | null; status: string; classes: number; engine?: 'ort' | 'tfjs' }[],
   engine?: 'ort' | 'tfjs'
 ): number | null {
   const rates = runs

@@ -7,7 +7,7 @@
 // with the same schedule, optimizer moments, data order and augmentation stream.
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import type { ApiEvent, DatasetRecord, MetricEntry, RunConfigInput, TrainingEngineChoice } from '../../../shared/api'
+import type { ApiEvent, DatasetRecord, MetricEntry, RunConfig, TrainingEngineChoice } from '../../../shared/api'
 import { initBackend } from '../backend'
 import { CANCELLED, cancelPoint, isCancel } from '../cancel'
 import { faultPause, faultPoint } from '../faults'
@@ -80,7 +80,7 @@ const AUG_STREAM = 2
 const DROPOUT_STEP_STREAM = 5
 
 /** AST trains with Adam betas (0.95, 0.999); AdamW follows PyTorch's (and HTS-AT's) defaults. */
-export function optimizerConfig(cfg: Pick<RunConfigInput, 'optimizer' | 'weightDecay'>): OptimizerConfig {
+export function optimizerConfig(cfg: Pick<RunConfig, 'optimizer' | 'weightDecay'>): OptimizerConfig {
   return cfg.optimizer === 'adam'
     ? { kind: 'adam', beta1: 0.95, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }
     : { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }
@@ -90,7 +90,7 @@ export function optimizerConfig(cfg: Pick<RunConfigInput, 'optimizer' | 'weightD
  * The loss settings: the clip loss from cfg.loss; for a frame task, the frame term's own from
  * cfg.frameLoss, with pos-bce's positive weight from the training frames' label frequency.
  */
-function lossOptions(cfg: RunConfigInput, train: ClipSet, record: DatasetRecord, frameTask: { rate: number } | null, log: (m: string) => void): LossOptions {
+function lossOptions(cfg: RunConfig, train: ClipSet, record: DatasetRecord, frameTask: { rate: number } | null, log: (m: string) => void): LossOptions {
   const classes = record.classNames.length
   const clipPositives = new Array<number>(classes).fill(0)
   for (const ls of train.labels) for (const c of ls) clipPositives[c]++

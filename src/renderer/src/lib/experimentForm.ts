@@ -1,6 +1,6 @@
 // The experiment form as plain data: a draft the user edits (kept across reloads), the run config it
 // stands for, grid axes typed from text ("16, 10"), and defaults that suit the machine.
-import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigInput, TrainingEngineChoice } from '@shared/api'
+import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigRequest, TrainingEngineChoice } from '@shared/api'
 
 export interface AxisDraft {
   key: string
@@ -148,8 +148,8 @@ const moreOptionApplies = (d: Draft, k: MoreNumberKey): boolean =>
 /** Whether any "more training option" holds a value (then the form shows them open). */
 export const moreOptionsChanged = (d: Draft): boolean => d.balancedSampling || MORE_NUMBER_KEYS.some((k) => isGiven(d[k]))
 
-export function configOf(d: Draft, seed: number): RunConfigInput {
-  const c: RunConfigInput = {
+export function configOf(d: Draft, seed: number): RunConfigRequest {
+  const c: RunConfigRequest = {
     dataset: d.dataset,
     model: d.model,
     size: d.size,
@@ -190,7 +190,7 @@ export function configOf(d: Draft, seed: number): RunConfigInput {
   // 'auto' is the engine's default: left out, like the other defaults.
   if (d.engine && d.engine !== 'auto') c.engine = d.engine
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
-  return JSON.parse(JSON.stringify(c)) as RunConfigInput
+  return JSON.parse(JSON.stringify(c)) as RunConfigRequest
 }
 
 /** "0, 1, 2" or "0-4" → [0, 1, 2] / [0, 1, 2, 3, 4]. */

@@ -1,5 +1,5 @@
 // Run configs as flat key → value rows: for table columns, grouping and the "only what differs" diff.
-import type { Pretraining, RunConfigInput } from '@shared/api'
+import type { PartialRunConfig, Pretraining } from '@shared/api'
 
 export type FlatValue = string | number | boolean | null
 
@@ -25,7 +25,7 @@ function basename(p: string): string {
 /** Keys that describe the run but never the experiment's question. */
 const NOT_CONFIG = new Set(['name', 'threads'])
 
-export function flattenConfig(c: RunConfigInput): Record<string, FlatValue> {
+export function flattenConfig(c: PartialRunConfig): Record<string, FlatValue> {
   const out: Record<string, FlatValue> = {}
   for (const [k, v] of Object.entries(c)) {
     if (NOT_CONFIG.has(k) || v === undefined) continue
