@@ -17,7 +17,13 @@ export type FieldCondition = 'frameHead' | 'specAugment' | 'focal' | 'stepSchedu
 
 export interface FieldForm {
   /** Where the control sits: rendered from the table in the frame-task row and "More training options". */
-  section: 'data' | 'frame' | 'patches' | 'training' | 'more'
+  section: 'data' | 'frame' | 'pretraining' | 'patches' | 'training' | 'more'
+  /** The draft holds null for "the engine's default" (the field is then left out of the request). */
+  optional?: boolean
+  /** A switch sent only when it differs from its default (the frame head, balanced sampling). */
+  omitDefault?: boolean
+  /** The form offers 'auto' (the engine decides: the field is left out), with this label. */
+  autoLabel?: string
   /** Empty input: the engine's default, described (else the default itself). */
   placeholder?: string
   /** The input's own bounds and step (the form may be stricter than the engine, never looser). */
@@ -94,9 +100,10 @@ export const RUN_CONFIG_FIELDS = [
     axis: { hint: 'ast, htsat, crnn' },
     column: 1,
     standard: true,
-    cost: true
+    cost: true,
+    form: { section: 'data', testid: 'exp-model' }
   },
-  { key: 'size', type: 'choice', label: 'Width', help: 'model width', choices: ['tiny', 'small', 'base'], must: '(tiny, small or base)', default: 'tiny', cli: null, axis: { hint: 'tiny, small' }, column: 2, standard: true, cost: true },
+  { key: 'size', type: 'choice', label: 'Width', help: 'model width', choices: ['tiny', 'small', 'base'], must: '(tiny, small or base)', default: 'tiny', cli: null, axis: { hint: 'tiny, small' }, column: 2, standard: true, cost: true, form: { section: 'data', testid: 'exp-size' } },
   {
     key: 'depth',
     type: 'int',
@@ -110,10 +117,11 @@ export const RUN_CONFIG_FIELDS = [
     axis: { hint: '4, 12' },
     column: 3,
     standard: true,
-    cost: true
+    cost: true,
+    form: { section: 'data', optional: true, min: 1, max: 12, testid: 'exp-depth' }
   },
   { key: 'pretrained', type: 'pretraining', label: 'Pretraining', help: 'the weights the run starts from', default: { kind: 'none' }, cli: null, axis: { hint: 'none, chosen' }, column: 4, standard: true, cost: true },
-  { key: 'frozen', type: 'boolean', label: 'Freeze the backbone', help: 'train the head only', default: false, cli: { flags: '--frozen' }, axis: { hint: 'true, false' }, column: 5, standard: true, cost: true },
+  { key: 'frozen', type: 'boolean', label: 'Freeze the backbone', help: 'train the head only', default: false, cli: { flags: '--frozen' }, axis: { hint: 'true, false' }, column: 5, standard: true, cost: true, form: { section: 'pretraining' } },
   {
     key: 'fstride',
     type: 'int',
@@ -127,7 +135,8 @@ export const RUN_CONFIG_FIELDS = [
     axis: { hint: '16, 10' },
     column: 6,
     standard: true,
-    cost: true
+    cost: true,
+    form: { section: 'patches', min: 1, max: 16, testid: 'exp-fstride' }
   },
   {
     key: 'tstride',
@@ -142,7 +151,8 @@ export const RUN_CONFIG_FIELDS = [
     axis: { hint: '16, 10' },
     column: 7,
     standard: true,
-    cost: true
+    cost: true,
+    form: { section: 'patches', min: 1, max: 16, testid: 'exp-tstride' }
   },
   {
     key: 'targetLength',
@@ -155,7 +165,8 @@ export const RUN_CONFIG_FIELDS = [
     rule: "the 95th-percentile clip in whole patches (16–1024), capped by a preset's length; frame tasks: a whole number of label frames",
     cli: { flags: '--target-length <frames>' },
     axis: { hint: '400, 1024' },
-    cost: true
+    cost: true,
+    form: { section: 'data', optional: true, min: 16, step: 16, testid: 'exp-target-length' }
   },
   {
     key: 'melBins',
@@ -178,33 +189,8 @@ export const RUN_CONFIG_FIELDS = [
     cli: { flags: '--no-spec-augment', help: 'turn SpecAugment off' },
     axis: { hint: 'true, false' },
     column: 8,
-    standard: true
-  },
-  {
-    key: 'freqm',
-    type: 'int',
-    label: 'Frequency mask (mel bins)',
-    help: 'SpecAugment frequency mask width',
-    unit: 'mel bins',
-    min: 0,
-    must: 'must be a whole number of mel bins ≥ 0',
-    rule: '3/16 of the mel bins (0 without SpecAugment)',
-    when: 'specAugment',
-    cli: { flags: '--freqm <bins>' },
-    form: { section: 'more', min: 0, step: 1, placeholder: '3/16 of the mel bins' }
-  },
-  {
-    key: 'timem',
-    type: 'int',
-    label: 'Time mask (frames)',
-    help: 'SpecAugment time mask width',
-    unit: 'frames',
-    min: 0,
-    must: 'must be a whole number of frames ≥ 0',
-    rule: '3/16 of the frames; 0 for frame tasks (0 without SpecAugment)',
-    when: 'specAugment',
-    cli: { flags: '--timem <frames>' },
-    form: { section: 'more', min: 0, step: 1, placeholder: '3/16 of the frames' }
+    standard: true,
+    form: { section: 'training' }
   },
   {
     key: 'mixup',
@@ -217,193 +203,8 @@ export const RUN_CONFIG_FIELDS = [
     must: 'is a probability from 0 to 1',
     cli: { flags: '--mixup <p>' },
     axis: { hint: '0, 0.5' },
-    column: 9
-  },
-  {
-    key: 'loss',
-    type: 'choice',
-    label: 'Loss',
-    help: 'clip loss',
-    choices: LOSSES,
-    rule: 'ce for single-label data, else bce',
-    cli: { flags: '--loss <name>', help: 'bce | ce | focal | weighted-bce | pos-bce (default: ce for single-label data, else bce)' },
-    axis: { hint: 'bce, focal' },
-    column: 10
-  },
-  {
-    key: 'focalGamma',
-    type: 'number',
-    label: 'Focal γ',
-    help: 'focal loss gamma (default 2)',
-    default: 2,
-    min: 0,
-    must: 'must be ≥ 0',
-    when: 'focal',
-    cli: { flags: '--focal-gamma <x>' },
-    form: { section: 'more', min: 0, step: 0.5 }
-  },
-  {
-    key: 'focalAlpha',
-    type: 'number',
-    label: 'Focal α',
-    help: 'focal loss alpha (default 0.25)',
-    default: 0.25,
-    min: 0,
-    max: 1,
-    must: 'must be in [0, 1]',
-    when: 'focal',
-    cli: { flags: '--focal-alpha <x>' },
-    form: { section: 'more', min: 0, max: 1, step: 0.05 }
-  },
-  {
-    key: 'labelSmoothing',
-    type: 'number',
-    label: 'Label smoothing',
-    help: 'label smoothing (default 0)',
-    default: 0,
-    legacy: 0,
-    min: 0,
-    max: 1,
-    maxExclusive: true,
-    must: 'must be in [0, 1)',
-    cli: { flags: '--label-smoothing <x>' },
-    axis: { hint: '0, 0.1' },
-    form: { section: 'more', min: 0, max: 0.5, step: 0.05 }
-  },
-  {
-    key: 'balancedSampling',
-    type: 'boolean',
-    label: 'Balanced sampling (PSLA label-frequency weights)',
-    help: 'balanced sampling (PSLA label-frequency weights)',
-    default: false,
-    legacy: false,
-    cli: { flags: '--balanced' },
-    axis: { hint: 'true, false' },
-    form: { section: 'more' }
-  },
-  {
-    key: 'optimizer',
-    type: 'choice',
-    label: 'Optimizer',
-    help: 'adam (L2 decay, betas 0.95/0.999) | adamw (decoupled decay)',
-    choices: ['adam', 'adamw'],
-    must: '(adam or adamw)',
-    default: 'adam',
-    cli: { flags: '--optimizer <name>' }
-  },
-  {
-    key: 'lr',
-    type: 'number',
-    label: 'Learning rate',
-    help: 'peak learning rate',
-    default: 1e-4,
-    byModel: { crnn: 1e-3 },
-    min: 0,
-    minExclusive: true,
-    must: 'must be positive',
-    cli: { flags: '--lr <x>' },
-    axis: { hint: '1e-4, 5e-4' },
-    column: 11
-  },
-  {
-    key: 'weightDecay',
-    type: 'number',
-    label: 'Weight decay',
-    help: 'weight decay',
-    // AST's recipe: Adam, weight decay 5e-7, betas (0.95, 0.999) (see optimizerConfig).
-    default: 5e-7,
-    min: 0,
-    must: 'must be ≥ 0',
-    cli: { flags: '--weight-decay <x>' },
-    axis: { hint: '5e-7, 0.05' }
-  },
-  {
-    key: 'warmupSteps',
-    type: 'int',
-    label: 'Warm-up steps',
-    help: 'linear warm-up steps',
-    unit: 'steps',
-    default: 100,
-    rule: '10 for frame tasks',
-    min: 0,
-    must: 'must be a whole number ≥ 0',
-    cli: { flags: '--warmup <steps>' }
-  },
-  {
-    key: 'schedule',
-    type: 'choice',
-    label: 'LR schedule',
-    help: 'cosine | step (AST: ×0.85 per epoch from epoch 5) | constant',
-    choices: ['cosine', 'step', 'constant'],
-    default: 'cosine',
-    cli: { flags: '--schedule <name>' },
-    column: 12
-  },
-  { key: 'stepStart', type: 'int', label: 'Step decay from epoch', help: 'step schedule: first epoch of the decay', default: 5, legacy: 5, min: 0, when: 'stepSchedule', cli: null },
-  { key: 'stepGamma', type: 'number', label: 'Step decay factor', help: 'step schedule: factor per epoch', default: 0.85, legacy: 0.85, min: 0, minExclusive: true, when: 'stepSchedule', cli: null },
-  { key: 'epochs', type: 'int', label: 'Epochs', help: 'epochs', default: 10, min: 1, must: 'must be a positive integer', cli: { flags: '--epochs <n>' }, axis: { hint: '5, 10' }, column: 13, standard: true, cost: true },
-  { key: 'batchSize', type: 'int', label: 'Batch', help: 'batch size', default: 8, min: 1, must: 'must be a positive integer', cli: { flags: '--batch <n>' }, axis: { hint: '8, 16' }, column: 14, standard: true, cost: true },
-  {
-    key: 'gradAccum',
-    type: 'int',
-    label: 'Micro-batches per step',
-    help: 'micro-batches per optimizer step',
-    default: 1,
-    legacy: 1,
-    min: 1,
-    must: 'must be a positive integer',
-    cli: { flags: '--grad-accum <n>' },
-    form: { section: 'more', min: 1, step: 1, title: 'Gradient accumulation: micro-batches summed into one optimizer step' }
-  },
-  {
-    key: 'clipNorm',
-    type: 'number',
-    label: 'Clip gradients to global norm',
-    help: 'clip gradients to this global norm',
-    default: 0,
-    legacy: 0,
-    min: 0,
-    must: 'must be ≥ 0 (0 = off)',
-    cli: { flags: '--clip-norm <x>' },
-    form: { section: 'more', min: 0, step: 'any', placeholder: 'off' }
-  },
-  {
-    key: 'earlyStopPatience',
-    type: 'int',
-    label: 'Early stopping patience (epochs)',
-    help: 'early stopping on validation mAP (accuracy for single-label)',
-    unit: 'epochs',
-    default: 0,
-    legacy: 0,
-    min: 0,
-    must: 'must be a whole number ≥ 0 (0 = off)',
-    cli: { flags: '--patience <epochs>' },
-    form: { section: 'more', min: 0, step: 1, placeholder: 'off', testid: 'exp-patience' }
-  },
-  {
-    key: 'checkpointEverySteps',
-    type: 'int',
-    label: 'Checkpoint every N steps too',
-    help: 'also save ckpt/last every N steps',
-    unit: 'steps',
-    default: 0,
-    legacy: 0,
-    min: 0,
-    must: 'must be a whole number ≥ 0 (0 = off)',
-    cli: { flags: '--checkpoint-every <steps>' },
-    form: { section: 'more', min: 0, step: 1, placeholder: 'each epoch only' }
-  },
-  {
-    key: 'keepCheckpoints',
-    type: 'int',
-    label: "Keep the last N epochs' weights (for averaging)",
-    help: 'keep the weights of the last N epochs, for `tagbench average` (default 0)',
-    default: 0,
-    legacy: 0,
-    min: 0,
-    must: 'must be a whole number ≥ 0 (0 = none)',
-    cli: { flags: '--keep-checkpoints <n>' },
-    form: { section: 'more', min: 0, step: 1, placeholder: 'none', testid: 'exp-keep-checkpoints' }
+    column: 9,
+    form: { section: 'training', min: 0, max: 1, step: 0.1 }
   },
   {
     key: 'dropout',
@@ -418,7 +219,7 @@ export const RUN_CONFIG_FIELDS = [
     must: 'is a probability in [0, 1)',
     cli: { flags: '--dropout <p>' },
     axis: { hint: '0, 0.1' },
-    form: { section: 'more', min: 0, max: 0.9, step: 0.05, testid: 'exp-dropout' }
+    form: { section: 'more', optional: true, min: 0, max: 0.9, step: 0.05, testid: 'exp-dropout' }
   },
   {
     key: 'dropPath',
@@ -434,10 +235,232 @@ export const RUN_CONFIG_FIELDS = [
     must: 'is a probability in [0, 1)',
     cli: { flags: '--drop-path <p>' },
     axis: { hint: '0, 0.1' },
-    form: { section: 'more', min: 0, max: 0.9, step: 0.05, testid: 'exp-droppath' }
+    form: { section: 'more', optional: true, min: 0, max: 0.9, step: 0.05, testid: 'exp-droppath' }
+  },
+  {
+    key: 'freqm',
+    type: 'int',
+    label: 'Frequency mask (mel bins)',
+    help: 'SpecAugment frequency mask width',
+    unit: 'mel bins',
+    min: 0,
+    must: 'must be a whole number of mel bins ≥ 0',
+    rule: '3/16 of the mel bins (0 without SpecAugment)',
+    when: 'specAugment',
+    cli: { flags: '--freqm <bins>' },
+    form: { section: 'more', optional: true, min: 0, step: 1, placeholder: '3/16 of the mel bins' }
+  },
+  {
+    key: 'timem',
+    type: 'int',
+    label: 'Time mask (frames)',
+    help: 'SpecAugment time mask width',
+    unit: 'frames',
+    min: 0,
+    must: 'must be a whole number of frames ≥ 0',
+    rule: '3/16 of the frames; 0 for frame tasks (0 without SpecAugment)',
+    when: 'specAugment',
+    cli: { flags: '--timem <frames>' },
+    form: { section: 'more', optional: true, min: 0, step: 1, placeholder: '3/16 of the frames' }
+  },
+  {
+    key: 'loss',
+    type: 'choice',
+    label: 'Loss',
+    help: 'clip loss',
+    choices: LOSSES,
+    rule: 'ce for single-label data, else bce',
+    cli: { flags: '--loss <name>', help: 'bce | ce | focal | weighted-bce | pos-bce (default: ce for single-label data, else bce)' },
+    axis: { hint: 'bce, focal' },
+    column: 10,
+    form: {
+      section: 'training',
+      autoLabel: 'automatic (CE single-label, BCE multi-label)',
+      optionLabels: { bce: 'BCE', 'weighted-bce': 'weighted BCE', 'pos-bce': 'positive-weighted BCE', focal: 'focal', ce: 'cross-entropy' }
+    }
+  },
+  {
+    key: 'labelSmoothing',
+    type: 'number',
+    label: 'Label smoothing',
+    help: 'label smoothing (default 0)',
+    default: 0,
+    legacy: 0,
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+    must: 'must be in [0, 1)',
+    cli: { flags: '--label-smoothing <x>' },
+    axis: { hint: '0, 0.1' },
+    form: { section: 'more', optional: true, min: 0, max: 0.5, step: 0.05 }
+  },
+  {
+    key: 'focalGamma',
+    type: 'number',
+    label: 'Focal γ',
+    help: 'focal loss gamma (default 2)',
+    default: 2,
+    min: 0,
+    must: 'must be ≥ 0',
+    when: 'focal',
+    cli: { flags: '--focal-gamma <x>' },
+    form: { section: 'more', optional: true, min: 0, step: 0.5 }
+  },
+  {
+    key: 'focalAlpha',
+    type: 'number',
+    label: 'Focal α',
+    help: 'focal loss alpha (default 0.25)',
+    default: 0.25,
+    min: 0,
+    max: 1,
+    must: 'must be in [0, 1]',
+    when: 'focal',
+    cli: { flags: '--focal-alpha <x>' },
+    form: { section: 'more', optional: true, min: 0, max: 1, step: 0.05 }
+  },
+  {
+    key: 'optimizer',
+    type: 'choice',
+    label: 'Optimizer',
+    help: 'adam (L2 decay, betas 0.95/0.999) | adamw (decoupled decay)',
+    choices: ['adam', 'adamw'],
+    must: '(adam or adamw)',
+    default: 'adam',
+    cli: { flags: '--optimizer <name>' },
+    form: { section: 'training', optionLabels: { adam: 'Adam', adamw: 'AdamW' } }
+  },
+  {
+    key: 'lr',
+    type: 'number',
+    label: 'Learning rate',
+    help: 'peak learning rate',
+    default: 1e-4,
+    byModel: { crnn: 1e-3 },
+    min: 0,
+    minExclusive: true,
+    must: 'must be positive',
+    cli: { flags: '--lr <x>' },
+    axis: { hint: '1e-4, 5e-4' },
+    column: 11,
+    form: { section: 'training', step: 'any', min: 0, testid: 'exp-lr' }
+  },
+  {
+    key: 'weightDecay',
+    type: 'number',
+    label: 'Weight decay',
+    help: 'weight decay',
+    // AST's recipe: Adam, weight decay 5e-7, betas (0.95, 0.999) (see optimizerConfig).
+    default: 5e-7,
+    min: 0,
+    must: 'must be ≥ 0',
+    cli: { flags: '--weight-decay <x>' },
+    axis: { hint: '5e-7, 0.05' },
+    form: { section: 'training', step: 'any', min: 0 }
+  },
+  {
+    key: 'warmupSteps',
+    type: 'int',
+    label: 'Warm-up steps',
+    help: 'linear warm-up steps',
+    unit: 'steps',
+    default: 100,
+    rule: '10 for frame tasks',
+    min: 0,
+    must: 'must be a whole number ≥ 0',
+    cli: { flags: '--warmup <steps>' },
+    form: { section: 'training', min: 0 }
+  },
+  {
+    key: 'schedule',
+    type: 'choice',
+    label: 'LR schedule',
+    help: 'cosine | step (AST: ×0.85 per epoch from epoch 5) | constant',
+    choices: ['cosine', 'step', 'constant'],
+    default: 'cosine',
+    cli: { flags: '--schedule <name>' },
+    column: 12,
+    form: { section: 'training', optionLabels: { cosine: 'cosine', step: 'step decay (AST: ×0.85 per epoch from epoch 5)', constant: 'constant' } }
+  },
+  { key: 'stepStart', type: 'int', label: 'Step decay from epoch', help: 'step schedule: first epoch of the decay', default: 5, legacy: 5, min: 0, when: 'stepSchedule', cli: null },
+  { key: 'stepGamma', type: 'number', label: 'Step decay factor', help: 'step schedule: factor per epoch', default: 0.85, legacy: 0.85, min: 0, minExclusive: true, when: 'stepSchedule', cli: null },
+  { key: 'epochs', type: 'int', label: 'Epochs', help: 'epochs', default: 10, min: 1, must: 'must be a positive integer', cli: { flags: '--epochs <n>' }, axis: { hint: '5, 10' }, column: 13, standard: true, cost: true, form: { section: 'training', min: 1, testid: 'exp-epochs' } },
+  { key: 'batchSize', type: 'int', label: 'Batch', help: 'batch size', default: 8, min: 1, must: 'must be a positive integer', cli: { flags: '--batch <n>' }, axis: { hint: '8, 16' }, column: 14, standard: true, cost: true, form: { section: 'training', min: 1, testid: 'exp-batch' } },
+  {
+    key: 'gradAccum',
+    type: 'int',
+    label: 'Micro-batches per step',
+    help: 'micro-batches per optimizer step',
+    default: 1,
+    legacy: 1,
+    min: 1,
+    must: 'must be a positive integer',
+    cli: { flags: '--grad-accum <n>' },
+    form: { section: 'more', optional: true, min: 1, step: 1, title: 'Gradient accumulation: micro-batches summed into one optimizer step' }
+  },
+  {
+    key: 'clipNorm',
+    type: 'number',
+    label: 'Clip gradients to global norm',
+    help: 'clip gradients to this global norm',
+    default: 0,
+    legacy: 0,
+    min: 0,
+    must: 'must be ≥ 0 (0 = off)',
+    cli: { flags: '--clip-norm <x>' },
+    form: { section: 'more', optional: true, min: 0, step: 'any', placeholder: 'off' }
+  },
+  {
+    key: 'earlyStopPatience',
+    type: 'int',
+    label: 'Early stopping patience (epochs)',
+    help: 'early stopping on validation mAP (accuracy for single-label)',
+    unit: 'epochs',
+    default: 0,
+    legacy: 0,
+    min: 0,
+    must: 'must be a whole number ≥ 0 (0 = off)',
+    cli: { flags: '--patience <epochs>' },
+    form: { section: 'more', optional: true, min: 0, step: 1, placeholder: 'off', testid: 'exp-patience' }
+  },
+  {
+    key: 'checkpointEverySteps',
+    type: 'int',
+    label: 'Checkpoint every N steps too',
+    help: 'also save ckpt/last every N steps',
+    unit: 'steps',
+    default: 0,
+    legacy: 0,
+    min: 0,
+    must: 'must be a whole number ≥ 0 (0 = off)',
+    cli: { flags: '--checkpoint-every <steps>' },
+    form: { section: 'more', optional: true, min: 0, step: 1, placeholder: 'each epoch only' }
+  },
+  {
+    key: 'keepCheckpoints',
+    type: 'int',
+    label: "Keep the last N epochs' weights (for averaging)",
+    help: 'keep the weights of the last N epochs, for `tagbench average` (default 0)',
+    default: 0,
+    legacy: 0,
+    min: 0,
+    must: 'must be a whole number ≥ 0 (0 = none)',
+    cli: { flags: '--keep-checkpoints <n>' },
+    form: { section: 'more', optional: true, min: 0, step: 1, placeholder: 'none', testid: 'exp-keep-checkpoints' }
+  },
+  {
+    key: 'balancedSampling',
+    type: 'boolean',
+    label: 'Balanced sampling (PSLA label-frequency weights)',
+    help: 'balanced sampling (PSLA label-frequency weights)',
+    default: false,
+    legacy: false,
+    cli: { flags: '--balanced' },
+    axis: { hint: 'true, false' },
+    form: { section: 'more', omitDefault: true }
   },
   { key: 'seed', type: 'int', label: 'Seed', help: 'seed for initialisation, data order and augmentation', default: 0, must: 'must be an integer', cli: { flags: '--seed <s>' }, column: 15, standard: true },
-  { key: 'fold', type: 'int', label: 'Test fold', help: 'ESC-50 test fold', rule: "the dataset's last fold", when: 'folds', cli: { flags: '--fold <k>' } },
+  { key: 'fold', type: 'int', label: 'Test fold', help: 'ESC-50 test fold', rule: "the dataset's last fold", when: 'folds', cli: { flags: '--fold <k>' }, form: { section: 'data', optional: true } },
   {
     key: 'frameHead',
     type: 'boolean',
@@ -446,7 +469,8 @@ export const RUN_CONFIG_FIELDS = [
     default: false,
     legacy: false,
     cli: { flags: '--frame-head' },
-    axis: { hint: 'true, false' }
+    axis: { hint: 'true, false' },
+    form: { section: 'data', omitDefault: true, testid: 'exp-frame-head' }
   },
   {
     key: 'windowHopS',
@@ -460,7 +484,7 @@ export const RUN_CONFIG_FIELDS = [
     when: 'frameHead',
     cli: { flags: '--hop <s>' },
     axis: { hint: '10, 5 (frame task: seconds between windows)' },
-    form: { section: 'frame', min: 0.1, step: 'any', placeholder: 'one window', testid: 'exp-window-hop', title: 'Largest distance between training window starts; blank: one window (no overlap)' }
+    form: { section: 'frame', optional: true, min: 0.1, step: 'any', placeholder: 'one window', testid: 'exp-window-hop', title: 'Largest distance between training window starts; blank: one window (no overlap)' }
   },
   {
     key: 'frameRate',
@@ -476,7 +500,7 @@ export const RUN_CONFIG_FIELDS = [
     when: 'frameHead',
     cli: { flags: '--label-rate <fps>' },
     axis: { hint: '30, 50 (frame task: label rate)' },
-    form: { section: 'frame', min: 1, max: 100, step: 'any', placeholder: "dataset's", testid: 'exp-label-rate', title: "Frames per second of the frame output and targets; blank: the dataset's label rate" }
+    form: { section: 'frame', optional: true, min: 1, max: 100, step: 'any', placeholder: "dataset's", testid: 'exp-label-rate', title: "Frames per second of the frame output and targets; blank: the dataset's label rate" }
   },
   {
     key: 'eventRatio',
@@ -491,7 +515,7 @@ export const RUN_CONFIG_FIELDS = [
     when: 'frameHead',
     cli: { flags: '--event-ratio <x>' },
     axis: { hint: '0, 0.5 (frame task)' },
-    form: { section: 'frame', min: 0, max: 0.9, step: 0.05, testid: 'exp-event-ratio', title: 'Share of training windows that hold an event (extra windows around events); 0: as they fall' }
+    form: { section: 'frame', optional: true, min: 0, max: 0.9, step: 0.05, testid: 'exp-event-ratio', title: 'Share of training windows that hold an event (extra windows around events); 0: as they fall' }
   },
   {
     key: 'frameLoss',
@@ -523,7 +547,7 @@ export const RUN_CONFIG_FIELDS = [
     when: 'frameHead',
     cli: { flags: '--frame-smoothing <k>' },
     axis: { hint: '0, 2 (frame task: ±k frames)' },
-    form: { section: 'frame', min: 0, step: 1, testid: 'exp-frame-smoothing', title: 'Soft targets: each label spread over ±k frames, falling linearly' }
+    form: { section: 'frame', optional: true, min: 0, step: 1, testid: 'exp-frame-smoothing', title: 'Soft targets: each label spread over ±k frames, falling linearly' }
   },
   {
     key: 'threads',
@@ -544,7 +568,8 @@ export const RUN_CONFIG_FIELDS = [
     default: 'auto',
     legacy: 'tfjs',
     cli: { flags: '--engine <name>' },
-    axis: { hint: 'ort, tfjs' }
+    axis: { hint: 'ort, tfjs' },
+    form: { section: 'training', testid: 'exp-engine', optionLabels: { auto: 'automatic (ONNX Runtime where it covers the model)', ort: 'ONNX Runtime (every core, or CUDA)', tfjs: 'TensorFlow.js' } }
   },
   { key: 'preset', type: 'string', label: 'Preset', help: 'start from a preset (e.g. quick); flags given override it', maxLength: 400, noAxis: true, cli: { flags: '--preset <id>' } }
 ] as const satisfies readonly RunConfigField[]
@@ -553,8 +578,10 @@ export const RUN_CONFIG_FIELDS = [
 export const FIELDS: readonly RunConfigField[] = RUN_CONFIG_FIELDS
 
 type Entry = (typeof RUN_CONFIG_FIELDS)[number]
-/** Keys of the fields the form renders in a section from the table. */
-export type FormFieldKey<S extends FieldForm['section']> = Extract<Entry, { form: { section: S } }>['key']
+/** Keys of the fields the experiment form has a control for (in a section, or in any). */
+export type FormFieldKey<S extends FieldForm['section'] = FieldForm['section']> = Extract<Entry, { form: { section: S } }>['key']
+/** Form fields whose draft value may be null: the engine's default. */
+export type OptionalFormKey = Extract<Entry, { form: { optional: true } }>['key']
 
 const byKey = new Map(FIELDS.map((f) => [f.key, f]))
 /** The entry of one field; throws on a key the table does not have (a typo, not a silent undefined). */
