@@ -295,7 +295,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
     log(resumed ? `Resuming from step ${resumed.state.step} (epoch ${resumed.state.epoch} done) on ${backend.label}` : `Starting on ${backend.label}: ${backend.device}`)
 
     // Clips and features. Unreadable files are left out, named in the log; the run goes on.
-    const settings: FeatureSettings = { sampleRate: 16000, melBins: cfg.melBins! }
+    const settings: FeatureSettings = { sampleRate: 16000, melBins: cfg.melBins }
     let sets = clipSets(record, cfg.fold)
     const all = [...sets.train.paths, ...sets.val.paths, ...sets.test.paths]
     const extracted = await extractFeatures(all, settings, { onProgress, signal, threads: cfg.threads ?? Math.max(1, cpuBudget() - 1), onLog: log })
@@ -537,7 +537,7 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       // The weights of this epoch for checkpoint averaging (the model only; the last N are kept).
       if ((cfg.keepCheckpoints ?? 0) > 0) {
         await writeCheckpoint(runId, `epoch-${state.epoch}`, (dir) => saveCheckpoint(dir, model!, { epoch: state.epoch, step: state.step, metrics: entry }))
-        pruneEpochCheckpoints(runId, cfg.keepCheckpoints!)
+        pruneEpochCheckpoints(runId, cfg.keepCheckpoints)
       }
       record1([entry])
       updateRunStatus(runId, {
