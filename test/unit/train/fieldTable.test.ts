@@ -47,9 +47,16 @@ describe('the field table resolves requests as train/config did before it', () =
     ['a pretrained start, fewer blocks', { pretrained: { kind: 'audioset', path: '/x' }, depth: 2, frozen: true }, facts(), pre],
     ['a named run', { name: 'mine', seed: 3 }, facts(), null]
   ]
+  // The fields of commit 785ce97: a field added to the table since resolves to something new by design.
+  const KEYS_BEFORE = new Set(
+    ('name dataset model size depth pretrained fstride tstride targetLength melBins frozen specAugment freqm timem mixup loss focalGamma focalAlpha labelSmoothing balancedSampling ' +
+      'optimizer lr weightDecay warmupSteps schedule stepStart stepGamma epochs batchSize gradAccum clipNorm earlyStopPatience checkpointEverySteps keepCheckpoints dropout ' +
+      'dropPath seed fold frameHead windowHopS eventRatio frameRate frameLoss frameSmoothing threads engine preset').split(' ')
+  )
+  const known = (c: object) => Object.fromEntries(Object.entries(c).filter(([k]) => KEYS_BEFORE.has(k)))
   for (const [what, req, ds, ckpt] of cases)
     it(what, () => {
-      expect(completeRunConfig({ dataset: 'd', ...req }, ds, ckpt)).toStrictEqual(JSON.parse(JSON.stringify(completeRunConfigBefore({ dataset: 'd', ...req }, ds, ckpt))))
+      expect(known(completeRunConfig({ dataset: 'd', ...req }, ds, ckpt))).toStrictEqual(JSON.parse(JSON.stringify(completeRunConfigBefore({ dataset: 'd', ...req }, ds, ckpt))))
     })
 
   it('lets a resolver supply defaults above the table, checked like given values', () => {
