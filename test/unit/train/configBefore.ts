@@ -5,7 +5,9 @@ import type { DatasetRecord, ModelKind, RunConfig } from '../../../src/shared/ty
 import type { ModelConfig } from '../../../src/main/engine/models/config'
 import { presetBase } from '../../../src/main/engine/runs/presets'
 
-type RunConfigInput = Omit<RunConfig, 'name' | 'targetLength' | 'melBins' | 'freqm' | 'timem' | 'labelSmoothing' | 'balancedSampling' | 'gradAccum' | 'clipNorm' | 'earlyStopPatience' | 'checkpointEverySteps' | 'keepCheckpoints' | 'dropout' | 'dropPath' | 'frameHead' | 'engine'> & Partial<RunConfig>
+// The request-and-result type of that version: these fields required, the rest optional.
+type RunConfigInput = Pick<RunConfig, 'dataset' | 'model' | 'size' | 'pretrained' | 'fstride' | 'tstride' | 'frozen' | 'specAugment' | 'mixup' | 'loss' | 'optimizer' | 'lr' | 'weightDecay' | 'warmupSteps' | 'schedule' | 'epochs' | 'batchSize' | 'seed'> &
+  Partial<RunConfig>
 
 /** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
 const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
