@@ -6,7 +6,7 @@
 // The resolved config is what the run store writes once into the run's config.json; the trainer, the
 // UI and the exporter all read that one file, so nothing downstream has defaults of its own.
 import type { DatasetRecord, ModelKind, PartialRunConfig, RunConfig, RunConfigKey, RunConfigRequest } from '../../../shared/types'
-import { FIELDS, conditionHolds, fieldAccepts, mustText, staticDefault, type FieldValue, type RunConfigField } from '../../../shared/runConfigFields'
+import { FIELDS, conditionHolds, fieldAccepts, fieldOf, mustText, staticDefault, type FieldValue, type RunConfigField } from '../../../shared/runConfigFields'
 import type { ModelConfig } from '../models/config'
 import { presetBase } from '../runs/presets'
 
@@ -80,7 +80,7 @@ export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFac
   // single-label clip, and a softmax over one class learns nothing.
   // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
   // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
-  const model: ModelKind = given.model ?? (given.frameHead && (given.pretrained ?? { kind: 'none' }).kind === 'none' ? 'crnn' : (staticDefault(fieldOfKey('model')) as ModelKind))
+  const model: ModelKind = given.model ?? (given.frameHead && (given.pretrained ?? { kind: 'none' }).kind === 'none' ? 'crnn' : (staticDefault(fieldOf('model')) as ModelKind))
   const ctx: DefaultContext = { model, given, dataset }
   const hasFolds = !!dataset.folds && dataset.folds.length > 0
   const defaultOf = (f: RunConfigField): FieldValue | undefined => {
@@ -115,7 +115,7 @@ export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFac
   c.targetLength = asked ?? (preset.targetLength !== undefined ? Math.min(preset.targetLength, fromClips) : fromClips)
   if (c.frameHead) {
     c.frameRate = given.frameRate ?? dataset.frameRate ?? 100
-    checkField(fieldOfKey('frameRate'), c.frameRate)
+    checkField(fieldOf('frameRate'), c.frameRate)
     // A window whose frame output is a whole number of label frames: the stitched grid is then the
     // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
     // (AST and CRNN: HTS-AT keeps its own input length.)
@@ -171,8 +171,6 @@ export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFac
   c.name = given.name ?? defaultRunName(c)
   return c
 }
-
-const fieldOfKey = (key: RunConfigKey): RunConfigField => FIELDS.find((f) => f.key === key) as RunConfigField
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
