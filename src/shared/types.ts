@@ -227,6 +227,11 @@ export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'pos-bce' | 'ce'
 // (what config.json stores), in ./runConfig; its fields' defaults, ranges and flags in ./runConfigFields.
 export type { RunConfig, RunConfigRequest, PartialRunConfig, RunConfigKey, OptimizerKind, ScheduleKind, FrameLossKind } from './runConfig'
 import type { RunConfig, PartialRunConfig, RunConfigKey } from './runConfig'
+/**
+ * @deprecated The old name of the resolved config: use RunConfig (or RunConfigRequest for what a caller
+ * supplies). Kept so code written against it while the types were split still compiles.
+ */
+export type RunConfigInput = RunConfig
 
 export type TrainingEngineChoice = 'auto' | 'ort' | 'tfjs'
 
