@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import { HANG_MS } from './test/limits'
 
@@ -32,6 +33,8 @@ export const SLOW_UNIT_TESTS = [
 
 // Unit tests: the engine, CLI and server run as plain Node code; no browser, no Electron.
 export default defineConfig({
+  // The renderer's '@shared' (electron.vite.config.ts): renderer logic under test imports shared data too.
+  resolve: { alias: { '@shared': fileURLToPath(new URL('./src/shared', import.meta.url)) } },
   test: {
     environment: 'node',
     testTimeout: HANG_MS,

@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import wavefile from 'wavefile'
-import type { MetricEntry, RunConfigInput } from '../src/shared/api'
+import type { MetricEntry, RunConfig } from '../src/shared/api'
 
 export interface SweepOptions {
   runs: number
@@ -78,7 +78,7 @@ export async function generateSweep(opts: SweepOptions): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < opts.runs; i++) {
     const s = sweepSettings(i)
-    const config: RunConfigInput = { ...base, ...s, name: `lr${s.lr}-s${s.fstride}-sa${s.specAugment ? 1 : 0}-mx${s.mixup}-seed${s.seed}` }
+    const config: RunConfig = { ...base, ...s, name: `lr${s.lr}-s${s.fstride}-sa${s.specAugment ? 1 : 0}-mx${s.mixup}-seed${s.seed}` }
     const id = createRun(config, { name: config.name, datasetName: record.name, datasetFingerprint: record.fingerprint, classNames: record.classNames, valClips: 40, backend: 'wasm', device: 'cpu' }, new Date(t0 + i * 60_000))
     const r = rng(i + 1)
     // How good this setting is: best lr 1e-4, stride 10 a little better, SpecAugment and mixup help a bit.

@@ -4,6 +4,7 @@
 
 export * from './types'
 export * from './curves'
+export * from './runConfigFields'
 import type { CurveRequest, RunCurve } from './curves'
 import type {
   AppInfo,
@@ -18,7 +19,7 @@ import type {
   RunSummary,
   RunRecord,
   MetricEntry,
-  RunConfigInput,
+  RunConfigRequest,
   ExperimentSpec,
   ExperimentSummary,
   ExperimentPreset,
@@ -69,14 +70,14 @@ export interface ApiMethods {
   'job.cancel': { params: { jobId: string }; result: { ok: boolean } }
 
   'model.choices': { params: void; result: ModelChoice[] }
-  'model.estimate': { params: RunConfigInput; result: CostEstimate }
+  'model.estimate': { params: RunConfigRequest; result: CostEstimate }
 
   'run.list': { params: void; result: RunSummary[] }
   'run.get': { params: { id: string }; result: RunRecord }
   'run.metrics': { params: { id: string; since?: number }; result: MetricEntry[] }
   /** One metric's curves of many runs in one request, each downsampled to the plot's pixel columns (min/max per column). */
   'run.curves': { params: CurveRequest; result: RunCurve[] }
-  'run.start': { params: RunConfigInput; result: { runId: string; jobId: string } }
+  'run.start': { params: RunConfigRequest; result: { runId: string; jobId: string } }
   'run.resume': { params: { id: string }; result: { jobId: string } }
   'run.cancel': { params: { id: string }; result: { ok: boolean } }
   'run.delete': { params: { id: string }; result: { ok: true } }

@@ -4,7 +4,8 @@
 // run config and grid schemas here are also the ones the engine applies to grid files, so the API,
 // the UI and files on disk share one definition of a valid config.
 import type { ApiMethod } from './api'
-import type { ExperimentAxis, RunConfigInput } from './types'
+import type { ExperimentAxis, PartialRunConfig, RunConfigKey, RunConfigRequest } from './types'
+import { FIELDS, type RunConfigField } from './runConfigFields'
 import { CURVE_PER, type CurveMetric } from './curves'
 import {
   ValidationError,
@@ -39,74 +40,38 @@ export const pretrainingSchema = tagged('kind', {
   run: object({ kind: literal('run'), runId: id() })
 })
 
-/**
- * Every field of RunConfigInput with the type it must have. Ranges that depend on other fields or on
- * the dataset (freqm ≤ melBins, fold among the dataset's folds) are completeRunConfig's to check.
- */
-export const runConfigFields = {
-  name: optional(string({ maxLength: 2000 })),
-  dataset: optional(id()),
-  // Any id: the engine checks it against its model registry (completeRunConfig) and names the kinds.
-  model: optional(string({ maxLength: 64 })),
-  size: optional(oneOf(['tiny', 'small', 'base'])),
-  depth: optional(posInt()),
-  pretrained: optional(pretrainingSchema),
-  fstride: optional(number({ integer: true, min: 1, max: 16 })),
-  tstride: optional(number({ integer: true, min: 1, max: 16 })),
-  targetLength: optional(number({ integer: true, min: 16 })),
-  melBins: optional(number({ integer: true, min: 16 })),
-  frozen: optional(boolean()),
-  specAugment: optional(boolean()),
-  freqm: optional(nonNegInt()),
-  timem: optional(nonNegInt()),
-  mixup: optional(probability()),
-  keepCheckpoints: optional(nonNegInt()),
-  loss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'pos-bce', 'ce'])),
-  focalGamma: optional(number({ min: 0 })),
-  focalAlpha: optional(probability()),
-  labelSmoothing: optional(number({ min: 0, max: 1 })),
-  balancedSampling: optional(boolean()),
-  optimizer: optional(oneOf(['adam', 'adamw'])),
-  lr: optional(number({ min: 0, minExclusive: true })),
-  weightDecay: optional(number({ min: 0 })),
-  warmupSteps: optional(nonNegInt()),
-  schedule: optional(oneOf(['cosine', 'step', 'constant'])),
-  stepStart: optional(nonNegInt()),
-  stepGamma: optional(number({ min: 0, minExclusive: true })),
-  epochs: optional(posInt()),
-  batchSize: optional(posInt()),
-  gradAccum: optional(posInt()),
-  clipNorm: optional(number({ min: 0 })),
-  earlyStopPatience: optional(nonNegInt()),
-  checkpointEverySteps: optional(nonNegInt()),
-  dropout: optional(number({ min: 0, max: 1 })),
-  dropPath: optional(number({ min: 0, max: 1 })),
-  seed: optional(number({ integer: true })),
-  fold: optional(number({ integer: true })),
-  frameHead: optional(boolean()),
-  // Frame tasks: ranges that depend on the window and the fbank are completeRunConfig's to check.
-  windowHopS: optional(number({ min: 0, minExclusive: true })),
-  eventRatio: optional(number({ min: 0, max: 0.9 })),
-  frameRate: optional(number({ min: 0, minExclusive: true, max: 100 })),
-  frameLoss: optional(oneOf(['bce', 'focal', 'weighted-bce', 'pos-bce'])),
-  frameSmoothing: optional(nonNegInt()),
-  threads: optional(posInt()),
-  engine: optional(oneOf(['auto', 'ort', 'tfjs'])),
-  preset: optional(id())
-} satisfies { [K in keyof RunConfigInput]-?: Schema<unknown> }
+/** The schema of one field's value, from the field table (type, bounds, choices). */
+function fieldSchema(f: RunConfigField): Schema<unknown> {
+  switch (f.type) {
+    case 'int':
+    case 'number':
+      return number({ integer: f.type === 'int', min: f.min, max: f.max, minExclusive: f.minExclusive, maxExclusive: f.maxExclusive })
+    case 'boolean':
+      return boolean()
+    case 'choice':
+      return oneOf(f.choices ?? [])
+    case 'string':
+      return f.key === 'dataset' || f.key === 'preset' ? id() : string({ maxLength: f.maxLength })
+    case 'pretraining':
+      return pretrainingSchema
+  }
+}
 
-export type PartialRunConfig = Partial<RunConfigInput>
+/**
+ * Every field of RunConfig with the type it must have, generated from the field table. Ranges that
+ * depend on other fields or on the dataset (freqm ≤ melBins, fold among the dataset's folds) are
+ * completeRunConfig's to check.
+ */
+export const runConfigFields = Object.fromEntries(FIELDS.map((f) => [f.key, optional(fieldSchema(f))])) as { [K in RunConfigKey]-?: Schema<unknown> }
 
 /** A partial run config (a grid's base, a config file): every field optional, none unknown. */
 export const partialRunConfigSchema: Schema<PartialRunConfig> = object(runConfigFields) as unknown as Schema<PartialRunConfig>
 
 /** A run config as run.start and model.estimate take it: the dataset is required, the rest is completed. */
-export const runStartSchema: Schema<PartialRunConfig & { dataset: string }> = object({ ...runConfigFields, dataset: id() }) as unknown as Schema<
-  PartialRunConfig & { dataset: string }
->
+export const runStartSchema: Schema<RunConfigRequest> = object({ ...runConfigFields, dataset: id() }) as unknown as Schema<RunConfigRequest>
 
 /** Keys an experiment axis may vary: a config field, or 'stride' (fstride and tstride together). */
-export const AXIS_KEYS = [...Object.keys(runConfigFields).filter((k) => k !== 'name' && k !== 'dataset' && k !== 'preset'), 'stride'] as ExperimentAxis['key'][]
+export const AXIS_KEYS = [...FIELDS.filter((f) => !f.noAxis).map((f) => f.key), 'stride'] as ExperimentAxis['key'][]
 
 /** The schema one value of an axis must match (a grid's `fold` axis may also be ['all']). */
 export function axisValueSchema(key: string): Schema<unknown> {

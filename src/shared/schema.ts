@@ -55,13 +55,13 @@ export function string(opts: { nonEmpty?: boolean; maxLength?: number } = {}): S
   })
 }
 
-export function number(opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {}): Schema<number> {
-  const bounds = [opts.min !== undefined ? `${opts.minExclusive ? '>' : '≥'} ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : ''].filter(Boolean).join(' and ')
+export function number(opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean } = {}): Schema<number> {
+  const bounds = [opts.min !== undefined ? `${opts.minExclusive ? '>' : '≥'} ${opts.min}` : '', opts.max !== undefined ? `${opts.maxExclusive ? '<' : '≤'} ${opts.max}` : ''].filter(Boolean).join(' and ')
   const expects = `${opts.integer ? 'an integer' : 'a finite number'}${bounds ? ` ${bounds}` : ''}`
   return schema(expects, (v, at) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) return fail(at, expects, v)
     if (opts.min !== undefined && (opts.minExclusive ? v <= opts.min : v < opts.min)) return fail(at, expects, v)
-    if (opts.max !== undefined && v > opts.max) return fail(at, expects, v)
+    if (opts.max !== undefined && (opts.maxExclusive ? v >= opts.max : v > opts.max)) return fail(at, expects, v)
     return v
   })
 }

@@ -242,72 +242,15 @@ export interface ModelChoice {
 
 export type LossKind = 'bce' | 'focal' | 'weighted-bce' | 'pos-bce' | 'ce'
 
-export interface RunConfigInput {
-  name?: string
-  dataset: string
-  model: ModelKind
-  size: ModelSize
-  depth?: number
-  pretrained: Pretraining
-  fstride: number
-  tstride: number
-  /** Frames per clip after pad/cut (AST target_length). */
-  targetLength?: number
-  melBins?: number
-  frozen: boolean
-  specAugment: boolean
-  freqm?: number
-  timem?: number
-  mixup: number
-  loss: LossKind
-  focalGamma?: number
-  focalAlpha?: number
-  labelSmoothing?: number
-  balancedSampling?: boolean
-  optimizer: 'adam' | 'adamw'
-  lr: number
-  weightDecay: number
-  warmupSteps: number
-  schedule: 'cosine' | 'step' | 'constant'
-  /** AST-style step decay: from this epoch, multiply by gamma each epoch. */
-  stepStart?: number
-  stepGamma?: number
-  epochs: number
-  batchSize: number
-  gradAccum?: number
-  clipNorm?: number
-  earlyStopPatience?: number
-  /** Also save ckpt/last every N optimizer steps (0: only at the end of each epoch). */
-  checkpointEverySteps?: number
-  /** Keep the weights of the last N epochs (ckpt/epoch-<n>), for checkpoint averaging (0: none). */
-  keepCheckpoints?: number
-  dropout?: number
-  dropPath?: number
-  seed: number
-  /** ESC-50: the fold used as test in cross-validation; others train. */
-  fold?: number
-  frameHead?: boolean
-  /**
-   * Frame tasks (a frame head on a dataset with strong or per-frame labels): training windows of
-   * targetLength frames start at most windowHopS seconds apart (default: one window, no overlap).
-   */
-  windowHopS?: number
-  /** Share of each epoch's training windows that hold an event (extra windows around events); 0: as they fall. */
-  eventRatio?: number
-  /** Frames per second of the frame output and targets (default: the dataset's label rate). */
-  frameRate?: number
-  /** Loss of the frame term (default for frame tasks: 'pos-bce', the positive weight from the label frequency). */
-  frameLoss?: LossKind
-  /** Soft frame targets: a label spread over ±k frames with a linearly falling value (0: none). */
-  frameSmoothing?: number
-  threads?: number
-  /**
-   * Training engine: 'ort' (ONNX Runtime: every core, or CUDA), 'tfjs' (TensorFlow.js), or 'auto'
-   * (ORT where it covers the model, else tfjs). Runs created before engines existed read as tfjs.
-   */
-  engine?: TrainingEngineChoice
-  preset?: string
-}
+// The run config: a request (what a user, grid, preset or the CLI supplies) and the resolved RunConfig
+// (what config.json stores), in ./runConfig; its fields' defaults, ranges and flags in ./runConfigFields.
+export type { RunConfig, RunConfigRequest, PartialRunConfig, RunConfigKey, OptimizerKind, ScheduleKind, FrameLossKind } from './runConfig'
+import type { RunConfig, PartialRunConfig, RunConfigKey } from './runConfig'
+/**
+ * @deprecated The old name of the resolved config: use RunConfig (or RunConfigRequest for what a caller
+ * supplies). Kept so code written against it while the types were split still compiles.
+ */
+export type RunConfigInput = RunConfig
 
 export type TrainingEngineChoice = 'auto' | 'ort' | 'tfjs'
 
@@ -358,7 +301,7 @@ export interface RunSummary {
   id: string
   name: string
   status: RunStatus
-  config: RunConfigInput
+  config: RunConfig
   datasetName: string
   createdAt: string
   experiment?: string
@@ -417,13 +360,13 @@ export interface CostEstimate {
 // ---------- experiments ----------
 export interface ExperimentAxis {
   /** A config field, or 'stride': one value sets both fstride and tstride (overlap vs none). */
-  key: keyof RunConfigInput | 'pretrained' | 'stride'
+  key: RunConfigKey | 'stride'
   values: unknown[]
 }
 
 export interface ExperimentSpec {
   name: string
-  base: RunConfigInput
+  base: PartialRunConfig & { dataset: string }
   axes: ExperimentAxis[]
   seeds?: number[]
   parallel?: number
@@ -525,7 +468,7 @@ export interface ExperimentPreset {
   label: string
   description: string
   axes: ExperimentAxis[]
-  base: Partial<RunConfigInput>
+  base: PartialRunConfig
 }
 
 // ---------- inference ----------

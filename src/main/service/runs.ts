@@ -1,7 +1,7 @@
 // Run, experiment and model-choice requests. Training happens in job processes ('train' runner); the
 // app process only creates runs (cheap JSON work), starts and cancels jobs, and reads the run store.
 // Experiments run their queue here: they start one job after another (or N at once) and wait.
-import type { ExperimentSpec, RunConfigInput, ThresholdComparison } from '../../shared/api'
+import type { ExperimentSpec, ThresholdComparison } from '../../shared/api'
 import { dataDir } from '../engine/paths'
 import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
 import { ortCoverage, sharedCoresEnv } from '../engine/train/ort/coverage'
@@ -124,7 +124,7 @@ export const handlers: HandlerTable = {
     const { resolveRunConfig } = await newRun()
     const { loadDataset } = await import('../engine/data/record')
     const { clipSets } = await import('../engine/train/data')
-    const config = resolveRunConfig(p as RunConfigInput)
+    const config = resolveRunConfig(p)
     const record = loadDataset(config.dataset)
     const runs = listRuns().map((r) => ({ config: r.config, samplesPerS: r.samplesPerS, status: r.status, classes: readRunState(r.id).classNames.length, engine: r.engine?.name }))
     // The engine this config would train on (auto: ort where it covers the model).
@@ -139,7 +139,7 @@ export const handlers: HandlerTable = {
   'run.curves': (p) => curvesOf(p),
   'run.start': async (p, ctx) => {
     const { createTrainingRun } = await newRun()
-    const { runId } = createTrainingRun(p as RunConfigInput)
+    const { runId } = createTrainingRun(p)
     ctx.emit({ type: 'run.changed', runId })
     return { runId, jobId: startTrainJob(ctx, runId, false).jobId }
   },

@@ -11,7 +11,7 @@ import { createCrnn, gruNames, GRU_DIRECTIONS } from '../../../src/main/engine/m
 import { gruDirection } from '../../../src/main/engine/models/crnn/gru'
 import type { WeightMap } from '../../../src/main/engine/models/types'
 import { estimateCost } from '../../../src/main/engine/train/estimate'
-import type { RunConfigInput } from '../../../src/shared/types'
+import type { RunConfig as RunConfigInput } from '../../../src/shared/types'
 
 interface T {
   shape: number[]

@@ -4,7 +4,7 @@ import { aggregateCurves, groupRuns, interpolate } from '../../../src/renderer/s
 import { configKeys, differingKeys, flattenConfig } from '../../../src/renderer/src/lib/runConfig'
 import { column, confusionMatrix, isSingleLabel, microPrCurve, prCurve } from '../../../src/renderer/src/lib/prCurve'
 import { validationWarning, valPositives } from '../../../src/renderer/src/lib/validation'
-import type { RunConfigInput } from '../../../src/shared/api'
+import type { PartialRunConfig as RunConfigInput } from '../../../src/shared/api'
 
 interface Fixtures {
   pr: { scores: number[][]; targets: number[][]; perClass: { ap: number; precision: number[]; recall: number[] }[]; microAp: number }

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fork } from 'node:child_process'
-import type { MetricEntry, RunConfigInput, ThresholdComparison } from '../../../src/shared/types'
+import type { MetricEntry, RunConfig as RunConfigInput, ThresholdComparison } from '../../../src/shared/types'
 import {
   appendLog,
   appendMetrics,

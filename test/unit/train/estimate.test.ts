@@ -7,9 +7,9 @@ import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createHtsat } from '../../../src/main/engine/models/htsat/model'
 import { makeHtsatConfig } from '../../../src/main/engine/models/htsat/config'
 import { estimateCost, measuredTrainRate } from '../../../src/main/engine/train/estimate'
-import type { RunConfigInput } from '../../../src/shared/types'
+import type { CostConfig } from '../../../src/main/engine/train/estimate'
 
-const base: RunConfigInput = {
+const base: CostConfig & Record<string, unknown> = {
   dataset: 'd', model: 'ast', size: 'tiny', depth: 12, pretrained: { kind: 'none' }, fstride: 10, tstride: 10, melBins: 128, targetLength: 1024,
   frozen: false, specAugment: true, mixup: 0, loss: 'bce', optimizer: 'adam', lr: 1e-4, weightDecay: 0, warmupSteps: 0, schedule: 'constant', epochs: 1, batchSize: 8, seed: 0
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import wavefile from 'wavefile'
-import type { DatasetRecord, RunConfigInput } from '../../../src/shared/types'
+import type { DatasetRecord, RunConfig as RunConfigInput } from '../../../src/shared/types'
 import { importDataset } from '../../../src/main/engine/data/record'
 import { makeRng } from '../../../src/main/engine/rng'
 import { initBackend } from '../../../src/main/engine/backend'

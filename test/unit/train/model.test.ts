@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../src/main/engine/backend'
 import { buildModel } from '../../../src/main/engine/train/model'
 import { loadHfAst } from '../../../src/main/engine/models/ast/import/hfAst'
-import type { RunConfigInput } from '../../../src/shared/types'
+import type { RunConfig as RunConfigInput } from '../../../src/shared/types'
 
 const HF = path.resolve('test/fixtures/models/ast/hf_ast')
 

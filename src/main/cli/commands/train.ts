@@ -2,8 +2,8 @@
 // kill -9 of the job leaves a run that `tagbench resume <run>` continues from its last checkpoint.
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Command } from 'commander'
-import type { ApiEvent, ModelKind, ModelSize, Pretraining, RunConfigInput } from '../../../shared/api'
+import { Option, type Command } from 'commander'
+import { FIELDS, type ApiEvent, type ModelKind, type ModelSize, type PartialRunConfig, type Pretraining, type RunConfigField, type RunConfigRequest } from '../../../shared/api'
 import { importDataset, listDatasets } from '../../engine/data/record'
 import { createJobManager } from '../../jobs/manager'
 import { forkLauncher } from '../../jobs/launcher'
@@ -138,53 +138,46 @@ function parsePretrained(value: string): Pretraining {
 /** commander's parser for a numeric option. */
 const num = (what: string) => (v: string): number => finiteNumber(v, what)
 
+/** The hand-written flags; the run-config flags come from the field table (runConfigOptions). */
 interface TrainFlags {
   dataset: string
   model?: string
   pretrained?: string
-  preset?: string
-  name?: string
-  fstride?: number
-  tstride?: number
-  depth?: number
-  targetLength?: number
-  melBins?: number
-  epochs?: number
-  batch?: number
-  lr?: number
-  optimizer?: 'adam' | 'adamw'
-  weightDecay?: number
-  warmup?: number
-  schedule?: RunConfigInput['schedule']
-  loss?: RunConfigInput['loss']
-  specAugment?: boolean
-  freqm?: number
-  timem?: number
-  mixup?: number
-  dropout?: number
-  dropPath?: number
-  labelSmoothing?: number
-  focalGamma?: number
-  focalAlpha?: number
-  balanced?: boolean
-  frozen?: boolean
-  gradAccum?: number
-  clipNorm?: number
-  patience?: number
-  checkpointEvery?: number
-  keepCheckpoints?: number
-  fold?: number
-  seed?: number
-  threads?: number
-  frameHead?: boolean
   window?: number
-  hop?: number
-  labelRate?: number
-  eventRatio?: number
-  frameLoss?: RunConfigInput['frameLoss']
-  frameSmoothing?: number
-  engine?: RunConfigInput['engine']
   json?: boolean
+  [attribute: string]: unknown
+}
+
+/** The table's field behind each generated option, by commander's attribute name ("--batch" → batch). */
+interface FieldOption {
+  option: Option
+  field: RunConfigField
+}
+
+/**
+ * One commander option per run-config field that has a flag in the field table: its flag, its help
+ * (the table's), a number parser for numeric fields. `--no-x` flags turn a default-on field off.
+ */
+export function runConfigOptions(): FieldOption[] {
+  return FIELDS.filter((f) => f.cli).map((field) => {
+    const { flags, help } = field.cli!
+    const option = new Option(flags, help ?? field.help)
+    if (field.type === 'int' || field.type === 'number') option.argParser(num(flags.split(' ')[0]))
+    return { option, field }
+  })
+}
+
+/** The request fields the parsed run-config flags give (flags not used are left out). */
+export function requestFromFlags(f: Record<string, unknown>, options: FieldOption[]): PartialRunConfig {
+  const out: Record<string, unknown> = {}
+  for (const { option, field } of options) {
+    const v = f[option.attributeName()]
+    // commander's --no-spec-augment gives specAugment: true unless the flag is used.
+    if (option.negate) {
+      if (v === false) out[field.key] = false
+    } else if (v !== undefined) out[field.key] = v
+  }
+  return out as PartialRunConfig
 }
 
 /**
@@ -212,103 +205,27 @@ async function datasetArg(value: string, quiet: boolean, labelRate?: number): Pr
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('Train a model on a dataset in a job process; the run is saved under the data folder and can be resumed (tagbench resume)')
     .requiredOption('--dataset <name|folder>', 'an imported dataset (name or id), or a folder to import first')
     .option('--model <model>', modelOptionHelp())
     .option('--pretrained <file|folder|run>', 'start from ImageNet DeiT weights (file), a Hugging Face AST folder (AudioSet) or an earlier run; the head is new')
-    .option('--preset <id>', 'start from a preset (e.g. quick); flags given override it')
-    .option('--name <name>', 'run name')
-    .option('--fstride <n>', 'patch stride along frequency (16: no overlap, 10: AST overlap)', num('--fstride'))
-    .option('--tstride <n>', 'patch stride along time', num('--tstride'))
-    .option('--depth <n>', 'transformer blocks (AST)', num('--depth'))
-    .option('--target-length <frames>', 'frames per clip after pad/cut (default: from the clip durations)', num('--target-length'))
-    .option('--mel-bins <n>', 'mel bins', num('--mel-bins'))
-    .option('--epochs <n>', 'epochs', num('--epochs'))
-    .option('--batch <n>', 'batch size', num('--batch'))
-    .option('--lr <x>', 'peak learning rate', num('--lr'))
-    .option('--optimizer <name>', 'adam (L2 decay, betas 0.95/0.999) | adamw (decoupled decay)')
-    .option('--weight-decay <x>', 'weight decay', num('--weight-decay'))
-    .option('--warmup <steps>', 'linear warm-up steps', num('--warmup'))
-    .option('--schedule <name>', 'cosine | step (AST: ×0.85 per epoch from epoch 5) | constant')
-    .option('--loss <name>', 'bce | ce | focal | weighted-bce | pos-bce (default: ce for single-label data, else bce)')
-    .option('--no-spec-augment', 'turn SpecAugment off')
-    .option('--freqm <bins>', 'SpecAugment frequency mask width', num('--freqm'))
-    .option('--timem <frames>', 'SpecAugment time mask width', num('--timem'))
-    .option('--mixup <p>', 'probability of waveform mixup per clip', num('--mixup'))
-    .option('--dropout <p>', 'dropout in the transformer blocks (default 0)', num('--dropout'))
-    .option('--drop-path <p>', 'stochastic depth, rising to this rate at the last block (default 0; HTS-AT 0.1)', num('--drop-path'))
-    .option('--label-smoothing <x>', 'label smoothing (default 0)', num('--label-smoothing'))
-    .option('--focal-gamma <x>', 'focal loss gamma (default 2)', num('--focal-gamma'))
-    .option('--focal-alpha <x>', 'focal loss alpha (default 0.25)', num('--focal-alpha'))
-    .option('--balanced', 'balanced sampling (PSLA label-frequency weights)')
-    .option('--frozen', 'train the head only')
-    .option('--grad-accum <n>', 'micro-batches per optimizer step', num('--grad-accum'))
-    .option('--clip-norm <x>', 'clip gradients to this global norm', num('--clip-norm'))
-    .option('--patience <epochs>', 'early stopping on validation mAP (accuracy for single-label)', num('--patience'))
-    .option('--checkpoint-every <steps>', 'also save ckpt/last every N steps', num('--checkpoint-every'))
-    .option('--keep-checkpoints <n>', 'keep the weights of the last N epochs, for `tagbench average` (default 0)', num('--keep-checkpoints'))
-    .option('--fold <k>', 'ESC-50 test fold', num('--fold'))
-    .option('--seed <s>', 'seed for initialisation, data order and augmentation', num('--seed'))
-    .option('--threads <n>', 'threads for feature extraction and training: ONNX Runtime intra-op threads on the ort engine (default: every core), data-parallel shards on tfjs (default: one per core on CPU backends)', num('--threads'))
-    .option('--engine <name>', 'training engine: ort (ONNX Runtime, every core or CUDA) | tfjs (TensorFlow.js) | auto (ORT where it covers the model: AST; default)')
-    .option('--frame-head', 'frame task: frame outputs trained on strong or per-frame labels, on windows of whole recordings, judged by frameAP')
+  const fieldOptions = runConfigOptions()
+  for (const { option } of fieldOptions) cmd.addOption(option)
+  cmd
     .option('--window <s>', 'frame task: training/evaluation window in seconds (the model input; default 10 s or the clips\' length)', num('--window'))
-    .option('--hop <s>', 'frame task: largest distance between training window starts, seconds (default: one window)', num('--hop'))
-    .option('--label-rate <fps>', 'frame task: frames per second of the frame output (default: the dataset\'s label rate)', num('--label-rate'))
-    .option('--event-ratio <x>', 'frame task: share of training windows that hold an event, 0–0.9 (default 0.5; 0: as they fall)', num('--event-ratio'))
-    .option('--frame-loss <name>', 'frame task: pos-bce (default; positive weight from the label frequency) | bce | focal | weighted-bce')
-    .option('--frame-smoothing <k>', 'frame task: soft targets, each label spread over ±k frames (default 0)', num('--frame-smoothing'))
     .option('--json', 'print {"run", "test", "best_epoch"} as JSON (a frame task\'s test has frameAP, frameF1, eventF1 and their tuned-threshold forms)')
     .action(async (f: TrainFlags) => {
-      const dataset = await datasetArg(f.dataset, !!f.json, f.labelRate)
-      const partial: Partial<RunConfigInput> & { dataset: string } = {
+      const dataset = await datasetArg(f.dataset, !!f.json, f.labelRate as number | undefined)
+      const given = requestFromFlags(f, fieldOptions)
+      const partial: RunConfigRequest = {
+        ...given,
         dataset,
         ...(f.model ? parseModelChoice(f.model) : {}),
         ...(f.pretrained ? { pretrained: parsePretrained(f.pretrained) } : {}),
-        preset: f.preset,
-        name: f.name,
-        fstride: f.fstride,
-        tstride: f.tstride,
-        depth: f.depth,
-        melBins: f.melBins,
-        epochs: f.epochs,
-        batchSize: f.batch,
-        lr: f.lr,
-        optimizer: f.optimizer,
-        weightDecay: f.weightDecay,
-        warmupSteps: f.warmup,
-        schedule: f.schedule,
-        loss: f.loss,
-        // commander's --no-spec-augment gives specAugment: true unless the flag is used.
-        specAugment: f.specAugment === false ? false : undefined,
-        freqm: f.freqm,
-        timem: f.timem,
-        mixup: f.mixup,
-        dropout: f.dropout,
-        dropPath: f.dropPath,
-        labelSmoothing: f.labelSmoothing,
-        focalGamma: f.focalGamma,
-        focalAlpha: f.focalAlpha,
-        balancedSampling: f.balanced,
-        frozen: f.frozen,
-        gradAccum: f.gradAccum,
-        clipNorm: f.clipNorm,
-        earlyStopPatience: f.patience,
-        checkpointEverySteps: f.checkpointEvery,
-        keepCheckpoints: f.keepCheckpoints,
-        fold: f.fold,
-        seed: f.seed,
-        threads: f.threads,
-        frameHead: f.frameHead,
-        targetLength: f.window !== undefined ? Math.round(f.window * 100) : f.targetLength,
-        windowHopS: f.hop,
-        frameRate: f.labelRate,
-        eventRatio: f.eventRatio,
-        frameLoss: f.frameLoss,
-        frameSmoothing: f.frameSmoothing,
-        engine: f.engine
+        // --window gives the frames per clip in seconds (over --target-length).
+        ...(f.window !== undefined ? { targetLength: Math.round(f.window * 100) } : {})
       }
       const { runId, config } = createTrainingRun(partial)
       if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)

@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
-import type { ExperimentAxis, ExperimentCell, ExperimentSpec, ExperimentSummary, RunConfigInput, RunSummary } from '../../../shared/types'
+import type { ExperimentAxis, ExperimentCell, ExperimentSpec, ExperimentSummary, PartialRunConfig, RunConfig, RunConfigRequest, RunSummary } from '../../../shared/types'
 import { deleteDirAtomically, readJsonSync, writeJsonAtomicSync } from '../fsutil'
 import { experimentsDir } from '../paths'
 import { loadDataset } from '../data/record'
@@ -21,7 +21,7 @@ import { experimentSpecSchema, gridFileSchema } from '../../../shared/apiSchema'
 import { appendLog, deleteRun, listRuns, ownerAlive, readRunState, slurmJobActive, updateRunStatus } from '../runs/store'
 
 /** An experiment spec whose base may leave out what the dataset, the preset and the defaults fill in. */
-export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: Partial<RunConfigInput> & { dataset: string } }
+export type GridSpec = Omit<ExperimentSpec, 'base'> & { base: RunConfigRequest }
 
 export interface ExperimentFile extends ExperimentSummary {
   spec: GridSpec
@@ -60,7 +60,7 @@ const queuesHere = new Set<string>()
 /** Axes whose runs are pooled in the results rather than shown apart. */
 const POOLED = new Set(['seed', 'fold'])
 
-function applyAxis(partial: Partial<RunConfigInput>, key: ExperimentAxis['key'], value: unknown): void {
+function applyAxis(partial: PartialRunConfig, key: ExperimentAxis['key'], value: unknown): void {
   if (key === 'stride') {
     partial.fstride = value as number
     partial.tstride = value as number
@@ -93,12 +93,12 @@ function describeValue(v: unknown): string {
 }
 
 /** Every combination of axis values (the first axis varies slowest), with its partial config and run name. */
-export function expandGrid(spec: GridSpec, folds: number[] | null = null): { values: Record<string, unknown>; partial: Partial<RunConfigInput> & { dataset: string } }[] {
+export function expandGrid(spec: GridSpec, folds: number[] | null = null): { values: Record<string, unknown>; partial: RunConfigRequest }[] {
   const axes = effectiveAxes(spec, folds)
   let combos: Record<string, unknown>[] = [{}]
   for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })))
   return combos.map((values) => {
-    const partial: Partial<RunConfigInput> & { dataset: string } = structuredClone(spec.base)
+    const partial: RunConfigRequest = structuredClone(spec.base)
     for (const [k, v] of Object.entries(values)) applyAxis(partial, k as ExperimentAxis['key'], v)
     const label = Object.entries(values).map(([k, v]) => `${k}=${describeValue(v)}`).join(' ')
     partial.name = label ? `${spec.name}: ${label}` : spec.name

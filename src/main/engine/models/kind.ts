@@ -3,7 +3,7 @@
 // tfjs model, cost count and ONNX graph builder; the trainer, the estimate, the ONNX export, the ORT
 // engine's coverage, the service's model choices, the CLI's --model values and the experiment form
 // read kinds only through the registry, never by name.
-import type { ModelSize, Pretraining, RunConfigInput } from '../../../shared/types'
+import type { ModelSize, Pretraining, RunConfig } from '../../../shared/types'
 import type { GraphBuilder, WeightSource } from '../infer/onnxGraph'
 import type { ModelConfigBase } from './config'
 import type { TagModel } from './types'
@@ -24,6 +24,9 @@ export interface CommonModelInput {
 }
 
 /** A config's size and cost, as train/estimate.ts reports them (it adds the seconds per epoch). */
+/** The fields of a resolved run config that a model's cost depends on (train/estimate.ts). */
+export type CostConfig = Pick<RunConfig, 'model' | 'size' | 'depth' | 'fstride' | 'tstride' | 'melBins' | 'targetLength' | 'frozen'> & Partial<Pick<RunConfig, 'frameHead' | 'frameRate'>>
+
 export interface ModelCounts {
   /** The model's input grid: patch rows × columns for transformers, feature × time steps otherwise. */
   fDim: number
@@ -76,11 +79,11 @@ export interface ModelKindDef<C extends ModelConfigBase = ModelConfigBase> {
   /** Why the ORT training engine cannot train this kind yet (what `auto` says), or null when it can. */
   ortGap: string | null
   /** The config of a run built from scratch (or around ImageNet weights); norm is set when inputNorm is 'split'. */
-  makeConfig(run: RunConfigInput, common: CommonModelInput, norm: FeatureNorm | null): C
+  makeConfig(run: RunConfig, common: CommonModelInput, norm: FeatureNorm | null): C
   /** A freshly initialised tfjs model (seeded). */
   create(config: C, seed: number): TagModel
   /** Parameter count and forward cost of the model a complete run config builds, with `classes` classes. */
-  cost(run: RunConfigInput, classes: number): ModelCounts
+  cost(run: CostConfig, classes: number): ModelCounts
   /** Steps of the model's own frame output, or null when it has none without a frame head. */
   nativeFrames(config: C): number | null
   /** Width of the pooled embedding output. */

@@ -4,7 +4,7 @@
 // A preset is a base config (partial: the dataset and anything not named come from the user and the
 // defaults) and the axes to vary. Pretrained starts need a checkpoint the user picks, so their path is
 // left empty here and a run cannot start until it is filled in.
-import type { ExperimentPreset, RunConfigInput } from '../../../shared/types'
+import type { ExperimentPreset, PartialRunConfig } from '../../../shared/types'
 
 /**
  * AST with 4 blocks of DeiT-tiny width, no patch overlap, clips of 4 s (400 frames) at most (shorter
@@ -13,7 +13,7 @@ import type { ExperimentPreset, RunConfigInput } from '../../../shared/types'
  * About 9 training clips/s on one tfjs-wasm thread of a 2-core EPYC, so 420 clips train for ten
  * epochs in about ten minutes.
  */
-const QUICK: Partial<RunConfigInput> = {
+const QUICK: PartialRunConfig = {
   model: 'ast',
   size: 'tiny',
   depth: 4,
@@ -86,6 +86,6 @@ export function findPreset(id: string): ExperimentPreset {
 }
 
 /** The base config a preset sets (a copy). */
-export function presetBase(id: string): Partial<RunConfigInput> {
+export function presetBase(id: string): PartialRunConfig {
   return structuredClone(findPreset(id).base)
 }

@@ -1,5 +1,5 @@
 // The run store: one folder per run under runsDir()/<id>/.
-//   config.json     the resolved RunConfigInput, written once at creation
+//   config.json     the resolved RunConfig, written once at creation
 //   run.json        RunState (status, progress, results, provenance), replaced atomically on each update
 //   lock.json       { pid, hostname } of the process that set status 'running'; a 'running' run whose
 //                   process is gone is reported 'interrupted'
@@ -21,10 +21,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import type { FrameCurves, MetricEntry, RunConfigInput, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison, TrainingEngineUsed } from '../../../shared/types'
+import type { FrameCurves, MetricEntry, RunConfig, RunRecord, RunStatus, RunSummary, SlurmRunInfo, ThresholdComparison, TrainingEngineUsed } from '../../../shared/types'
 import { deleteDirAtomically, fsyncDir, pidAlive, readJsonSync, removeLeftovers, writeError, writeJsonAtomicSync } from '../fsutil'
 import { faultPoint } from '../faults'
 import { partialRunConfigSchema } from '../../../shared/apiSchema'
+import { resolveStoredConfig } from './storedConfig'
 import { readNpyFloat32, writeNpy } from '../npy'
 import { runsDir } from '../paths'
 import { codeVersion } from './codeVersion'
@@ -95,12 +96,12 @@ function slug(text: string): string {
 }
 
 /** Ids sort by creation time: "2026-11-23T10-50-01-ast-tiny-ab12" (UTC). */
-function makeRunId(config: Pick<RunConfigInput, 'model' | 'size'>, at: Date = new Date()): string {
+function makeRunId(config: Pick<RunConfig, 'model' | 'size'>, at: Date = new Date()): string {
   const stamp = at.toISOString().slice(0, 19).replace(/:/g, '-')
   return `${stamp}-${slug(`${config.model}-${config.size}`)}-${crypto.randomBytes(2).toString('hex')}`
 }
 
-export function createRun(config: RunConfigInput, meta: RunMeta, at: Date = new Date()): string {
+export function createRun(config: RunConfig, meta: RunMeta, at: Date = new Date()): string {
   fs.mkdirSync(runsDir(), { recursive: true })
   for (let attempt = 0; attempt < 20; attempt++) {
     const id = makeRunId(config, at)
@@ -151,11 +152,14 @@ export function readRunState(id: string): RunState {
   return readJsonSync<RunState>(file(id, 'run.json'))
 }
 
-/** A run's config.json, checked with the API's run config schema (a hand edit with a typo is named, not ignored). */
-export function readRunConfig(id: string): RunConfigInput {
+/**
+ * A run's config.json, checked with the API's run config schema (a hand edit with a typo is named, not
+ * ignored); one written by an older Tagbench has the fields added since filled (resolveStoredConfig).
+ */
+export function readRunConfig(id: string): RunConfig {
   const target = file(id, 'config.json')
   try {
-    return partialRunConfigSchema.parse(readJsonSync<unknown>(target)) as RunConfigInput
+    return resolveStoredConfig(partialRunConfigSchema.parse(readJsonSync<unknown>(target)))
   } catch (err) {
     const message = (err as Error).message
     throw new Error(message.startsWith(target) || message.includes(target) ? message : `${target}: ${message}`)
@@ -232,7 +236,7 @@ export function writeSlurmRecord(id: string, info: SlurmRunInfo): void {
 /** Whether a run's Slurm job may still run (so the run must not be deleted or submitted again). */
 export const slurmJobActive = (info: SlurmRunInfo | null): boolean => !!info && isActiveState(info.state)
 
-function summaryOf(state: RunState, config: RunConfigInput): RunSummary {
+function summaryOf(state: RunState, config: RunConfig): RunSummary {
   const slurm = readSlurmRecord(state.id)
   return {
     id: state.id,

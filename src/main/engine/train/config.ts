@@ -1,34 +1,16 @@
-// From what a user asks for (a few fields, maybe a preset) to a complete RunConfigInput: every optional
-// field filled in from the dataset, the pretrained checkpoint and Tagbench's defaults, and checked.
-// The complete config is what the run store writes once into the run's config.json; the trainer, the
+// From what a user asks for (a RunConfigRequest: a few fields, maybe a preset) to a resolved RunConfig:
+// every field filled in from the dataset, the pretrained checkpoint and the field table's defaults
+// (shared/runConfigFields.ts), and checked. The table gives each field's static default (the model
+// registry's kind.defaults override it per kind), its bounds or choices and when it applies; this module owns the rules that
+// depend on other fields, the dataset or the checkpoint, and the checks that compare fields.
+// The resolved config is what the run store writes once into the run's config.json; the trainer, the
 // UI and the exporter all read that one file, so nothing downstream has defaults of its own.
-import type { DatasetRecord, ModelKind, RunConfigInput } from '../../../shared/types'
+import type { DatasetRecord, ModelKind, PartialRunConfig, RunConfig, RunConfigKey, RunConfigRequest } from '../../../shared/types'
+import { FIELDS, conditionHolds, fieldAccepts, fieldOf, mustText, type FieldValue, type RunConfigField } from '../../../shared/runConfigFields'
 import type { ModelConfig } from '../models/config'
 import { MODEL_KINDS, modelKind, modelKindIds } from '../models/registry'
 import { ortCoverage } from './ort/coverage'
 import { presetBase } from '../runs/presets'
-
-/** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
-const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
-  model: 'ast',
-  size: 'tiny',
-  pretrained: { kind: 'none' },
-  fstride: 16,
-  tstride: 16,
-  frozen: false,
-  specAugment: true,
-  mixup: 0,
-  loss: 'bce',
-  optimizer: 'adam',
-  lr: 1e-4,
-  // AST's recipe: Adam, weight decay 5e-7, betas (0.95, 0.999) (see optimizerConfig).
-  weightDecay: 5e-7,
-  warmupSteps: 100,
-  schedule: 'cosine',
-  epochs: 10,
-  batchSize: 8,
-  seed: 0
-}
 
 /** What completion needs to know about the dataset. */
 export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> & Partial<Pick<DatasetRecord, 'frameRate'>> & { files: { durationS: number | null }[] }
@@ -59,50 +41,89 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new Error(`Run config: ${message}`)
 }
 
-const isPosInt = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1
 const isNonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0
+
+/** A given value outside the field's type, bounds or choices: "<key> <what it must be>, got <value>". */
+function checkField(f: RunConfigField, v: unknown): void {
+  if (v === undefined || fieldAccepts(f, v)) return
+  check(false, f.choices ? `unknown ${f.key} '${String(v)}' (${f.choices.slice(0, -1).join(', ')} or ${f.choices[f.choices.length - 1]})` : `${f.key} ${mustText(f)}, got ${v}`)
+}
+
+/** What a default rule may look at. */
+export interface DefaultContext {
+  model: ModelKind
+  given: PartialRunConfig
+  dataset: DatasetFacts
+}
+
+/**
+ * A source of defaults above the table's static ones (dataset-size-aware rules plug in here): a value
+ * for a field the request leaves out, or undefined to keep the table's. Values it returns are checked
+ * like given ones.
+ */
+export type DefaultResolver = (key: RunConfigKey, ctx: DefaultContext) => FieldValue | undefined
 
 /**
  * Fill every field of a run config. Precedence: the caller's fields, then the preset's (when
  * `partial.preset` names one), then the pretrained checkpoint's feature settings, then defaults
- * derived from the dataset, then RUN_DEFAULTS. `pretrained` is the model config of the checkpoint
- * the run starts from (a Hugging Face AST folder or an earlier run), null when there is none.
+ * derived from the dataset, then the resolver's (when given), then the field table's. `pretrained` is
+ * the model config of the checkpoint the run starts from (a Hugging Face AST folder or an earlier
+ * run), null when there is none.
  */
-export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: string }, dataset: DatasetFacts, pretrained: ModelConfig | null): RunConfigInput {
+export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFacts, pretrained: ModelConfig | null, resolver?: DefaultResolver): RunConfig {
   const preset = partial.preset ? presetBase(partial.preset) : {}
-  const given = { ...preset, ...stripUndefined(partial) }
+  const given: PartialRunConfig = { ...preset, ...stripUndefined(partial) }
+  // Frame settings without a frame head are a mistake worth naming (they would be ignored).
+  if (given.frameHead !== true)
+    for (const f of FIELDS) if (f.when === 'frameHead') check(given[f.key] === undefined, `${f.key} applies to frame tasks only: turn on the frame head (frameHead)`)
+  for (const f of FIELDS) checkField(f, given[f.key])
+
   // Frame tasks default to a sigmoid clip loss too: a recording of one class (or none) is not a
   // single-label clip, and a softmax over one class learns nothing.
   // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
   // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
   const frameKind = MODEL_KINDS.find((k) => k.frameDefault)?.kind
-  const frameDefault = frameKind && given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: frameKind } : {}
-  const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
-  const model: ModelKind = c.model
+  const model: ModelKind = given.model ?? (frameKind && given.frameHead && (given.pretrained ?? { kind: 'none' }).kind === 'none' ? frameKind : (fieldOf('model').default as ModelKind))
   check(modelKindIds().includes(model), `unknown model '${String(model)}' (${modelKindIds().join(', ')})`)
   const kind = modelKind(model)
-  // A kind's own defaults (the registry's): the CRNN's Adam 1e-3, HTS-AT's drop-path 0.1.
-  if (kind.defaults?.lr !== undefined && given.lr === undefined) c.lr = kind.defaults.lr
-  check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
+  // A kind's own defaults (the registry's: the CRNN's Adam 1e-3, HTS-AT's drop-path 0.1, AST's 128
+  // mel bins) come before the table's.
+  const kindDefaults = (kind.defaults ?? {}) as Partial<Record<string, FieldValue>>
+  const ctx: DefaultContext = { model, given, dataset }
+  const hasFolds = !!dataset.folds && dataset.folds.length > 0
+  const defaultOf = (f: RunConfigField): FieldValue | undefined => {
+    const v = resolver?.(f.key, ctx)
+    if (v !== undefined) checkField(f, v)
+    return v ?? kindDefaults[f.key] ?? f.default
+  }
+  // The static defaults (the kind's, else the table's), for the fields that always apply.
+  const c = { model } as RunConfig
+  // Field-by-field writes from the table (each value was checked against its field).
+  const fill = c as unknown as Record<RunConfigKey, unknown>
+  for (const f of FIELDS) {
+    const v = f.when || f.key === 'model' ? undefined : (given[f.key] ?? defaultOf(f))
+    if (v !== undefined) fill[f.key] = v
+  }
+  // Keep whatever else was given (a condition's fields are resolved below; unknown ones were refused by the schema).
+  Object.assign(c, given, { model })
+  c.loss = given.loss ?? (dataset.multiLabel || given.frameHead ? 'bce' : 'ce')
 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
   // A frame task defaults to 64 mel bins (the DCASE baseline's features): long windows of 1,000 frames
   // with 128 bins make AST's token count, and its cost, twice as large for no gain in timing.
-  const defaultMel = given.frameHead ? 64 : (kind.defaults?.melBins ?? 64)
   if (pretrained) {
     check(pretrained.kind === model, `the pretrained checkpoint is ${pretrained.kind}, the run asks for ${model}`)
     check(given.melBins === undefined || given.melBins === pretrained.melBins, `the pretrained checkpoint expects ${pretrained.melBins} mel bins, not ${given.melBins}`)
   }
-  c.melBins = given.melBins ?? pretrained?.melBins ?? defaultMel
+  c.melBins = given.melBins ?? pretrained?.melBins ?? (given.frameHead ? 64 : c.melBins)
   // A preset's clip length is an upper bound ("4 s clips" at most): 1 s Speech Commands clips are not
   // padded to four times their length. A length the user gives is taken as it is.
   const fromClips = defaultTargetLength(dataset.files.map((f) => f.durationS))
   const asked = stripUndefined(partial).targetLength
   c.targetLength = asked ?? (preset.targetLength !== undefined ? Math.min(preset.targetLength, fromClips) : fromClips)
-  c.frameHead = given.frameHead ?? false
   if (c.frameHead) {
     c.frameRate = given.frameRate ?? dataset.frameRate ?? 100
-    check(typeof c.frameRate === 'number' && c.frameRate > 0 && c.frameRate <= 100, `frameRate must be between 0 and 100 frames/s (the fbank's), got ${c.frameRate}`)
+    checkField(fieldOf('frameRate'), c.frameRate)
     // A window whose frame output is a whole number of label frames: the stitched grid is then the
     // label grid exactly (30 frames/s → windows of a multiple of 10 fbank frames).
     // (Not for a kind whose frame steps do not follow its input length: HTS-AT keeps its own.)
@@ -112,37 +133,24 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     }
   }
   if (kind.defaults?.maxTargetLength !== undefined) c.targetLength = Math.min(c.targetLength, kind.defaults.maxTargetLength)
-  check(isPosInt(c.melBins) && c.melBins >= 16, `melBins must be an integer ≥ 16, got ${c.melBins}`)
-  check(isPosInt(c.targetLength) && c.targetLength >= 16, `targetLength must be an integer ≥ 16 frames, got ${c.targetLength}`)
 
-  // Model shape.
+  // Model shape: blocks are AST's (the pretrained checkpoint's, else 12); other models have none.
   if (model === 'ast') {
     c.depth = given.depth ?? (pretrained?.kind === 'ast' ? pretrained.depth : 12)
-    check(isPosInt(c.depth), `depth must be a positive integer, got ${c.depth}`)
-    if (pretrained?.kind === 'ast') check(c.depth! <= pretrained.depth, `the pretrained checkpoint has ${pretrained.depth} blocks; cannot build ${c.depth}`)
-    for (const k of ['fstride', 'tstride'] as const) check(isPosInt(c[k]) && c[k] <= 16, `${k} must be an integer from 1 to 16, got ${c[k]}`)
+    if (pretrained?.kind === 'ast') check(c.depth <= pretrained.depth, `the pretrained checkpoint has ${pretrained.depth} blocks; cannot build ${c.depth}`)
   }
-  c.dropout = given.dropout ?? 0
-  c.dropPath = given.dropPath ?? kind.defaults?.dropPath ?? 0
-  check(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1, `dropout is a probability in [0, 1), got ${c.dropout}`)
-  check(typeof c.dropPath === 'number' && c.dropPath >= 0 && c.dropPath < 1, `dropPath is a probability in [0, 1), got ${c.dropPath}`)
   if (c.frameHead) {
     check(dataset.hasStrongLabels, `a frame head needs strong labels (onsets/offsets or per-frame label files), and dataset ${dataset.name} has none`)
     // Frame task: windows over whole recordings, event-favouring sampling, a loss for sparse frames.
     c.windowHopS = given.windowHopS ?? c.targetLength / FEATURE_RATE
-    check(typeof c.windowHopS === 'number' && c.windowHopS > 0 && c.windowHopS * FEATURE_RATE <= c.targetLength + 1e-9, `windowHopS must be positive and at most the window (${c.targetLength / FEATURE_RATE} s), got ${c.windowHopS}`)
-    c.eventRatio = given.eventRatio ?? 0.5
-    check(typeof c.eventRatio === 'number' && c.eventRatio >= 0 && c.eventRatio <= 0.9, `eventRatio is a share of windows from 0 to 0.9, got ${c.eventRatio}`)
-    c.frameLoss = given.frameLoss ?? 'pos-bce'
-    check(['bce', 'focal', 'weighted-bce', 'pos-bce'].includes(c.frameLoss), `unknown frameLoss '${String(c.frameLoss)}' (bce, focal, weighted-bce or pos-bce)`)
-    c.frameSmoothing = given.frameSmoothing ?? 0
+    check(c.windowHopS * FEATURE_RATE <= c.targetLength + 1e-9, `windowHopS must be positive and at most the window (${c.targetLength / FEATURE_RATE} s), got ${c.windowHopS}`)
     // A few hundred windows make an epoch of a few dozen steps: a 100-step warm-up would spend most of
     // a short run below the learning rate. Ten steps, unless given.
     if (given.warmupSteps === undefined) c.warmupSteps = 10
-    check(isNonNegInt(c.frameSmoothing), `frameSmoothing must be a whole number of frames ≥ 0, got ${c.frameSmoothing}`)
-  } else
-    for (const k of ['windowHopS', 'eventRatio', 'frameRate', 'frameLoss', 'frameSmoothing'] as const)
-      check(given[k] === undefined, `${k} applies to frame tasks only: turn on the frame head (frameHead)`)
+  }
+  // The fields of the conditions that hold (frame task, focal loss, step schedule), from the table.
+  for (const f of FIELDS)
+    if ((f.when === 'frameHead' || f.when === 'focal' || f.when === 'stepSchedule') && conditionHolds(f.when, c, hasFolds) && c[f.key] === undefined) fill[f.key] = defaultOf(f)
 
   // Augmentation: AST's masks are 24 of 128 mel bins and 96 of 512 frames (3/16 of each axis).
   c.freqm = c.specAugment ? (given.freqm ?? Math.round((3 * c.melBins) / 16)) : 0
@@ -151,53 +159,15 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   c.timem = c.specAugment ? (given.timem ?? (c.frameHead ? 0 : Math.round((3 * c.targetLength) / 16))) : 0
   check(isNonNegInt(c.freqm) && c.freqm <= c.melBins, `freqm must be a whole number of mel bins from 0 to ${c.melBins}, got ${c.freqm}`)
   check(isNonNegInt(c.timem) && c.timem <= c.targetLength, `timem must be a whole number of frames from 0 to ${c.targetLength}, got ${c.timem}`)
-  check(typeof c.mixup === 'number' && c.mixup >= 0 && c.mixup <= 1, `mixup is a probability from 0 to 1, got ${c.mixup}`)
 
-  // Loss.
-  check(['bce', 'focal', 'weighted-bce', 'pos-bce', 'ce'].includes(c.loss), `unknown loss '${String(c.loss)}'`)
-  if (c.loss === 'focal' || c.frameLoss === 'focal') {
-    c.focalGamma = given.focalGamma ?? 2
-    c.focalAlpha = given.focalAlpha ?? 0.25
-    check(c.focalGamma >= 0, `focalGamma must be ≥ 0, got ${c.focalGamma}`)
-    check(c.focalAlpha >= 0 && c.focalAlpha <= 1, `focalAlpha must be in [0, 1], got ${c.focalAlpha}`)
-  }
-  c.labelSmoothing = given.labelSmoothing ?? 0
-  check(c.labelSmoothing >= 0 && c.labelSmoothing < 1, `labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`)
-  c.balancedSampling = given.balancedSampling ?? false
-
-  // Optimisation.
-  check(c.optimizer === 'adam' || c.optimizer === 'adamw', `unknown optimizer '${String(c.optimizer)}' (adam or adamw)`)
-  check(typeof c.lr === 'number' && c.lr > 0, `lr must be positive, got ${c.lr}`)
-  check(typeof c.weightDecay === 'number' && c.weightDecay >= 0, `weightDecay must be ≥ 0, got ${c.weightDecay}`)
-  check(isNonNegInt(c.warmupSteps), `warmupSteps must be a whole number ≥ 0, got ${c.warmupSteps}`)
-  check(['cosine', 'step', 'constant'].includes(c.schedule), `unknown schedule '${String(c.schedule)}'`)
-  if (c.schedule === 'step') {
-    c.stepStart = given.stepStart ?? 5
-    c.stepGamma = given.stepGamma ?? 0.85
-  }
-  check(isPosInt(c.epochs), `epochs must be a positive integer, got ${c.epochs}`)
-  check(isPosInt(c.batchSize), `batchSize must be a positive integer, got ${c.batchSize}`)
-  c.gradAccum = given.gradAccum ?? 1
-  check(isPosInt(c.gradAccum), `gradAccum must be a positive integer, got ${c.gradAccum}`)
-  // 0 switches clipping, early stopping and mid-epoch checkpoints off.
-  c.clipNorm = given.clipNorm ?? 0
-  c.earlyStopPatience = given.earlyStopPatience ?? 0
-  c.checkpointEverySteps = given.checkpointEverySteps ?? 0
-  c.keepCheckpoints = given.keepCheckpoints ?? 0
-  check(isNonNegInt(c.keepCheckpoints), `keepCheckpoints must be a whole number ≥ 0 (0 = none), got ${c.keepCheckpoints}`)
-  check(c.clipNorm >= 0, `clipNorm must be ≥ 0 (0 = off), got ${c.clipNorm}`)
-  check(isNonNegInt(c.earlyStopPatience), `earlyStopPatience must be a whole number ≥ 0 (0 = off), got ${c.earlyStopPatience}`)
-  check(isNonNegInt(c.checkpointEverySteps), `checkpointEverySteps must be a whole number ≥ 0 (0 = off), got ${c.checkpointEverySteps}`)
-  check(Number.isInteger(c.seed), `seed must be an integer, got ${c.seed}`)
-  c.engine = given.engine ?? 'auto'
-  check(['auto', 'ort', 'tfjs'].includes(c.engine), `unknown engine '${String(c.engine)}' (auto, ort or tfjs)`)
   const ortGap = c.engine === 'ort' ? ortCoverage(model) : null
   check(ortGap === null, `the ort engine cannot train ${kind.label}: ${ortGap}; use engine tfjs or auto`)
 
   // Data.
-  if (dataset.folds && dataset.folds.length > 0) {
-    c.fold = given.fold ?? dataset.folds[dataset.folds.length - 1]
-    check(dataset.folds.includes(c.fold), `fold ${c.fold} is not one of the dataset's folds (${dataset.folds.join(', ')})`)
+  if (hasFolds) {
+    const folds = dataset.folds as number[]
+    c.fold = given.fold ?? folds[folds.length - 1]
+    check(folds.includes(c.fold), `fold ${c.fold} is not one of the dataset's folds (${folds.join(', ')})`)
   } else check(given.fold === undefined, `dataset ${dataset.name} has no folds, but fold ${given.fold} was asked for`)
 
   const p = c.pretrained
@@ -205,6 +175,8 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   if (p.kind === 'imagenet' || p.kind === 'audioset') check(typeof p.path === 'string' && p.path.trim() !== '', `pretraining '${p.kind}' needs a path (a weights file or a Hugging Face folder)`)
   if (p.kind === 'run') check(typeof p.runId === 'string' && p.runId !== '', `pretraining 'run' needs the id of an earlier run`)
   if (p.kind !== 'none') check((kind.starts as string[]).includes(p.kind), `${kind.label} does not take ${p.kind} starts (it takes ${kind.starts.join(', ') || 'none'})`)
+  // Every resolved value within its field's bounds (the rules above derive some from others).
+  for (const f of FIELDS) checkField(f, c[f.key])
   c.name = given.name ?? defaultRunName(c)
   return c
 }
@@ -214,8 +186,9 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /** "ast-tiny s16 scratch" style names, so runs of an experiment are told apart in a list. */
-function defaultRunName(c: RunConfigInput): string {
+function defaultRunName(c: RunConfig): string {
   const start = c.pretrained.kind === 'none' ? 'scratch' : c.pretrained.kind === 'run' ? `from ${c.pretrained.runId}` : c.pretrained.kind
   const stride = c.model === 'ast' ? ` s${c.fstride === c.tstride ? c.fstride : `${c.fstride}x${c.tstride}`}` : ''
   return `${c.model}-${c.size}${c.depth !== undefined && c.depth !== 12 ? `-d${c.depth}` : ''}${stride} ${start}${c.frozen ? ' frozen' : ''}`
 }
+

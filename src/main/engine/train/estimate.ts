@@ -1,8 +1,11 @@
 // What a run config costs before it runs: the model's input grid and token count (AST: f_dim · t_dim),
 // the parameter count, forward GFLOPs per clip and a rough seconds per training epoch. Each model kind
 // counts its own model (models/<kind>/cost.ts, through the registry); this adds the training rate.
-import type { CostEstimate, RunConfigInput } from '../../../shared/types'
+import type { CostEstimate } from '../../../shared/types'
 import { modelKind } from '../models/registry'
+import type { CostConfig } from '../models/kind'
+
+export type { CostConfig }
 
 /**
  * Training throughput of one tfjs-wasm thread in forward-equivalent GFLOP/s, used until the app has
@@ -19,7 +22,7 @@ const TRAIN_FORWARD_RATIO = 3
  * The estimate for a complete run config with `classes` classes and `trainClips` training clips.
  * `gflopsPerS` is the measured training rate of this machine (see measuredTrainRate), if known.
  */
-export function estimateCost(c: RunConfigInput, classes: number, trainClips: number | null, gflopsPerS = DEFAULT_TRAIN_GFLOPS_PER_S): CostEstimate {
+export function estimateCost(c: CostConfig, classes: number, trainClips: number | null, gflopsPerS = DEFAULT_TRAIN_GFLOPS_PER_S): CostEstimate {
   const k = modelKind(c.model).cost(c, classes)
   // A frozen backbone needs no backward pass through it: about one forward pass per clip.
   const perClip = k.gflopsPerClip * (c.frozen ? 1 : TRAIN_FORWARD_RATIO)
@@ -40,7 +43,7 @@ export function estimateCost(c: RunConfigInput, classes: number, trainClips: num
  * Null when there are none to go by.
  */
 export function measuredTrainRate(
-  runs: { config: RunConfigInput; samplesPerS: number | null; status: string; classes: number; engine?: 'ort' | 'tfjs' }[],
+  runs: { config: CostConfig; samplesPerS: number | null; status: string; classes: number; engine?: 'ort' | 'tfjs' }[],
   engine?: 'ort' | 'tfjs'
 ): number | null {
   const rates = runs

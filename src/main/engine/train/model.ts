@@ -2,7 +2,7 @@
 // folder (AudioSet) or from an earlier run's best checkpoint, always with a new head for this
 // dataset's classes and the run's patch grid (MODELS' importers regrid the position embedding).
 import path from 'node:path'
-import type { Pretraining, RunConfigInput } from '../../../shared/types'
+import type { Pretraining, RunConfig } from '../../../shared/types'
 import { type ModelConfig } from '../models/config'
 import { AST_SIZES } from '../models/ast/config'
 import { modelKind } from '../models/registry'
@@ -45,7 +45,7 @@ export function pretrainedModelConfig(p: Pretraining): ModelConfig | null {
  * once rather than leaving a failed run behind. `size` is the run's AST size, whose width a DeiT
  * file must have.
  */
-export function checkPretrainedFiles(p: Pretraining, size: RunConfigInput['size']): void {
+export function checkPretrainedFiles(p: Pretraining, size: RunConfig['size']): void {
   if (p.kind === 'imagenet') {
     const trunk = readDeitTrunk(p.path)
     const want = AST_SIZES[size].embedDim
@@ -67,13 +67,13 @@ export function inputNorm(config: ModelConfig): FeatureNorm | null {
 }
 
 /** Whether the run needs mean/std computed from its training split (its start brings none). */
-export function needsNormStats(cfg: RunConfigInput): boolean {
+export function needsNormStats(cfg: RunConfig): boolean {
   // Audioset and earlier-run starts bring the statistics their weights were trained with.
   return modelKind(cfg.model).inputNorm === 'split' && (cfg.pretrained.kind === 'none' || cfg.pretrained.kind === 'imagenet')
 }
 
 /** The model config of a run built from scratch (or around ImageNet weights). */
-function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): ModelConfig {
+function scratchModelConfig(cfg: RunConfig, classNames: string[], norm: FeatureNorm | null, frameRate: number): ModelConfig {
   const common: CommonModelInput = {
     size: cfg.size,
     melBins: cfg.melBins,
@@ -93,7 +93,7 @@ function scratchModelConfig(cfg: RunConfigInput, classNames: string[], norm: Fea
  * A new model for a run. `norm` is the training split's statistics for starts that bring none;
  * `frameRate` is the frame head's output rate when cfg.frameHead is set.
  */
-export function buildModel(cfg: RunConfigInput, classNames: string[], norm: FeatureNorm | null, frameRate: number): TagModel {
+export function buildModel(cfg: RunConfig, classNames: string[], norm: FeatureNorm | null, frameRate: number): TagModel {
   const p = cfg.pretrained
   if (p.kind === 'none') return createModel(scratchModelConfig(cfg, classNames, norm, frameRate), cfg.seed)
   // The starts are AST's importers (models/ast/import): the kinds whose descriptors accept them.

@@ -1,7 +1,7 @@
 // Creating a run: the dataset found by id or name, the config completed against it and against the
 // pretrained checkpoint, and the run folder made by the store with that complete config. Cheap (JSON
 // reads only), so the app process can do it before handing the training to a job process.
-import type { RunConfigInput } from '../../../shared/types'
+import type { RunConfig, RunConfigRequest } from '../../../shared/types'
 import { loadDataset } from '../data/record'
 import { createRun } from '../runs/store'
 import { presetBase } from '../runs/presets'
@@ -11,11 +11,11 @@ import { checkPretrainedFiles, pretrainedModelConfig } from './model'
 
 export interface NewRun {
   runId: string
-  config: RunConfigInput
+  config: RunConfig
 }
 
 /** The complete config a partial one becomes for its dataset (nothing is written). */
-export function resolveRunConfig(partial: Partial<RunConfigInput> & { dataset: string }): RunConfigInput {
+export function resolveRunConfig(partial: RunConfigRequest): RunConfig {
   if (!partial.dataset) throw new Error('Run config: no dataset given')
   const record = loadDataset(partial.dataset)
   const start = partial.pretrained ?? (partial.preset ? presetBase(partial.preset).pretrained : undefined) ?? { kind: 'none' }
@@ -24,7 +24,7 @@ export function resolveRunConfig(partial: Partial<RunConfigInput> & { dataset: s
   return completeRunConfig({ ...partial, dataset: record.id }, record, pretrained)
 }
 
-export function createTrainingRun(partial: Partial<RunConfigInput> & { dataset: string }, opts: { experiment?: string } = {}): NewRun {
+export function createTrainingRun(partial: RunConfigRequest, opts: { experiment?: string } = {}): NewRun {
   const config = resolveRunConfig(partial)
   // The job's own checks of the pretrained files, before anything is written.
   checkPretrainedFiles(config.pretrained, config.size)

@@ -8,9 +8,9 @@
 //             each epoch: epoch e trains at lr·γ^max(0, e − stepStart + 1);
 //   'constant': lr.
 // During warm-up the ramp multiplies the scheduled rate.
-import type { RunConfigInput } from '../../../shared/types'
+import type { RunConfig } from '../../../shared/types'
 
-export type ScheduleConfig = Pick<RunConfigInput, 'lr' | 'schedule' | 'warmupSteps' | 'epochs' | 'stepStart' | 'stepGamma'> & {
+export type ScheduleConfig = Pick<RunConfig, 'lr' | 'schedule' | 'warmupSteps' | 'epochs' | 'stepStart' | 'stepGamma'> & {
   /** Floor of the cosine schedule (default 0). */
   minLr?: number
 }

@@ -1,66 +1,54 @@
 // The experiment form as plain data: a draft the user edits (kept across reloads), the run config it
 // stands for, grid axes typed from text ("16, 10"), and defaults that suit the machine.
-import type { AppInfo, ExperimentAxis, LossKind, ModelKind, ModelSize, Pretraining, RunConfigInput, TrainingEngineChoice } from '@shared/api'
+import {
+  FIELDS,
+  conditionHolds,
+  staticDefault,
+  type AppInfo,
+  type ExperimentAxis,
+  type FieldForm,
+  type FormFieldKey,
+  type LossKind,
+  type OptionalFormKey,
+  type Pretraining,
+  type RunConfig,
+  type RunConfigField,
+  type RunConfigRequest,
+  type TrainingEngineChoice
+} from '@shared/api'
 
 export interface AxisDraft {
   key: string
   values: string
 }
 
-export interface Draft {
+/**
+ * The draft's run-config fields, one per field of the table with a form control (shared/runConfigFields):
+ * optional ones hold null for the engine's default.
+ */
+export type DraftFields = { [K in Exclude<FormFieldKey, OptionalFormKey | 'loss' | 'engine'>]: Required<RunConfig>[K] } & { [K in OptionalFormKey]: number | null }
+
+export type Draft = DraftFields & {
   name: string
   dataset: string
-  model: ModelKind
-  size: ModelSize
-  depth: number | null
   pretrainKind: Pretraining['kind']
   pretrainPath: string
   pretrainRun: string
-  fstride: number
-  tstride: number
-  targetLength: number | null
-  frozen: boolean
-  specAugment: boolean
-  mixup: number
   loss: LossKind | 'auto'
-  optimizer: 'adam' | 'adamw'
-  lr: number
-  weightDecay: number
-  warmupSteps: number
-  schedule: 'cosine' | 'step' | 'constant'
-  epochs: number
-  batchSize: number
   seeds: string
-  frameHead: boolean
-  /** Frame-task settings (with frameHead); null leaves the engine's default. */
-  windowHopS: number | null
-  frameRate: number | null
-  eventRatio: number | null
-  frameLoss: 'pos-bce' | 'bce' | 'focal' | 'weighted-bce'
-  frameSmoothing: number | null
-  /** ESC-50-style folds: the fold held out as test (null: the engine's default, the last fold). */
-  fold: number | null
   axes: AxisDraft[]
   /** Runs of a grid trained at once (each its own job; on several GPUs, one GPU each). */
   runsAtOnce: number
-  // More training options: null leaves the engine's default (train/config.ts).
-  dropout: number | null
-  dropPath: number | null
-  freqm: number | null
-  timem: number | null
-  labelSmoothing: number | null
-  focalGamma: number | null
-  focalAlpha: number | null
-  balancedSampling: boolean
-  gradAccum: number | null
-  clipNorm: number | null
-  earlyStopPatience: number | null
-  checkpointEverySteps: number | null
-  keepCheckpoints: number | null
   /** Training engine; drafts saved before engines existed have none (read as 'auto'). */
   engine?: TrainingEngineChoice
   preset: string
 }
+
+/** The fields the form has a control for, in table order. */
+export const FORM_FIELDS = FIELDS.filter((f) => f.form)
+
+/** A form field's controls shown in a section (in table order), e.g. the frame-task row and "More training options". */
+export const formFieldsIn = (section: FieldForm['section']): RunConfigField[] => FORM_FIELDS.filter((f) => f.form!.section === section)
 
 /** Sizes that fit the machine: a GPU takes the paper's 12 blocks and bigger batches; a CPU starts small. */
 export function hardwareDefaults(info: Pick<AppInfo, 'backend'> | null): Pick<Draft, 'depth' | 'batchSize' | 'epochs'> {
@@ -74,51 +62,22 @@ export function hardwareDefaults(info: Pick<AppInfo, 'backend'> | null): Pick<Dr
   }
 }
 
+/** A fresh draft: the table's defaults (null where the engine decides), sized for the machine. */
 export function newDraft(info: Pick<AppInfo, 'backend'> | null): Draft {
+  const fields: Record<string, unknown> = {}
+  for (const f of FORM_FIELDS) fields[f.key] = f.form!.autoLabel ? 'auto' : f.form!.optional ? null : staticDefault(f)
   return {
+    ...(fields as DraftFields),
     name: '',
     dataset: '',
-    model: 'ast',
-    size: 'tiny',
     pretrainKind: 'none',
     pretrainPath: '',
     pretrainRun: '',
-    fstride: 16,
-    tstride: 16,
-    targetLength: null,
-    frozen: false,
-    specAugment: true,
-    mixup: 0,
     loss: 'auto',
-    optimizer: 'adam',
-    lr: 1e-4,
-    weightDecay: 5e-7,
-    warmupSteps: 100,
-    schedule: 'cosine',
+    engine: 'auto',
     seeds: '0',
-    frameHead: false,
-    windowHopS: null,
-    frameRate: null,
-    eventRatio: null,
-    frameLoss: 'pos-bce',
-    frameSmoothing: null,
-    fold: null,
     axes: [],
     runsAtOnce: 1,
-    dropout: null,
-    dropPath: null,
-    freqm: null,
-    timem: null,
-    labelSmoothing: null,
-    focalGamma: null,
-    focalAlpha: null,
-    balancedSampling: false,
-    gradAccum: null,
-    clipNorm: null,
-    earlyStopPatience: null,
-    checkpointEverySteps: null,
-    keepCheckpoints: null,
-    engine: 'auto',
     preset: '',
     ...hardwareDefaults(info)
   }
@@ -137,60 +96,36 @@ export function pretrainingOf(d: Draft): Pretraining {
   }
 }
 
-/** The run config the draft describes; fields left to the engine (target length, loss) are left out. */
 /** "More training options" that are numbers: null (or '' from a cleared input) keeps the engine's default. */
-const MORE_NUMBER_KEYS = ['dropout', 'dropPath', 'freqm', 'timem', 'labelSmoothing', 'focalGamma', 'focalAlpha', 'gradAccum', 'clipNorm', 'earlyStopPatience', 'checkpointEverySteps', 'keepCheckpoints'] as const
-type MoreNumberKey = (typeof MORE_NUMBER_KEYS)[number]
-const isGiven = (v: number | null | undefined | ''): v is number => v !== null && v !== undefined && v !== ''
-/** Mask widths matter only with SpecAugment on, γ and α only with the focal loss. */
-const moreOptionApplies = (d: Draft, k: MoreNumberKey): boolean =>
-  k === 'freqm' || k === 'timem' ? d.specAugment : k === 'focalGamma' || k === 'focalAlpha' ? d.loss === 'focal' : true
+const MORE_NUMBER_KEYS = formFieldsIn('more').filter((f) => f.type !== 'boolean').map((f) => f.key as OptionalFormKey)
+const isGiven = (v: unknown): boolean => v !== null && v !== undefined && v !== ''
 /** Whether any "more training option" holds a value (then the form shows them open). */
 export const moreOptionsChanged = (d: Draft): boolean => d.balancedSampling || MORE_NUMBER_KEYS.some((k) => isGiven(d[k]))
 
-export function configOf(d: Draft, seed: number): RunConfigInput {
-  const c: RunConfigInput = {
-    dataset: d.dataset,
-    model: d.model,
-    size: d.size,
-    pretrained: pretrainingOf(d),
-    fstride: d.fstride,
-    tstride: d.tstride,
-    frozen: d.frozen,
-    specAugment: d.specAugment,
-    mixup: d.mixup,
-    loss: d.loss === 'auto' ? (undefined as unknown as LossKind) : d.loss,
-    optimizer: d.optimizer,
-    lr: d.lr,
-    weightDecay: d.weightDecay,
-    warmupSteps: d.warmupSteps,
-    schedule: d.schedule,
-    epochs: d.epochs,
-    batchSize: d.batchSize,
-    seed
+/**
+ * Whether a field's control is shown and its value sent: its model kinds, and its condition (mask widths
+ * with SpecAugment on, γ and α with a focal loss, frame settings with the frame head). Folds are the
+ * page's to judge (it knows the dataset).
+ */
+export function fieldApplies(d: Draft, f: RunConfigField): boolean {
+  if (f.models && !f.models.includes(d.model)) return false
+  const asConfig = { frameHead: d.frameHead, specAugment: d.specAugment, loss: d.loss === 'auto' ? undefined : d.loss, frameLoss: d.frameHead ? d.frameLoss : undefined, schedule: d.schedule }
+  return conditionHolds(f.when, asConfig, true)
+}
+
+/** The run config the draft describes; fields left to the engine (null, 'auto', a switch at its default) are left out. */
+export function configOf(d: Draft, seed: number): RunConfigRequest {
+  const c: Record<string, unknown> = { dataset: d.dataset, pretrained: pretrainingOf(d), seed }
+  for (const f of FORM_FIELDS) {
+    const v = (d as unknown as Record<string, unknown>)[f.key]
+    if (!isGiven(v) || v === 'auto' || !fieldApplies(d, f)) continue
+    if (f.form!.omitDefault && v === f.default) continue
+    c[f.key] = v
   }
   if (d.name.trim()) c.name = d.name.trim()
-  if (d.model === 'ast' && d.depth) c.depth = d.depth
-  if (d.targetLength) c.targetLength = d.targetLength
-  if (d.frameHead) {
-    c.frameHead = true
-    c.frameLoss = d.frameLoss
-    for (const k of ['windowHopS', 'frameRate', 'eventRatio', 'frameSmoothing'] as const) {
-      const v = d[k]
-      if (isGiven(v)) c[k] = v
-    }
-  }
-  if (d.fold != null) c.fold = d.fold
   if (d.preset) c.preset = d.preset
-  for (const k of MORE_NUMBER_KEYS) {
-    const v = d[k]
-    if (moreOptionApplies(d, k) && isGiven(v)) c[k] = v
-  }
-  if (d.balancedSampling) c.balancedSampling = true
-  // 'auto' is the engine's default: left out, like the other defaults.
-  if (d.engine && d.engine !== 'auto') c.engine = d.engine
   // JSON drops undefined: the engine then picks the loss from the dataset (CE single-label, BCE multi).
-  return JSON.parse(JSON.stringify(c)) as RunConfigInput
+  return JSON.parse(JSON.stringify(c)) as RunConfigRequest
 }
 
 /** "0, 1, 2" or "0-4" → [0, 1, 2] / [0, 1, 2, 3, 4]. */
@@ -209,51 +144,12 @@ export function parseSeeds(text: string): number[] {
   return [...new Set(out)]
 }
 
-const NUMERIC = new Set([
-  'stride', 'fstride', 'tstride', 'depth', 'mixup', 'lr', 'batchSize', 'epochs', 'targetLength', 'weightDecay', 'warmupSteps', 'melBins', 'dropout', 'dropPath', 'labelSmoothing',
-  'windowHopS', 'frameRate', 'eventRatio', 'frameSmoothing'
-])
-const BOOLEAN = new Set(['frozen', 'specAugment', 'frameHead', 'balancedSampling'])
-const CHOICES: Record<string, string[]> = {
-  size: ['tiny', 'small', 'base'],
-  loss: ['bce', 'ce', 'focal', 'weighted-bce', 'pos-bce'],
-  frameLoss: ['pos-bce', 'bce', 'focal', 'weighted-bce'],
-  schedule: ['cosine', 'step', 'constant'],
-  optimizer: ['adam', 'adamw'],
-  engine: ['auto', 'ort', 'tfjs']
-}
+const NUMERIC = new Set(['stride', ...FIELDS.filter((f) => f.type === 'int' || f.type === 'number').map((f) => f.key)])
+const BOOLEAN = new Set(FIELDS.filter((f) => f.type === 'boolean').map((f) => f.key as string))
+const CHOICES: Record<string, readonly string[]> = Object.fromEntries(FIELDS.filter((f) => f.choices).map((f) => [f.key, f.choices!]))
 
-/** The keys a grid can vary, with a hint of the values each takes. */
-export const AXIS_KEYS: { key: string; hint: string }[] = [
-  { key: 'stride', hint: '16, 10 (sets fstride and tstride)' },
-  { key: 'pretrained', hint: 'none, chosen' },
-  { key: 'frozen', hint: 'true, false' },
-  { key: 'size', hint: 'tiny, small' },
-  { key: 'depth', hint: '4, 12' },
-  { key: 'specAugment', hint: 'true, false' },
-  { key: 'mixup', hint: '0, 0.5' },
-  { key: 'lr', hint: '1e-4, 5e-4' },
-  { key: 'batchSize', hint: '8, 16' },
-  { key: 'loss', hint: 'bce, focal' },
-  // The page shows the kinds the engine's registry serves (model.choices).
-  { key: 'model', hint: 'model kinds' },
-  { key: 'fstride', hint: '16, 10' },
-  { key: 'tstride', hint: '16, 10' },
-  { key: 'targetLength', hint: '400, 1024' },
-  { key: 'epochs', hint: '5, 10' },
-  { key: 'dropout', hint: '0, 0.1' },
-  { key: 'dropPath', hint: '0, 0.1' },
-  { key: 'labelSmoothing', hint: '0, 0.1' },
-  { key: 'balancedSampling', hint: 'true, false' },
-  { key: 'weightDecay', hint: '5e-7, 0.05' },
-  { key: 'frameHead', hint: 'true, false' },
-  { key: 'windowHopS', hint: '10, 5 (frame task: seconds between windows)' },
-  { key: 'frameRate', hint: '30, 50 (frame task: label rate)' },
-  { key: 'eventRatio', hint: '0, 0.5 (frame task)' },
-  { key: 'frameLoss', hint: 'pos-bce, focal (frame task)' },
-  { key: 'frameSmoothing', hint: '0, 2 (frame task: ±k frames)' },
-  { key: 'engine', hint: 'ort, tfjs' }
-]
+/** The keys a grid can vary, with a hint of the values each takes: 'stride', then the table's axis fields. */
+export const AXIS_KEYS: { key: string; hint: string }[] = [{ key: 'stride', hint: '16, 10 (sets fstride and tstride)' }, ...FIELDS.filter((f) => f.axis).map((f) => ({ key: f.key, hint: f.axis!.hint }))]
 
 /**
  * Typed values of one axis from its text; `pretrained` takes "none" and "chosen" (the form's pretraining).

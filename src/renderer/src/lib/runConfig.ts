@@ -1,5 +1,5 @@
 // Run configs as flat key → value rows: for table columns, grouping and the "only what differs" diff.
-import type { Pretraining, RunConfigInput } from '@shared/api'
+import { FIELDS, type PartialRunConfig, type Pretraining } from '@shared/api'
 
 export type FlatValue = string | number | boolean | null
 
@@ -25,7 +25,7 @@ function basename(p: string): string {
 /** Keys that describe the run but never the experiment's question. */
 const NOT_CONFIG = new Set(['name', 'threads'])
 
-export function flattenConfig(c: RunConfigInput): Record<string, FlatValue> {
+export function flattenConfig(c: PartialRunConfig): Record<string, FlatValue> {
   const out: Record<string, FlatValue> = {}
   for (const [k, v] of Object.entries(c)) {
     if (NOT_CONFIG.has(k) || v === undefined) continue
@@ -41,8 +41,12 @@ export function differingKeys(configs: Record<string, FlatValue>[]): string[] {
   return [...keys].filter((k) => configs.some((c) => c[k] !== configs[0][k])).sort()
 }
 
-/** Every key any of the configs has, in a stable order: the usual ones first. */
-const ORDER = ['dataset', 'model', 'size', 'depth', 'pretrained', 'frozen', 'fstride', 'tstride', 'specAugment', 'mixup', 'loss', 'lr', 'schedule', 'epochs', 'batchSize', 'seed']
+/** Every key any of the configs has, in a stable order: the usual ones first (the field table's `column` ranks), then by name. */
+const ORDER = FIELDS.filter((f) => f.column !== undefined)
+  .sort((a, b) => a.column! - b.column!)
+  .map((f) => f.key as string)
+/** The runs table's columns when it does not show only what differs (the table's `standard` fields). */
+export const STANDARD_COLUMNS = FIELDS.filter((f) => f.standard).map((f) => f.key as string)
 export function configKeys(configs: Record<string, FlatValue>[]): string[] {
   const keys = new Set(configs.flatMap((c) => Object.keys(c)))
   const rank = (k: string): number => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length)

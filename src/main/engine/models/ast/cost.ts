@@ -1,9 +1,8 @@
 // AST's size and cost for the estimate (train/estimate.ts): exact for the model Tagbench builds.
-import type { RunConfigInput } from '../../../../shared/types'
-import type { ModelCounts } from '../kind'
+import type { CostConfig, ModelCounts } from '../kind'
 import { AST_PATCH, AST_SIZES, astGrid } from './config'
 
-export function astCounts(c: RunConfigInput, classes: number): ModelCounts {
+export function astCounts(c: CostConfig, classes: number): ModelCounts {
   const D = AST_SIZES[c.size].embedDim
   const depth = c.depth ?? 12
   const { fDim, tDim } = astGrid({ melBins: c.melBins ?? 128, targetLength: c.targetLength ?? 1024, fstride: c.fstride, tstride: c.tstride })

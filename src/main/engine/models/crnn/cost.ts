@@ -1,10 +1,9 @@
 // The CRNN's size and cost for the estimate (train/estimate.ts).
-import type { RunConfigInput } from '../../../../shared/types'
-import type { ModelCounts } from '../kind'
+import type { CostConfig, ModelCounts } from '../kind'
 import { CRNN_SIZES, crnnGeometry, freqPoolsFor, timePoolFor } from './config'
 
 /** CRNN counts: the conv blocks (3×3 MACs at each block's resolution), the two BiGRU layers, the head. */
-export function crnnCounts(c: RunConfigInput, classes: number): ModelCounts {
+export function crnnCounts(c: CostConfig, classes: number): ModelCounts {
   const size = CRNN_SIZES[c.size]
   const melBins = c.melBins ?? 64
   const targetLength = c.targetLength ?? 1000

@@ -1,11 +1,10 @@
 // HTS-AT's size and cost for the estimate (train/estimate.ts): close (Swin blocks and patch merging
 // counted, small terms such as norms and the relative-position tables included, the token-semantic
 // conv too).
-import type { RunConfigInput } from '../../../../shared/types'
-import type { ModelCounts } from '../kind'
+import type { CostConfig, ModelCounts } from '../kind'
 import { HTSAT_SIZES, htsatGeometry } from './config'
 
-export function htsatCounts(c: RunConfigInput, classes: number): ModelCounts {
+export function htsatCounts(c: CostConfig, classes: number): ModelCounts {
   const size = HTSAT_SIZES[c.size]
   const geo = htsatGeometry({ specSize: 256, melBins: c.melBins ?? 64, patchSize: 4, window: 8, ...size })
   let params = 16 * size.embedDim + size.embedDim + 2 * size.embedDim + 2 * (c.melBins ?? 64)

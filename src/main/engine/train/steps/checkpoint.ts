@@ -41,7 +41,7 @@ export async function checkpointEpoch(ctx: Ctx & Pick<TrainContext, 'cfg'>, entr
   await saveSlot(ctx, 'last', { metrics: entry })
   faultPoint('after-checkpoint')
   // The weights of this epoch for checkpoint averaging (the model only; the last N are kept).
-  const keep = ctx.cfg.keepCheckpoints ?? 0
+  const keep = ctx.cfg.keepCheckpoints
   if (keep > 0) {
     const model = liveModel(ctx)
     await writeCheckpoint(ctx.runId, `epoch-${state.epoch}`, (dir) => saveCheckpoint(dir, model, { epoch: state.epoch, step: state.step, metrics: entry }))

@@ -1,6 +1,6 @@
 // What the steps of a run share: the run's inputs as prepare made them (data, task, model, engine,
 // batches, schedule, counters) and the resources to free however the run ends.
-import type { ApiEvent, DatasetRecord, RunConfigInput } from '../../../../shared/api'
+import type { ApiEvent, DatasetRecord, RunConfig } from '../../../../shared/api'
 import type { TagModel } from '../../models/types'
 import type { ProgressSink } from '../../progress'
 import type { Rng } from '../../rng'
@@ -41,7 +41,7 @@ export interface CheckpointMarks {
 export interface TrainContext {
   runId: string
   runName: string
-  cfg: RunConfigInput
+  cfg: RunConfig
   record: DatasetRecord
   io: RunIO
   res: Resources

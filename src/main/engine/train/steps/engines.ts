@@ -14,7 +14,7 @@ import type { TagModel } from '../../models/types'
 import { ortReport } from '../../ortInfo'
 import { updateRunStatus } from '../../runs/store'
 import type { ClipSet, FeatureSource, InputSpec } from '../data'
-import type { DatasetRecord, RunConfigInput } from '../../../../shared/api'
+import type { DatasetRecord, RunConfig } from '../../../../shared/api'
 import { predictSplit, type SplitPredictions } from '../evaluate'
 import type { LossOptions } from '../losses'
 import { chooseEngine, createOrtStepGradients, type EngineDecision } from '../ort/engine'
@@ -44,7 +44,7 @@ export interface TrainEngine {
 
 export interface EngineInputs {
   runId: string
-  cfg: RunConfigInput
+  cfg: RunConfig
   model: TagModel
   /** The trainable variables, in the optimizer's order. */
   vars: tf.Variable[]
@@ -125,7 +125,7 @@ function envEngine(): TrainingEngineChoice | undefined {
  * stays off the GPU, so that tfjs-node-gpu (CUDA 11) and ORT's CUDA 12 provider never load in one
  * process. Runs made before engines existed (no cfg.engine) stay on tfjs, as they started.
  */
-export async function chooseTrainEngine(asked: TrainingEngineChoice | undefined, cfg: Pick<RunConfigInput, 'engine' | 'model'>): Promise<{ decision: EngineDecision; backend: BackendReport }> {
+export async function chooseTrainEngine(asked: TrainingEngineChoice | undefined, cfg: Pick<RunConfig, 'engine' | 'model'>): Promise<{ decision: EngineDecision; backend: BackendReport }> {
   const decision = chooseEngine(asked ?? envEngine() ?? cfg.engine ?? 'tfjs', cfg.model)
   const backend = decision.engine === 'ort' && ortReport().providers.includes('cuda') ? await initBackend('native') : await initBackend()
   return { decision, backend }

@@ -3,7 +3,7 @@
 // and named), the model (from the checkpoint, bit for bit, or new), the task (input spec, loss), what
 // each epoch trains on (clips or windows), the optimizer, the engine, and the trainer's state (new, or
 // the checkpoint's, with metrics written after it dropped and a lost epoch entry restored).
-import type { BackendReport, RunConfigInput } from '../../../../shared/api'
+import type { BackendReport, RunConfig } from '../../../../shared/api'
 import { extractFeatures, type FeatureSettings } from '../../audio/cache'
 import { statsAccumulator } from '../../audio/features'
 import { cancelPoint } from '../../cancel'
@@ -29,7 +29,7 @@ import { runTask } from './task'
 const AUG_STREAM = 2
 
 /** AST trains with Adam betas (0.95, 0.999); AdamW follows PyTorch's (and HTS-AT's) defaults. */
-export function optimizerConfig(cfg: Pick<RunConfigInput, 'optimizer' | 'weightDecay'>): OptimizerConfig {
+export function optimizerConfig(cfg: Pick<RunConfig, 'optimizer' | 'weightDecay'>): OptimizerConfig {
   return cfg.optimizer === 'adam'
     ? { kind: 'adam', beta1: 0.95, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }
     : { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }
@@ -47,7 +47,7 @@ async function trainingStats(train: ClipSet, source: FeatureSource, signal?: Abo
 }
 
 export interface PrepareInputs {
-  cfg: RunConfigInput
+  cfg: RunConfig
   io: RunIO
   decision: EngineDecision
   backend: BackendReport
@@ -67,7 +67,7 @@ export async function prepare({ cfg, io, decision, backend, res, marks }: Prepar
   log(resumed ? `Resuming from step ${resumed.state.step} (epoch ${resumed.state.epoch} done) on ${backend.label}` : `Starting on ${backend.label}: ${backend.device}`)
 
   // Clips and features. Unreadable files are left out, named in the log; the run goes on.
-  const settings: FeatureSettings = { sampleRate: 16000, melBins: cfg.melBins! }
+  const settings: FeatureSettings = { sampleRate: 16000, melBins: cfg.melBins }
   let sets = clipSets(record, cfg.fold)
   const all = [...sets.train.paths, ...sets.val.paths, ...sets.test.paths]
   const extracted = await extractFeatures(all, settings, { onProgress, signal, threads: cfg.threads ?? Math.max(1, cpuBudget() - 1), onLog: log })

@@ -1,14 +1,14 @@
 // The run's own hooks: what it records as it trains. `reportHook` appends each step, epoch and test
 // entry to metrics.jsonl (and sends it to every UI as run.metrics), and after each epoch updates the
 // run's status and writes its log line; `progressHook` drives the job's progress bar.
-import type { MetricEntry, RunConfigInput } from '../../../../shared/api'
+import type { MetricEntry, RunConfig } from '../../../../shared/api'
 import { progressTracker } from '../../progress'
 import { appendMetrics, updateRunStatus } from '../../runs/store'
 import type { RunIO } from './context'
 import type { TrainHook } from './hooks'
 import { milestone } from './metrics'
 
-export function reportHook(io: RunIO, cfg: Pick<RunConfigInput, 'epochs'>): TrainHook {
+export function reportHook(io: RunIO, cfg: Pick<RunConfig, 'epochs'>): TrainHook {
   const { runId } = io
   const record = (entries: MetricEntry[]) => {
     appendMetrics(runId, entries)

@@ -2,7 +2,7 @@
 // same order: whole clips in a seeded (optionally label-balanced) order, or, for frame tasks, windows
 // of whole recordings (train/windows.ts). Both give the epoch's sample order and a batch maker; the
 // epoch step does not know which one it runs.
-import type { DatasetRecord, RunConfigInput } from '../../../../shared/api'
+import type { DatasetRecord, RunConfig } from '../../../../shared/api'
 import { buildBatch, FEATURE_FRAME_RATE, type Augmentation, type Batch, type ClipSet, type FeatureSource, type InputSpec } from '../data'
 import { epochOrder, labelFrequencyWeights } from '../sampler'
 import { epochSize, epochWindows, type WindowPlanInput } from '../windows'
@@ -20,7 +20,7 @@ export interface EpochBatches {
 }
 
 export interface SamplingInputs {
-  cfg: RunConfigInput
+  cfg: RunConfig
   record: DatasetRecord
   train: ClipSet
   source: FeatureSource

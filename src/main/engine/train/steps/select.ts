@@ -2,7 +2,7 @@
 // uses), and does training stop here (its last epoch, or early stopping). The one place that decides
 // to stop early is `selectAfterEpoch`, through the rule function it calls (`patienceRule`); changing
 // the rule is swapping that call for another function of StopInput.
-import type { RunConfigInput } from '../../../../shared/api'
+import type { RunConfig } from '../../../../shared/api'
 import { readMetrics } from '../../runs/store'
 import type { BestSoFar } from '../state'
 import type { TrainContext } from './context'
@@ -40,7 +40,7 @@ export function patienceRule(i: StopInput): StopDecision {
  * says whether this epoch improved. Without a validation score (no val split) the latest epoch counts
  * as the best.
  */
-export function selectAfterEpoch(ctx: Pick<TrainContext, 'runId' | 'record' | 'state' | 'io'> & { cfg: Pick<RunConfigInput, 'epochs' | 'earlyStopPatience'> }, v: Pick<Validated, 'entry' | 'score'>): { improved: boolean } {
+export function selectAfterEpoch(ctx: Pick<TrainContext, 'runId' | 'record' | 'state' | 'io'> & { cfg: Pick<RunConfig, 'epochs' | 'earlyStopPatience'> }, v: Pick<Validated, 'entry' | 'score'>): { improved: boolean } {
   const { state, cfg } = ctx
   const { entry, score } = v
   const improved = score === null || state.best === null || score > state.best.score

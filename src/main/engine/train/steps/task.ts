@@ -1,6 +1,6 @@
 // What a run learns, fixed in prepare once the model is known: the input spec (length, normalisation,
 // frame grid), whether it is a frame task, and the loss with its weights from the training labels.
-import type { DatasetRecord, RunConfigInput } from '../../../../shared/api'
+import type { DatasetRecord, RunConfig } from '../../../../shared/api'
 import { frameOutput } from '../../models/frameHead'
 import type { TagModel } from '../../models/types'
 import { clipFrameCount, frameTargets } from '../../data/frames'
@@ -17,7 +17,7 @@ export interface Task {
 }
 
 /** The input spec of `model`, frame targets when the dataset has events and the model a frame output. */
-export function inputSpec(cfg: RunConfigInput, record: DatasetRecord, model: TagModel, settings: FeatureSettings): InputSpec {
+export function inputSpec(cfg: RunConfig, record: DatasetRecord, model: TagModel, settings: FeatureSettings): InputSpec {
   const fo = record.events && record.events.length > 0 ? frameOutput(model.config) : null
   return {
     settings,
@@ -29,7 +29,7 @@ export function inputSpec(cfg: RunConfigInput, record: DatasetRecord, model: Tag
   }
 }
 
-export function runTask(cfg: RunConfigInput, record: DatasetRecord, model: TagModel, settings: FeatureSettings, train: ClipSet, log: (m: string) => void): Task {
+export function runTask(cfg: RunConfig, record: DatasetRecord, model: TagModel, settings: FeatureSettings, train: ClipSet, log: (m: string) => void): Task {
   const spec = inputSpec(cfg, record, model, settings)
   const frameTask = spec.frameLoss && spec.frames ? spec.frames : null
   return { spec, frameTask, loss: lossOptions(cfg, train, record, frameTask, log) }
@@ -39,7 +39,7 @@ export function runTask(cfg: RunConfigInput, record: DatasetRecord, model: TagMo
  * The loss settings: the clip loss from cfg.loss; for a frame task, the frame term's own from
  * cfg.frameLoss, with pos-bce's positive weight from the training frames' label frequency.
  */
-export function lossOptions(cfg: RunConfigInput, train: ClipSet, record: DatasetRecord, frameTask: { rate: number } | null, log: (m: string) => void): LossOptions {
+export function lossOptions(cfg: RunConfig, train: ClipSet, record: DatasetRecord, frameTask: { rate: number } | null, log: (m: string) => void): LossOptions {
   const classes = record.classNames.length
   const clipPositives = new Array<number>(classes).fill(0)
   for (const ls of train.labels) for (const c of ls) clipPositives[c]++
