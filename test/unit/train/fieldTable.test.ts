@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { completeRunConfig, type DatasetFacts } from '../../../src/main/engine/train/config'
 import { completeRunConfigBefore } from './configBefore'
 import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
-import { FIELDS, RUN_CONFIG_FIELDS, fieldOf } from '../../../src/shared/runConfigFields'
+import { FIELDS, RUN_CONFIG_FIELDS, fieldOf, staticDefault } from '../../../src/shared/runConfigFields'
+import { MODEL_KINDS, modelChoices } from '../../../src/main/engine/models/registry'
 import { AXIS_KEYS, partialRunConfigSchema, runConfigFields } from '../../../src/shared/apiSchema'
 import { resolveStoredConfig } from '../../../src/main/engine/runs/storedConfig'
 import type { RunConfigRequest } from '../../../src/shared/types'
@@ -64,6 +65,23 @@ describe('the field table resolves requests as train/config did before it', () =
     expect(c).toMatchObject({ epochs: 30, warmupSteps: 20, batchSize: 8 })
     expect(completeRunConfig({ dataset: 'd', epochs: 4 }, facts(), null, (key) => (key === 'epochs' ? 30 : undefined)).epochs).toBe(4)
     expect(() => completeRunConfig({ dataset: 'd' }, facts(), null, (key) => (key === 'mixup' ? 3 : undefined))).toThrow(/Run config: mixup is a probability from 0 to 1, got 3/)
+  })
+})
+
+describe("a model kind's defaults are the registry's, over the table's", () => {
+  for (const k of MODEL_KINDS)
+    it(k.kind, () => {
+      const c = completeRunConfig({ dataset: 'd', model: k.kind }, facts(), null)
+      const own = (k.defaults ?? {}) as Record<string, unknown>
+      for (const key of ['lr', 'dropPath', 'melBins'] as const) expect(c[key], key).toBe(own[key] ?? fieldOf(key).default)
+      // What the form shows for an empty field: the kind's default that model.choices serves.
+      const served = modelChoices().find((m) => m.model === k.kind)!.defaults
+      for (const key of ['lr', 'dropPath'] as const) expect(staticDefault(fieldOf(key), served), key).toBe(c[key])
+    })
+
+  it('takes any model id through the schema and refuses one the registry lacks, naming the kinds', () => {
+    expect(partialRunConfigSchema.parse({ model: 'resnet' }, 'config')).toEqual({ model: 'resnet' })
+    expect(() => completeRunConfig({ dataset: 'd', model: 'resnet' }, facts(), null)).toThrow(`Run config: unknown model 'resnet' (${MODEL_KINDS.map((k) => k.kind).join(', ')})`)
   })
 })
 
