@@ -117,6 +117,17 @@ const sharedPurity = {
   }
 }
 
+/**
+ * Inside the engine, arrows point one way between some folders too. The audio layer (decoding, features,
+ * the feature cache) sits below the dataset records: data/ may use audio/, never the reverse.
+ */
+const engineInside = {
+  files: ['src/main/engine/audio/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+data/', message: 'audio/ sits below data/: pass what it needs from the dataset records in, or put the code in data/.' }] }]
+  }
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', '.tagbench-data/**', 'scratch/**', 'bench/results/**', 'resources/**', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -166,5 +177,6 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } }
   },
   boundariesConfig,
-  sharedPurity
+  sharedPurity,
+  engineInside
 )

@@ -102,6 +102,13 @@ describe('layer boundaries', () => {
     expect([...service, ...jobs].map((m) => m.rule)).toEqual(['boundaries/dependencies', 'boundaries/dependencies'])
   })
 
+  it('inside the engine, audio/ never imports the dataset records in data/ (data/ uses audio/)', async () => {
+    const audio = await lint('src/main/engine/audio/layerProbe.ts', "import { listDatasets } from '../data/record'\nexport const a = listDatasets\n")
+    const data = await lint('src/main/engine/data/layerProbe.ts', "import { probeAudio } from '../audio/decode'\nexport const a = probeAudio\n")
+    expect(audio.map((m) => m.rule)).toEqual(['no-restricted-imports'])
+    expect(data).toEqual([])
+  })
+
   it('a file outside every layer is reported, so a new top-level folder gets a rule before it gets code', async () => {
     const messages = await lint('src/main/newLayer/x.ts', 'export const x = 1\n')
     expect(messages.map((m) => m.rule)).toContain('boundaries/no-unknown-files')
