@@ -190,10 +190,12 @@ for (const file of code) {
 }
 log(`rewrote imports in ${changedFiles} file(s)`)
 
-// ---------- 4. paths named in the docs ----------
+// ---------- 4. paths named in the docs and in comments ----------
 const names = [...MOVES.keys()].map((p) => path.basename(p)).join('|')
-const docPath = new RegExp(`\\b((?:src/main/)?engine/)(${names})(\\.ts)?\\b(?!/)`, 'g')
-for (const file of listed.filter((f) => f.endsWith('.md') && exists(f))) {
+// Docs may say `engine/fsutil.ts`; code only gets the unambiguous full path (`src/main/engine/…`).
+const docPathIn = (file) => new RegExp(`\\b(${file.endsWith('.md') ? '(?:src/main/)?' : 'src/main/'}engine/)(${names})(\\.ts)?\\b(?!/)`, 'g')
+for (const file of listed.filter((f) => (f.endsWith('.md') || EXTS.some((e) => f.endsWith(e))) && exists(f) && f !== 'scripts/dev/move-layers.sh')) {
+  const docPath = docPathIn(file)
   const abs = path.join(root, file)
   const before = fs.readFileSync(abs, 'utf8')
   const after = before.replace(docPath, (all, pre, name, ext) => `${pre}${path.basename(path.dirname(MOVES.get(`${ENGINE}/${name}`)))}/${name}${ext ?? ''}`)
