@@ -33,6 +33,7 @@ import type {
   CacheRemoval,
   SlurmInfo,
   PredictionSplit,
+  PrCurve,
   RunPredictions,
   ClipSelection,
   ClipSelectionResult,
@@ -86,6 +87,8 @@ export interface ApiMethods {
   'run.exportOnnx': { params: OnnxExportRequest; result: { path: string; bytes: number } }
   /** The per-clip scores of a finished run's best checkpoint on a split (default test): what its metrics came from. */
   'run.predictions': { params: { id: string; split?: PredictionSplit }; result: RunPredictions }
+  /** The precision-recall curve of a class, or the micro curve (classIndex null), on a split (default test), with its AP. */
+  'run.prCurve': { params: { id: string; split?: PredictionSplit; classIndex: number | null }; result: PrCurve }
   /** The clips behind a number: a class's errors at the chosen thresholds, a confusion cell, a PR-curve point. */
   /** Average the weights of the run's last `last` kept epoch checkpoints and evaluate it (a job; result: the averaged model). */
   'run.average': { params: { id: string; last: number }; result: CombinedModel }
@@ -200,6 +203,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'run.exportMetrics',
   'run.exportOnnx',
   'run.predictions',
+  'run.prCurve',
   'run.clips',
   'run.average',
   'run.averages',

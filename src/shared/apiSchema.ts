@@ -209,6 +209,7 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
     range: optional(nullable(array(number(), { maxLength: 2 })))
   }),
   'run.predictions': object({ id: id(), split: optional(oneOf(['val', 'test'])) }),
+  'run.prCurve': object({ id: id(), split: optional(oneOf(['val', 'test'])), classIndex: nullable(nonNegInt()) }),
   'run.clips': object({
     id: id(),
     split: oneOf(['val', 'test']),

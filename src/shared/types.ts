@@ -555,6 +555,21 @@ export interface RunPredictions {
   clips: ClipPrediction[]
 }
 
+/** A precision-recall curve of one class, or of every clip × class pair (micro), from a run's stored predictions. */
+export interface PrCurve {
+  /**
+   * One operating point per distinct score, highest threshold first: predicting every clip that scores
+   * at least thresholds[k] gives recall[k] and precision[k]. A drawn curve starts at (recall 0,
+   * precision 1) before the first point.
+   */
+  recall: number[]
+  precision: number[]
+  thresholds: number[]
+  /** sklearn's average_precision_score over these points (the run's own AP); null when there is no positive. */
+  ap: number | null
+  positives: number
+}
+
 /** Which clips to list: a class's errors at thresholds, a confusion-matrix cell, or a PR-curve point. */
 export type ClipSelection =
   | { kind: 'errors'; classIndex: number | null; error: 'fp' | 'fn' | 'both'; thresholdMethod: 'default' | 'search' | 'sgl'; limit?: number }

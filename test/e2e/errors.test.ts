@@ -11,10 +11,9 @@ import { importDataset } from '../../src/main/engine/data/record'
 import { createTrainingRun } from '../../src/main/engine/train/newRun'
 import { trainRun } from '../../src/main/engine/train/trainer'
 import { checkpointDir, loadPredictions, loadRun } from '../../src/main/engine/runs/store'
-import { clipMetrics } from '../../src/main/engine/eval/metrics'
+import { clipMetrics, prCurve } from '../../src/main/engine/eval/metrics'
 import { readEmbeddingMap } from '../../src/main/engine/explore/embeddingMap'
 import { MAP_GRID, paddedExtent } from '../../src/renderer/src/lib/embeddingMap'
-import { microPrCurve } from '../../src/renderer/src/lib/prCurve'
 
 let app: E2eApp
 let folder: string
@@ -87,16 +86,14 @@ describe('errors you can listen to', () => {
 
     // A PR-curve point: the micro curve's first operating point lists the clip-class pairs scored at
     // or above its threshold (recounted here from the stored predictions).
-    const rows = Array.from({ length: test.nClips }, (_, i) => Array.from(test.scores.subarray(i * n, (i + 1) * n)))
-    const targets = Array.from({ length: test.nClips }, (_, i) => Array.from(test.targets.subarray(i * n, (i + 1) * n)))
-    const curve = microPrCurve(rows, targets)
-    const thr = curve.thresholds[1]
-    const above = rows.flat().filter((v) => v >= thr).length
+    const curve = prCurve(test.scores, test.targets)
+    const thr = curve.thresholds[0]
+    const above = Array.from(test.scores).filter((v) => v >= thr).length
     const pr = page.getByTestId('pr-chart')
     await pr.scrollIntoViewIfNeeded()
     const pbox = (await pr.boundingBox())!
     // baseOption's grid: left 64, right 24, top 36, bottom 52; both axes 0..1.
-    await pr.click({ position: { x: 64 + curve.recall[1] * (pbox.width - 88), y: 36 + (1 - curve.precision[1]) * (pbox.height - 88) } })
+    await pr.click({ position: { x: 64 + curve.recall[0] * (pbox.width - 88), y: 36 + (1 - curve.precision[0]) * (pbox.height - 88) } })
     await expect.poll(() => page.getByTestId('errors-heading').innerText()).toContain(`Clips scored ≥ ${thr.toFixed(3)} for any class`)
     await expect.poll(() => page.getByTestId('error-row').count()).toBe(above)
     await app.shot('run-errors-page')

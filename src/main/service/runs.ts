@@ -7,7 +7,7 @@ import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
 import { ortCoverage, sharedCoresEnv } from '../engine/train/ort/coverage'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunConfig, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'
-import { checkSplit, requirePredictions, runPredictions, selectClips } from '../engine/runs/predictions'
+import { checkSplit, requirePredictions, runPrCurve, runPredictions, selectClips } from '../engine/runs/predictions'
 import { curvesOf } from '../engine/runs/curves'
 import { PRESETS } from '../engine/runs/presets'
 import { estimateCost, measuredTrainRate } from '../engine/train/estimate'
@@ -188,6 +188,7 @@ export const handlers: HandlerTable = {
   'run.thresholds': (p) => thresholdsOf(p.id),
   'run.exportMetrics': (p) => ({ path: exportMetrics(p.id, p.format) }),
   'run.predictions': (p) => runPredictions(p.id, checkSplit(p.split ?? 'test')),
+  'run.prCurve': (p) => runPrCurve(p.id, checkSplit(p.split ?? 'test'), p.classIndex),
   'run.clips': async (p) => {
     const split = checkSplit(p.split)
     const predictions = requirePredictions(p.id, split)

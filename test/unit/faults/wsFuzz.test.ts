@@ -82,7 +82,7 @@ function randomFrame(rng: Rng, n: number): { data: string | Buffer; sent: Sent }
       return { data: bad, sent: { id: null, mustFail: true, what: 'invalid UTF-8' } }
     }
     case 2: {
-      const badId = [null, '7', [], {}, true, 1e400][rng.int(6)]
+      const badId = [null, '7', [], {}, true, Infinity][rng.int(6)]
       return { data: JSON.stringify({ id: badId, method: 'run.list' }), sent: { id: null, mustFail: true, what: `id ${String(badId)}` } }
     }
     case 3: {

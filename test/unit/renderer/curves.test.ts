@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fixtures from '../../fixtures/renderer/renderer.json'
 import { aggregateCurves, groupRuns, interpolate } from '../../../src/renderer/src/lib/grouping'
 import { configKeys, differingKeys, flattenConfig } from '../../../src/renderer/src/lib/runConfig'
-import { column, confusionMatrix, isSingleLabel, microPrCurve, prCurve } from '../../../src/renderer/src/lib/prCurve'
+import { confusionMatrix, isSingleLabel } from '../../../src/renderer/src/lib/confusion'
 import { validationWarning, valPositives } from '../../../src/renderer/src/lib/validation'
 import type { PartialRunConfig as RunConfigInput } from '../../../src/shared/api'
 
@@ -12,38 +12,6 @@ interface Fixtures {
   band: { curves: number[][]; mean: number[]; std: number[]; min: number[]; max: number[] }
 }
 const fx = fixtures as unknown as Fixtures
-
-describe('PR curves against sklearn', () => {
-  const { scores, targets, perClass, microAp } = fx.pr as { scores: number[][]; targets: number[][]; perClass: { ap: number; precision: number[]; recall: number[] }[]; microAp: number }
-  it('AP per class equals average_precision_score, and the points equal precision_recall_curve', () => {
-    perClass.forEach((ref, c) => {
-      const got = prCurve(column(scores, c), column(targets, c))
-      expect(got.ap).toBeCloseTo(ref.ap, 12)
-      // sklearn's curve (reversed to rising recall) ends where recall first reaches 1.
-      const n = ref.recall.length
-      expect(got.recall.slice(0, n)).toEqual(ref.recall.map((r) => expect.closeTo(r, 12)))
-      expect(got.precision.slice(0, n)).toEqual(ref.precision.map((p) => expect.closeTo(p, 12)))
-    })
-  })
-  it('the micro curve pools every clip × class pair', () => {
-    expect(microPrCurve(scores, targets).ap).toBeCloseTo(microAp, 12)
-  })
-  it('no positives: no curve and AP null', () => {
-    expect(prCurve([0.2, 0.9], [0, 0])).toEqual({ recall: [], precision: [], thresholds: [], ap: null, positives: 0 })
-  })
-  it('each point’s threshold selects the clips that give its recall and precision (what a click lists)', () => {
-    const s = column(scores, 0)
-    const t = column(targets, 0)
-    const curve = prCurve(s, t)
-    const pos = t.filter((v) => v > 0.5).length
-    for (let j = 1; j < curve.recall.length; j++) {
-      const picked = s.map((v, i) => i).filter((i) => s[i] >= curve.thresholds[j])
-      const tp = picked.filter((i) => t[i] > 0.5).length
-      expect(tp / pos).toBeCloseTo(curve.recall[j], 12)
-      expect(tp / picked.length).toBeCloseTo(curve.precision[j], 12)
-    }
-  })
-})
 
 describe('confusion matrix against sklearn', () => {
   it('counts true × argmax-predicted for single-label data', () => {

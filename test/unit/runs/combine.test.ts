@@ -107,7 +107,7 @@ describe('checkpoint averaging and ensembles', () => {
     const avg = JSON.parse(await runCli([registerCombine], ['average', runs[1], '--last', '2', '--json'])) as CombinedModel
     expect(avg.parts.map((p) => p.name)).toEqual(['epoch 3', 'epoch 4'])
     const text = await runCli([registerCombine], ['ensemble', runs[0], runs[1], '--name', 'pair'])
-    expect(text).toMatch(/^pair\n  model: ensemble:\S+\ntest: +mAP +AUC +micro-F1/)
+    expect(text).toMatch(/^pair\n {2}model: ensemble:\S+\ntest: +mAP +AUC +micro-F1/)
     expect(text.trim().split('\n')).toHaveLength(6)
     await expect(runCli([registerCombine], ['average', runs[1], '--last', '0'])).rejects.toThrow(/--last must be a positive integer/)
     const listed = JSON.parse(await runCli([registerCombine], ['ensemble', '--list', '--json'])) as CombinedModel[]

@@ -9,7 +9,8 @@ import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
 import { loadPredictions, loadRun } from '../../../src/main/engine/runs/store'
 import { clipMetrics } from '../../../src/main/engine/eval/metrics'
-import { selectClips } from '../../../src/main/engine/runs/predictions'
+import { runPrCurve, selectClips } from '../../../src/main/engine/runs/predictions'
+import { checkParams } from '../../../src/shared/apiSchema'
 import { registerPredictions } from '../../../src/main/cli/commands/predictions'
 import type { RunPredictions } from '../../../src/shared/types'
 import { runCli } from '../cliHarness'
@@ -93,5 +94,25 @@ describe('per-clip predictions', () => {
     expect(cells).toBe(p.nClips)
     expect(() => selectClips({ predictions: p, classes }, { kind: 'confusion', trueClass: 5, predictedClass: 0 })).toThrow(/True class 5 is not a class index/)
     expect(() => selectClips({ predictions: p, classes }, { kind: 'errors', classIndex: 0, error: 'fp', thresholdMethod: 'default' })).toThrow(/one threshold per class/)
+  })
+
+  it('serves PR curves (run.prCurve) with the AP of the metrics and the thresholds of the clip lists', () => {
+    const p = loadPredictions(runId, 'val')!
+    const classes = ['low', 'mid', 'high']
+    const m = clipMetrics(p.scores, p.targets, p.nClips, p.nClasses)
+    for (let c = 0; c < p.nClasses; c++) expect(runPrCurve(runId, 'val', c).ap).toBe(m.ap[c])
+    const micro = runPrCurve(runId, 'val', null)
+    expect(micro.positives).toBe(Array.from(p.targets).filter((t) => t > 0.5).length)
+    expect(micro.thresholds.length).toBeGreaterThan(1)
+    // Clicking a point lists the clip × class pairs at or above its threshold: they give its recall and precision.
+    micro.thresholds.forEach((threshold, j) => {
+      const sel = selectClips({ predictions: p, classes }, { kind: 'threshold', classIndex: null, threshold })
+      const tp = sel.clips.filter((x) => x.outcome === 'tp').length
+      expect([tp / micro.positives, tp / sel.total]).toEqual([micro.recall[j], micro.precision[j]])
+    })
+    expect(runPrCurve(runId, 'test', null).positives).toBeGreaterThan(0)
+    expect(() => runPrCurve(runId, 'val', 3)).toThrow(/class 3 is not a class index \(0\.\.2\)/)
+    expect(() => checkParams('run.prCurve', { id: runId, classIndex: -1 })).toThrow(/classIndex/)
+    expect(() => checkParams('run.prCurve', { id: runId })).toThrow(/classIndex/)
   })
 })

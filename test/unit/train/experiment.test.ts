@@ -1,7 +1,7 @@
 // Experiments: grid expansion (stride sets both strides, seeds and folds become axes), validation
 // before anything is created, grid files in YAML and JSON, a real 2 × 2 grid trained through the
 // queue, and results pooled over seeds as mean ± sample std of the runs' test mAP.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

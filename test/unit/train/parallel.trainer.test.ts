@@ -2,7 +2,7 @@
 // on the same batches as a threads-1 run and follows it step for step (same losses up to float
 // round-off: summed shard gradients differ from the whole-batch gradient only in the last bits),
 // says in its log that it ran on 2 threads, and leaves no tensor behind in this thread.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { tf } from '../../../src/main/engine/backend'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'

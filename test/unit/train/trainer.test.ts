@@ -1,7 +1,7 @@
 // The trainer in this process on a tiny generated dataset: what a run leaves behind (metrics,
 // checkpoints, predictions, thresholds), tensor discipline, gradient accumulation, early stopping,
 // unreadable files, and a frozen start from an earlier run's checkpoint.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import { tf } from '../../../src/main/engine/backend'

@@ -3,7 +3,8 @@
 import type { Command } from 'commander'
 import prettyBytes from 'pretty-bytes'
 import type { CacheRemoval } from '../../../shared/types'
-import { cacheUsage, clearCache, pruneUnusedFeatures } from '../../engine/audio/cacheAdmin'
+import { cacheUsage, clearCache } from '../../engine/audio/cacheAdmin'
+import { pruneUnusedFeatures } from '../../engine/data/cachePrune'
 import { printResult } from '../output'
 
 const removedText = (r: CacheRemoval) => `Removed ${r.entries} cached feature file${r.entries === 1 ? '' : 's'} (${prettyBytes(r.bytes)})`

@@ -2,13 +2,13 @@
 // the entries no dataset can use any more. Entries are keyed by a file's path, size and mtime
 // (cacheStore.ts), so an edited, moved or deleted file leaves its old entry behind, and a bump of
 // FEATURE_VERSION leaves whole folders behind. Deleting entries is always safe, even while a run
-// trains: a missing entry is computed again on its next read.
+// trains: a missing entry is computed again on its next read. Which audio files are live is the
+// caller's to say (data/cachePrune.ts asks the datasets): the cache sits below the dataset records.
 import fs from 'node:fs'
 import path from 'node:path'
 import type { CacheUsage, CacheSettingsUsage, CacheRemoval } from '../../../shared/types'
 import { cacheDir } from '../paths'
 import { pidAlive } from '../fsutil'
-import { listDatasets, loadDataset } from '../data/record'
 import { FEATURE_VERSION, entryKey } from './cacheStore'
 
 const SETTINGS_PATTERN = /^v(\d+)-sr(\d+)-mel(\d+)$/
@@ -150,22 +150,4 @@ export async function pruneCache(audioFiles: Iterable<string>): Promise<CacheRem
     if (!f.usage.current && stale.length === entries.length) await fs.promises.rm(f.dir, { recursive: true, force: true })
   }
   return total
-}
-
-/**
- * pruneCache for the datasets in the app's data folder: what none of their files can read goes. A
- * dataset whose record cannot be read stops the prune (its entries would all look unused).
- */
-export async function pruneUnusedFeatures(): Promise<CacheRemoval> {
-  const files: string[] = []
-  for (const d of listDatasets()) {
-    let record
-    try {
-      record = loadDataset(d.id)
-    } catch (err) {
-      throw new Error(`Nothing pruned: dataset ${d.name} cannot be read (${(err as Error).message}); repair or delete it first`)
-    }
-    for (const f of record.files) files.push(path.resolve(record.root, f.path))
-  }
-  return pruneCache(files)
 }

@@ -2,6 +2,7 @@
 // accuracy) so that numbers in Tagbench can be compared with published ones. Score and target matrices
 // are row-major [clips, classes]. A class without positives has no AP (null) and is left out of mAP;
 // a class with one label value only has no AUC (null) and is left out of the mean AUC.
+import type { PrCurve } from '../../../shared/types'
 import { normPpf } from './normal'
 
 export type Numbers = ArrayLike<number>
@@ -103,6 +104,25 @@ function apFromCurve({ fps, tps }: ClfCurve): number | null {
     prevR = r
   }
   return ap
+}
+
+/**
+ * The precision-recall curve the UI draws: rising recall, one point per distinct score (tied scores are
+ * one threshold) with the threshold that selects it, and the AP of the same operating points, so the
+ * number beside a curve is the run's own per-class AP. No points when there is no positive.
+ */
+export function prCurve(scores: Numbers, targets: Numbers): PrCurve {
+  const curve = binaryClfCurve(scores, targets)
+  const { fps, tps, thresholds } = curve
+  const positives = tps.length ? tps[tps.length - 1] : 0
+  if (positives === 0) return { recall: [], precision: [], thresholds: [], ap: null, positives: 0 }
+  return {
+    recall: Array.from(tps, (tp) => tp / positives),
+    precision: Array.from(tps, (tp, k) => tp / (tp + fps[k])),
+    thresholds: Array.from(thresholds),
+    ap: apFromCurve(curve),
+    positives
+  }
 }
 
 /** AUC from a curve: trapezoids through (FPR, TPR) from (0, 0). */

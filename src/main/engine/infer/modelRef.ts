@@ -166,7 +166,7 @@ function fromEnsemble(id: string): ResolvedModel {
 /** Resolves a model reference; throws an Error naming it when it is none of the five kinds. */
 export function resolveModel(ref: string): ResolvedModel {
   if (ref.startsWith('ensemble:')) return fromEnsemble(ref.slice('ensemble:'.length))
-  let st: fs.Stats | null = null
+  let st: fs.Stats | null
   try {
     st = fs.statSync(ref)
   } catch {

@@ -2,7 +2,8 @@
 // clip, the very numbers its metrics were computed from), and the clips behind a number: a class's
 // worst false positives and negatives at a threshold, a confusion-matrix cell, a PR-curve point.
 import { stringify } from 'csv-stringify/sync'
-import type { ClipOutcome, ClipSelection, PredictionSplit, RunPredictions, SelectedClip } from '../../../shared/types'
+import type { ClipOutcome, ClipSelection, PrCurve, PredictionSplit, RunPredictions, SelectedClip } from '../../../shared/types'
+import { column, prCurve } from '../eval/metrics'
 import { loadPredictions, readRunState, type Predictions } from './store'
 
 export const PREDICTION_SPLITS: readonly PredictionSplit[] = ['val', 'test']
@@ -39,6 +40,17 @@ export function runPredictions(runId: string, split: PredictionSplit): RunPredic
     classes,
     clips: p.files.map((file, i) => ({ file, labels: labelsOf(p, classes, i), scores: Array.from(p.scores.subarray(i * p.nClasses, (i + 1) * p.nClasses)) }))
   }
+}
+
+/**
+ * The precision-recall curve of a class (classIndex), or the micro curve over every clip × class pair
+ * (null), from the stored predictions: the same scores the run's AP and the PR-point clip lists use.
+ */
+export function runPrCurve(runId: string, split: PredictionSplit, classIndex: number | null): PrCurve {
+  const p = requirePredictions(runId, split)
+  if (classIndex === null) return prCurve(p.scores, p.targets)
+  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= p.nClasses) throw new Error(`Run ${runId}: class ${classIndex} is not a class index (0..${p.nClasses - 1})`)
+  return prCurve(column(p.scores, p.nClips, p.nClasses, classIndex), column(p.targets, p.nClips, p.nClasses, classIndex))
 }
 
 /** One row per clip: file, labels (";"-joined), then one score column per class. */

@@ -1,25 +1,14 @@
-// A perceptually even colour map (viridis, from its published anchor colours) as a 256-entry RGB
-// lookup table, for spectrograms and activation maps.
-const ANCHORS: [number, number, number][] = [
-  [68, 1, 84],
-  [72, 40, 120],
-  [62, 74, 137],
-  [49, 104, 142],
-  [38, 130, 142],
-  [31, 158, 137],
-  [53, 183, 121],
-  [110, 206, 88],
-  [181, 222, 43],
-  [253, 231, 37]
-]
+// Colour scaling for spectrograms and activation maps: viridis (perceptually even, readable in grey
+// and by colour-blind readers) as a 256-entry RGB lookup table, from d3-scale-chromatic's published
+// ramp rather than a hand approximation.
+import { interpolateViridis } from 'd3-scale-chromatic'
 
+/** Viridis as 256 × [r, g, b]: entry i is interpolateViridis(i / 255), d3's 256-colour ramp itself. */
 export const VIRIDIS: Uint8ClampedArray = (() => {
   const lut = new Uint8ClampedArray(256 * 3)
   for (let i = 0; i < 256; i++) {
-    const pos = (i / 255) * (ANCHORS.length - 1)
-    const k = Math.min(ANCHORS.length - 2, Math.floor(pos))
-    const t = pos - k
-    for (let ch = 0; ch < 3; ch++) lut[i * 3 + ch] = Math.round(ANCHORS[k][ch] * (1 - t) + ANCHORS[k + 1][ch] * t)
+    const hex = interpolateViridis(i / 255) // '#rrggbb'
+    for (let ch = 0; ch < 3; ch++) lut[i * 3 + ch] = parseInt(hex.slice(1 + 2 * ch, 3 + 2 * ch), 16)
   }
   return lut
 })()
