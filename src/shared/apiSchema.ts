@@ -31,7 +31,6 @@ const id = () => string({ nonEmpty: true, maxLength: 400 })
 const path = () => string({ nonEmpty: true, maxLength: 4096 })
 const posInt = () => number({ integer: true, min: 1 })
 const nonNegInt = () => number({ integer: true, min: 0 })
-const probability = () => number({ min: 0, max: 1 })
 
 export const pretrainingSchema = tagged('kind', {
   none: object({ kind: literal('none') }),
