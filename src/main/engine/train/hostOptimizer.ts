@@ -50,6 +50,19 @@ export function createHostOptimizer(variables: tf.Variable[], cfg: OptimizerConf
       const mi = m[i]
       const si = s[i]
       if (g.length !== w.length) throw new Error(`optimizer: gradient ${i} has ${g.length} values for a variable of ${w.length}`)
+      if (process.env.HOSTOPT_DOUBLE === '1') {
+        for (let k = 0; k < w.length; k++) {
+          const wk = w[k]
+          const gk = !adamw && decay ? g[k] + wk * wd : g[k]
+          const mk = mi[k] * b1 + gk * ob1
+          const sk = si[k] * b2 + gk * gk * ob2
+          const base = adamw && decay ? wk * shrink : wk
+          w[k] = base - (mk / (Math.sqrt(sk) / bc2 + eps)) * stepSize
+          mi[k] = mk
+          si[k] = sk
+        }
+        continue
+      }
       for (let k = 0; k < w.length; k++) {
         const wk = w[k]
         const gk = !adamw && decay ? f(g[k] + f(wk * wd)) : g[k]

@@ -84,9 +84,9 @@ export interface OrtStepGradients extends StepGradients {
   /**
    * Feed the trainable weights from these arrays (the host optimizer's, in the variables' order)
    * instead of reading the tfjs variables each step: ONNX Runtime's CPU provider reads a
-   * Float32Array input in place, so the weights cross no copy between steps.
+   * Float32Array input in place, so the weights cross no copy between steps. null: the variables again.
    */
-  useWeights(weights: readonly Float32Array[]): void
+  useWeights(weights: readonly Float32Array[] | null): void
 }
 
 /** spinDecision on this machine now; `ownThreads` of this process's threads are busy and count in the load. */
@@ -246,6 +246,10 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
       return note
     },
     useWeights(weights) {
+      if (weights === null) {
+        hostWeights = null
+        return
+      }
       if (weights.length !== trainable.length) throw new Error(`ORT engine: ${weights.length} weight arrays for ${trainable.length} trainable variables`)
       hostWeights = new Map(trainable.map((name, i) => {
         if (weights[i].length !== variableOf.get(name)!.size) throw new Error(`ORT engine: weights of ${name} hold ${weights[i].length} values, the variable ${variableOf.get(name)!.size}`)
