@@ -79,14 +79,6 @@ export interface OrtStepGradients extends StepGradients {
   readonly spinning: boolean
   /** One sentence on where it runs (and why not CUDA, when it does not). */
   readonly note: string
-  /** compute with the gradients as host arrays (the caller owns them), no tfjs tensors made. */
-  computeHost(batch: Batch, share: number, dropSeed?: number): Promise<{ loss: number; grads: Float32Array[] }>
-  /**
-   * Feed the trainable weights from these arrays (the host optimizer's, in the variables' order)
-   * instead of reading the tfjs variables each step: ONNX Runtime's CPU provider reads a
-   * Float32Array input in place, so the weights cross no copy between steps. null: the variables again.
-   */
-  useWeights(weights: readonly Float32Array[] | null): void
 }
 
 /** spinDecision on this machine now; `ownThreads` of this process's threads are busy and count in the load. */
@@ -170,7 +162,6 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
   // The run's batch size is opened now, so that a graph or provider problem shows before training starts.
   if (opts.batch) await sessionFor(opts.batch)
 
-  let hostWeights: Map<string, Float32Array> | null = null
   const C = opts.lossContext.classes
   const [T, F] = [ast.config.targetLength, ast.config.melBins]
   const feedsOf = (gs: GraphSession, batch: Batch, share: number, dropSeed: number | undefined): Record<string, OrtNs.Tensor> => {
@@ -186,8 +177,10 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
       feeds.frame_targets = new ort.Tensor('float32', batch.frameY, [B, frames, C])
       feeds.frame_mask = new ort.Tensor('float32', batch.frameMask, [B, frames])
     }
-    for (const p of gs.graph.params)
-      feeds[p.name] = new ort.Tensor('float32', hostWeights?.get(p.name) ?? (variableOf.get(p.name)!.dataSync() as Float32Array), p.shape)
+    // One copy per weight and step: dataSync out of the tfjs-wasm heap (the optimizer's variables live
+    // there). ORT then reads that array in place; onnxruntime-node 1.30 has no IO binding that would
+    // keep an OrtValue between runs (ARCHITECTURE.md, Training engines).
+    for (const p of gs.graph.params) feeds[p.name] = new ort.Tensor('float32', variableOf.get(p.name)!.dataSync() as Float32Array, p.shape)
     if (gs.graph.masks.length > 0) {
       // The tfjs model's own mask stream (TagModel.reseedDropout, shard 0), drawn in its order.
       const rng = makeRng(dropSeed !== undefined ? shardDropSeed(dropSeed, 0) : 0)
@@ -218,22 +211,6 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
     for (const s of open) await s.then((x) => x.session.release()).catch(() => undefined)
   }
 
-  const computeHost = async (batch: Batch, share: number, dropSeed?: number): Promise<{ loss: number; grads: Float32Array[] }> => {
-    await recheckSpinning()
-    const gs = await sessionFor(batch.size)
-    const out = await gs.session.run(feedsOf(gs, batch, share, dropSeed))
-    const loss = (out.loss.data as Float32Array)[0]
-    // ORT's outputs are fresh JS arrays (onnxruntime-node copies each output out of its OrtValue), owned here.
-    const grads = trainable.map((name) => out[gs.graph.gradients.get(name)!].data as Float32Array)
-    if (gs.graph.extras.length > 0) {
-      // bn0 in training mode: the running statistics move as melBatchNorm moves them on tfjs.
-      const [mean, variance] = [BN_MEAN_OUTPUT, BN_VAR_OUTPUT].map((k) => tf.tensor(out[k].data as Float32Array, [ast.config.melBins], 'float32'))
-      updateRunningStats({ runningMean: variableOf.get('bn0.running_mean')!, runningVar: variableOf.get('bn0.running_var')! }, mean, variance, batch.size * T)
-      tf.dispose([mean, variance])
-    }
-    return { loss, grads }
-  }
-
   return {
     threads,
     get spinning() {
@@ -245,21 +222,23 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
     get note() {
       return note
     },
-    useWeights(weights) {
-      if (weights === null) {
-        hostWeights = null
-        return
-      }
-      if (weights.length !== trainable.length) throw new Error(`ORT engine: ${weights.length} weight arrays for ${trainable.length} trainable variables`)
-      hostWeights = new Map(trainable.map((name, i) => {
-        if (weights[i].length !== variableOf.get(name)!.size) throw new Error(`ORT engine: weights of ${name} hold ${weights[i].length} values, the variable ${variableOf.get(name)!.size}`)
-        return [name, weights[i]]
-      }))
-    },
-    computeHost,
     async compute(batch, share, dropSeed) {
-      const { loss, grads } = await computeHost(batch, share, dropSeed)
-      return { loss, grads: grads.map((g, i) => tf.tensor(g, variableOf.get(trainable[i])!.shape, 'float32')) }
+      await recheckSpinning()
+      const gs = await sessionFor(batch.size)
+      const out = await gs.session.run(feedsOf(gs, batch, share, dropSeed))
+      const loss = (out.loss.data as Float32Array)[0]
+      const grads = trainable.map((name) => {
+        const v = variableOf.get(name)!
+        return tf.tensor(out[gs.graph.gradients.get(name)!].data as Float32Array, v.shape, 'float32')
+      })
+      if (gs.graph.extras.length > 0) {
+        // bn0 in training mode: the running statistics move as melBatchNorm moves them on tfjs.
+        const [mean, variance] = [BN_MEAN_OUTPUT, BN_VAR_OUTPUT].map((k) => tf.tensor(out[k].data as Float32Array, [ast.config.melBins], 'float32'))
+        updateRunningStats({ runningMean: variableOf.get('bn0.running_mean')!, runningVar: variableOf.get('bn0.running_var')! }, mean, variance, batch.size * T)
+        tf.dispose([mean, variance])
+      }
+      for (const t of Object.values(out)) t.dispose()
+      return { loss, grads }
     },
     workerStats: () => [],
     async dispose() {

@@ -17,7 +17,7 @@ import type { ClipSet, FeatureSource, InputSpec } from '../data'
 import type { DatasetRecord, RunConfigInput } from '../../../../shared/api'
 import { predictSplit, type SplitPredictions } from '../evaluate'
 import type { LossOptions } from '../losses'
-import { chooseEngine, createOrtStepGradients, type EngineDecision, type OrtStepGradients } from '../ort/engine'
+import { chooseEngine, createOrtStepGradients, type EngineDecision } from '../ort/engine'
 import { createOrtForward } from '../ort/forward'
 import { createStepGradients, defaultTrainThreads, type StepGradients } from '../parallel/pool'
 import type { LossContext } from '../parallel/shard'
@@ -36,8 +36,6 @@ export interface TrainEngine {
   readonly name: EngineDecision['engine']
   /** Loss and gradients of one micro-batch. */
   readonly gradients: StepGradients
-  /** The same as host arrays, where the engine makes them so (ort): the trainer then steps a HostOptimizer. */
-  readonly host?: Pick<OrtStepGradients, 'computeHost' | 'useWeights'>
   /** Clip scores and loss of a split (validation, test) with `model`, on this engine's device. */
   scoreSplit(model: TagModel, set: ClipSet, inputs: ScoreInputs): Promise<SplitPredictions>
   /** Frees what training holds (sessions, worker threads); scoring still works after. Idempotent. */
@@ -93,7 +91,6 @@ const ortEngine: EngineFactory = async ({ runId, cfg, model, vars, lossContext, 
   return {
     name: 'ort',
     gradients,
-    host: gradients,
     async scoreSplit(m, set, i) {
       const { provider, threads, spinning } = gradients
       const ortForward = await createOrtForward(m, { provider, threads, spinning })

@@ -8,14 +8,12 @@ import { cancelPoint, isCancel } from '../../cancel'
 import { faultPause, faultPoint } from '../../faults'
 import type { Batch } from '../data'
 import { clipByGlobalNorm } from '../optimizer'
-import { addInto, clipHostByGlobalNorm, type HostOptimizer } from '../hostOptimizer'
 import type { StepGradients } from '../parallel/pool'
 import { derivedSeed, stepBatches } from '../sampler'
 import { lrAt } from '../schedule'
 import { maybeStepCheckpoint, stopHere } from './checkpoint'
 import { liveOptimizer, type TrainContext } from './context'
 import type { Hooks } from './hooks'
-import type { TrainEngine } from './engines'
 
 /** Dropout masks: one seed per (step, micro-batch), so a resume draws the same masks (TagModel.reseedDropout). */
 export const DROPOUT_STEP_STREAM = 5
@@ -42,41 +40,7 @@ export async function stepGradients(
   stepSeed: number,
   signal?: AbortSignal
 ): Promise<{ grads: tf.Tensor[]; loss: number }> {
-  const sum = (prev: tf.Tensor[], list: tf.Tensor[]) => {
-    const out = prev.map((p, i) => tf.add(p, list[i]))
-    tf.dispose([...prev, ...list])
-    return out
-  }
-  return sumMicroBatches(micro, samples, makeBatch, (b, share, seed) => engine.compute(b, share, seed), sum, (g) => tf.dispose(g), stepSeed, signal)
-}
-
-/** stepGradients over host arrays (the ort engine with the host optimizer): summed in place. */
-export async function stepGradientsHost(
-  micro: Int32Array[],
-  samples: number,
-  makeBatch: (indices: Int32Array) => Promise<Batch>,
-  engine: NonNullable<TrainEngine['host']>,
-  stepSeed: number,
-  signal?: AbortSignal
-): Promise<{ grads: Float32Array[]; loss: number }> {
-  const sum = (prev: Float32Array[], list: Float32Array[]) => {
-    addInto(prev, list)
-    return prev
-  }
-  return sumMicroBatches(micro, samples, makeBatch, (b, share, seed) => engine.computeHost(b, share, seed), sum, () => undefined, stepSeed, signal)
-}
-
-async function sumMicroBatches<G>(
-  micro: Int32Array[],
-  samples: number,
-  makeBatch: (indices: Int32Array) => Promise<Batch>,
-  compute: (b: Batch, share: number, seed: number) => Promise<{ loss: number; grads: G[] }>,
-  sum: (prev: G[], list: G[]) => G[],
-  dispose: (grads: G[]) => void,
-  stepSeed: number,
-  signal?: AbortSignal
-): Promise<{ grads: G[]; loss: number }> {
-  let grads: G[] | null = null
+  let grads: tf.Tensor[] | null = null
   let loss = 0
   try {
     for (const [m, idx] of micro.entries()) {
@@ -84,60 +48,30 @@ async function sumMicroBatches<G>(
       await cancelPoint(signal)
       const b = await makeBatch(idx)
       const share = b.size / samples
-      const { loss: microLoss, grads: list } = await compute(b, share, derivedSeed(stepSeed, m, DROPOUT_STEP_STREAM))
-      grads = grads === null ? list : sum(grads, list)
+      const { loss: microLoss, grads: list } = await engine.compute(b, share, derivedSeed(stepSeed, m, DROPOUT_STEP_STREAM))
+      if (grads === null) grads = list
+      else {
+        const prev: tf.Tensor[] = grads
+        grads = prev.map((p, i) => tf.add(p, list[i]))
+        tf.dispose([...prev, ...list])
+      }
       loss += microLoss
       faultPoint('step')
       await faultPause('step')
     }
   } catch (err) {
-    if (grads) dispose(grads)
+    if (grads) tf.dispose(grads)
     throw err
   }
   if (!grads) throw new Error('an optimizer step without clips')
   return { grads, loss }
 }
 
-/**
- * One optimizer step's gradients, checked, clipped and applied at `lr`; returns the step's loss. The
- * ort engine with the host optimizer stays on host arrays; otherwise the tfjs tensors and optimizer.
- */
-async function trainStep(ctx: TrainContext, micro: Int32Array[], samples: number, makeBatch: (indices: Int32Array) => Promise<Batch>, lr: number): Promise<number> {
-  const { cfg, state } = ctx
-  const optimizer = liveOptimizer(ctx)
-  const seed = derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM)
-  const lossGuard = (loss: number) => {
-    if (!Number.isFinite(loss))
-      throw new Error(`The loss became ${loss} at step ${state.step + 1}: lower the learning rate (${cfg.lr}) or turn on gradient clipping`)
-  }
-  const host = ctx.engine.host
-  if (host && 'applyHost' in optimizer) {
-    const step = await stepGradientsHost(micro, samples, makeBatch, host, seed, ctx.io.signal)
-    lossGuard(step.loss)
-    if (cfg.clipNorm && cfg.clipNorm > 0) clipHostByGlobalNorm(step.grads, cfg.clipNorm)
-    ;(optimizer as HostOptimizer).applyHost(step.grads, lr)
-    return step.loss
-  }
-  const step = await stepGradients(micro, samples, makeBatch, ctx.engine.gradients, seed, ctx.io.signal)
-  let grads = step.grads
-  try {
-    lossGuard(step.loss)
-    if (cfg.clipNorm && cfg.clipNorm > 0) {
-      const clipped = clipByGlobalNorm(grads, cfg.clipNorm)
-      tf.dispose([...grads, clipped.norm])
-      grads = clipped.grads
-    }
-    optimizer.apply(grads, lr)
-  } finally {
-    tf.dispose(grads)
-  }
-  return step.loss
-}
-
 /** Trains the epoch the state stands in, to its end. */
 export async function trainEpoch(ctx: TrainContext, hooks: Hooks): Promise<EpochTrained> {
   const { cfg, state, stepsPerEpoch, batch, accum, schedule, augRng } = ctx
   const { signal } = ctx.io
+  const optimizer = liveOptimizer(ctx)
   const e = state.epoch
   const { order, makeBatch } = ctx.batches.forEpoch(e)
   const epochStart = performance.now()
@@ -149,17 +83,30 @@ export async function trainEpoch(ctx: TrainContext, hooks: Hooks): Promise<Epoch
     const t0 = performance.now()
     const micro = stepBatches(order, batch, accum, s)
     const samples = micro.reduce((n, b) => n + b.length, 0)
+    let step: Awaited<ReturnType<typeof stepGradients>>
     // The augmentation stream as the step starts: a cancel between its micro-batches saves this,
     // so that the resumed step draws the same masks and mixup partners as an uninterrupted one.
     const augAtStep = augRng.state()
-    let stepLoss: number
     try {
-      stepLoss = await trainStep(ctx, micro, samples, makeBatch, lr)
+      step = await stepGradients(micro, samples, makeBatch, ctx.engine.gradients, derivedSeed(cfg.seed, state.step, DROPOUT_STEP_STREAM), signal)
     } catch (err) {
       // The step's partial gradients are dropped: the model and state are those after the previous step.
       if (isCancel(err, signal)) await stopHere(ctx, augAtStep)
       throw err
     }
+    let grads = step.grads
+    const stepLoss = step.loss
+    if (!Number.isFinite(stepLoss)) {
+      tf.dispose(grads)
+      throw new Error(`The loss became ${stepLoss} at step ${state.step + 1}: lower the learning rate (${cfg.lr}) or turn on gradient clipping`)
+    }
+    if (cfg.clipNorm && cfg.clipNorm > 0) {
+      const clipped = clipByGlobalNorm(grads, cfg.clipNorm)
+      tf.dispose([...grads, clipped.norm])
+      grads = clipped.grads
+    }
+    optimizer.apply(grads, lr)
+    tf.dispose(grads)
     state.step++
     state.epochLoss.sum += stepLoss * samples
     state.epochLoss.samples += samples

@@ -15,7 +15,6 @@ import { readRunState, recoverCheckpoints, updateRunStatus } from '../../runs/st
 import { clipSets, featureSource, withoutFiles, type ClipSet, type FeatureSource } from '../data'
 import { buildModel, needsNormStats, type FeatureNorm } from '../model'
 import { createOptimizer, type OptimizerConfig } from '../optimizer'
-import { createHostOptimizer } from '../hostOptimizer'
 import type { EngineDecision } from '../ort/engine'
 import { derivedSeed, stepLayout } from '../sampler'
 import type { ScheduleConfig } from '../schedule'
@@ -110,14 +109,10 @@ export async function prepare({ cfg, io, decision, backend, res, marks }: Prepar
   const batches = frameTask ? windowSampling(sampling, train.paths.map((p) => extracted.ok.get(p)?.frames ?? 0)) : clipSampling(sampling)
 
   const vars = model.trainableVariables()
-  // The ort engine steps the host optimizer (hostOptimizer.ts: same update and state, no tfjs ops),
-  // whose weight arrays it feeds ONNX Runtime directly.
-  const hostOptimizer = decision.engine === 'ort' ? createHostOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined) : null
-  res.optimizer = hostOptimizer ?? createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
+  res.optimizer = createOptimizer(vars, optimizerConfig(cfg), resumed?.optimizer ?? undefined)
   const lossContext = { loss, classes: C, frames: spec.frameLoss ? spec.frames : null }
   const engine = await createTrainEngine({ runId, cfg, model, vars, lossContext, backend, decision, log })
   res.engine = engine
-  if (engine.host && hostOptimizer) engine.host.useWeights(hostOptimizer.weights)
   io.changed()
 
   const batch = cfg.batchSize
