@@ -177,6 +177,9 @@ export async function createOrtStepGradients(model: TagModel, vars: tf.Variable[
       feeds.frame_targets = new ort.Tensor('float32', batch.frameY, [B, frames, C])
       feeds.frame_mask = new ort.Tensor('float32', batch.frameMask, [B, frames])
     }
+    // One copy per weight and step: dataSync out of the tfjs-wasm heap (the optimizer's variables live
+    // there). ORT then reads that array in place; onnxruntime-node 1.30 has no IO binding that would
+    // keep an OrtValue between runs (ARCHITECTURE.md, Training engines).
     for (const p of gs.graph.params) feeds[p.name] = new ort.Tensor('float32', variableOf.get(p.name)!.dataSync() as Float32Array, p.shape)
     if (gs.graph.masks.length > 0) {
       // The tfjs model's own mask stream (TagModel.reseedDropout, shard 0), drawn in its order.
