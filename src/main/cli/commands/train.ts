@@ -10,6 +10,7 @@ import { forkLauncher } from '../../jobs/launcher'
 import { dataDir } from '../../engine/paths'
 import { runDir, loadRun } from '../../engine/runs/store'
 import { createTrainingRun } from '../../engine/train/newRun'
+import { recipeLines, type RecipeChoice } from '../../engine/train/recipe'
 import { printResult, progressBar } from '../output'
 import { finiteNumber } from '../args'
 
@@ -300,12 +301,17 @@ export function registerTrain(program: Command): void {
         frameSmoothing: f.frameSmoothing,
         engine: f.engine
       }
-      const { runId, config } = createTrainingRun(partial)
-      if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)
+      const { runId, config, recipe } = createTrainingRun(partial)
+      if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n${recipeText(recipe)}`)
       const outcome = await trainOne(runId, false, !!f.json)
       printResult(f.json, { run: outcome.run, test: outcome.test, best_epoch: outcome.best_epoch }, () => outcomeText(outcome))
       if (outcome.status !== 'done') process.exitCode = 1
     })
+}
+
+/** The recipe block printed before training: each value and the rule (or flag, or preset) that set it. */
+export function recipeText(recipe: RecipeChoice[]): string {
+  return ['Recipe (which rule set each value):', ...recipeLines(recipe).map((l) => `  ${l}`)].join('\n') + '\n'
 }
 
 export function outcomeText(o: TrainJobOutcome): string {

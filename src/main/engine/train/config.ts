@@ -5,31 +5,30 @@
 import type { DatasetRecord, ModelKind, RunConfigInput } from '../../../shared/types'
 import type { ModelConfig } from '../models/config'
 import { presetBase } from '../runs/presets'
+import { RECIPE_FIELDS, recipeDefaults, recipeStart, summarizeDataset, type RecipeChoice, type RecipeField } from './recipe'
 
-/** Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). */
-const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset'> = {
+/**
+ * Defaults for the fields a caller may leave out (AST-tiny, no patch overlap: a CPU-sized start). The
+ * training recipe's fields (epochs, batch, lr, warm-up, augmentation, early stopping) are not here:
+ * they follow the dataset (recipe.ts).
+ */
+const RUN_DEFAULTS: Omit<RunConfigInput, 'dataset' | RecipeField> = {
   model: 'ast',
   size: 'tiny',
   pretrained: { kind: 'none' },
   fstride: 16,
   tstride: 16,
   frozen: false,
-  specAugment: true,
-  mixup: 0,
   loss: 'bce',
   optimizer: 'adam',
-  lr: 1e-4,
   // AST's recipe: Adam, weight decay 5e-7, betas (0.95, 0.999) (see optimizerConfig).
   weightDecay: 5e-7,
-  warmupSteps: 100,
-  schedule: 'cosine',
-  epochs: 10,
-  batchSize: 8,
   seed: 0
 }
 
-/** What completion needs to know about the dataset. */
-export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> & Partial<Pick<DatasetRecord, 'frameRate'>> & { files: { durationS: number | null }[] }
+/** What completion needs to know about the dataset (split and labels feed the recipe's rules, recipe.ts). */
+export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> &
+  Partial<Pick<DatasetRecord, 'frameRate'>> & { files: { durationS: number | null; split?: string; labels?: string[] }[] }
 
 /** Kaldi frames of a clip (25 ms window, 10 ms hop, snip_edges): 998 for 10 s, 398 for 4 s. */
 export function framesForDuration(durationS: number, sampleRate = 16000): number {
@@ -67,18 +66,37 @@ const isNonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isI
  * the run starts from (a Hugging Face AST folder or an earlier run), null when there is none.
  */
 export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: string }, dataset: DatasetFacts, pretrained: ModelConfig | null): RunConfigInput {
+  return completeRunConfigWithRecipe(partial, dataset, pretrained).config
+}
+
+/**
+ * completeRunConfig, and which rule (or the user, or the preset) set each of the recipe's fields. The
+ * recipe (recipe.ts: epochs, batch, learning rate, warm-up, augmentation, early stopping from the
+ * dataset's size and kind) sits between the preset's fields and RUN_DEFAULTS.
+ */
+export function completeRunConfigWithRecipe(
+  partial: Partial<RunConfigInput> & { dataset: string },
+  dataset: DatasetFacts,
+  pretrained: ModelConfig | null
+): { config: RunConfigInput; recipe: RecipeChoice[] } {
   const preset = partial.preset ? presetBase(partial.preset) : {}
-  const given = { ...preset, ...stripUndefined(partial) }
+  const user = stripUndefined(partial)
+  const given = { ...preset, ...user }
   // Frame tasks default to a sigmoid clip loss too: a recording of one class (or none) is not a
   // single-label clip, and a softmax over one class learns nothing.
   // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
   // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
   const frameDefault = given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: 'crnn' as const } : {}
-  const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...given } as RunConfigInput
+  const rules = recipeDefaults(summarizeDataset(dataset, !!given.frameHead), recipeStart(given), given.model ?? frameDefault.model ?? RUN_DEFAULTS.model)
+  const ruled = Object.fromEntries(RECIPE_FIELDS.map((k) => [k, rules[k].value])) as Partial<RunConfigInput>
+  const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...ruled, ...given } as RunConfigInput
+  const recipe: RecipeChoice[] = RECIPE_FIELDS.map((field) => {
+    const source = field in user ? 'user' : field in preset ? 'preset' : 'rule'
+    const said = source === 'user' ? 'set by you' : `set by the ${partial.preset} preset`
+    return { field, ...rules[field], ...(source === 'rule' ? {} : { value: c[field] as RecipeChoice['value'], reason: said }), source }
+  })
   const model: ModelKind = c.model
   check(model === 'ast' || model === 'htsat' || model === 'crnn', `unknown model '${String(model)}' (ast, htsat or crnn)`)
-  // The CRNN learns at Adam's usual 1e-3 (the DCASE baseline's); AST's 1e-4 leaves it far from converged.
-  if (model === 'crnn' && given.lr === undefined) c.lr = 1e-3
   check(['tiny', 'small', 'base'].includes(c.size), `unknown size '${String(c.size)}' (tiny, small or base)`)
 
   // Features: a pretrained model fixes the mel bins its weights were trained on.
@@ -132,9 +150,6 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
     c.frameLoss = given.frameLoss ?? 'pos-bce'
     check(['bce', 'focal', 'weighted-bce', 'pos-bce'].includes(c.frameLoss), `unknown frameLoss '${String(c.frameLoss)}' (bce, focal, weighted-bce or pos-bce)`)
     c.frameSmoothing = given.frameSmoothing ?? 0
-    // A few hundred windows make an epoch of a few dozen steps: a 100-step warm-up would spend most of
-    // a short run below the learning rate. Ten steps, unless given.
-    if (given.warmupSteps === undefined) c.warmupSteps = 10
     check(isNonNegInt(c.frameSmoothing), `frameSmoothing must be a whole number of frames ≥ 0, got ${c.frameSmoothing}`)
   } else
     for (const k of ['windowHopS', 'eventRatio', 'frameRate', 'frameLoss', 'frameSmoothing'] as const)
@@ -159,7 +174,7 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   }
   c.labelSmoothing = given.labelSmoothing ?? 0
   check(c.labelSmoothing >= 0 && c.labelSmoothing < 1, `labelSmoothing must be in [0, 1), got ${c.labelSmoothing}`)
-  c.balancedSampling = given.balancedSampling ?? false
+  c.balancedSampling = c.balancedSampling ?? false
 
   // Optimisation.
   check(c.optimizer === 'adam' || c.optimizer === 'adamw', `unknown optimizer '${String(c.optimizer)}' (adam or adamw)`)
@@ -177,7 +192,7 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   check(isPosInt(c.gradAccum), `gradAccum must be a positive integer, got ${c.gradAccum}`)
   // 0 switches clipping, early stopping and mid-epoch checkpoints off.
   c.clipNorm = given.clipNorm ?? 0
-  c.earlyStopPatience = given.earlyStopPatience ?? 0
+  c.earlyStopPatience = c.earlyStopPatience ?? 0
   c.checkpointEverySteps = given.checkpointEverySteps ?? 0
   c.keepCheckpoints = given.keepCheckpoints ?? 0
   check(isNonNegInt(c.keepCheckpoints), `keepCheckpoints must be a whole number ≥ 0 (0 = none), got ${c.keepCheckpoints}`)
@@ -201,7 +216,7 @@ export function completeRunConfig(partial: Partial<RunConfigInput> & { dataset: 
   if (p.kind === 'run') check(typeof p.runId === 'string' && p.runId !== '', `pretraining 'run' needs the id of an earlier run`)
   if (p.kind !== 'none') check(model === 'ast', `pretrained starts are implemented for AST only`)
   c.name = given.name ?? defaultRunName(c)
-  return c
+  return { config: c, recipe }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

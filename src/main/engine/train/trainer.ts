@@ -56,6 +56,7 @@ import { chooseEngine, createOrtStepGradients, type OrtStepGradients } from './o
 import { createOrtForward } from './ort/forward'
 import { ortReport } from '../ortInfo'
 import { lrAt, type ScheduleConfig } from './schedule'
+import { earlyStopDecision } from './earlyStop'
 import { loadTrainingCheckpoint, rewindMetrics, saveTrainingCheckpoint, type TrainerState } from './state'
 
 export interface TrainOptions {
@@ -524,9 +525,14 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       } else state.sinceBest++
       const patience = cfg.earlyStopPatience ?? 0
       if (state.epoch >= cfg.epochs) state.finished = true
-      else if (patience > 0 && state.sinceBest >= patience) {
-        state.finished = true
-        log(`Early stop after epoch ${state.epoch}: no better validation score for ${patience} epochs (best: epoch ${state.best!.epoch})`)
+      else if (patience > 0 && score !== null) {
+        // Smoothed score and trend over the epochs so far (earlyStop.ts): a noisy but rising run goes on.
+        const history = readMetrics(runId).flatMap((m) => (m.kind === 'epoch' ? [selectionScore(record, m)] : [])).filter((x): x is number => x !== null)
+        const decision = earlyStopDecision([...history, score], { patience, epochs: cfg.epochs })
+        if (decision.stop) {
+          state.finished = true
+          log(`Early stop after epoch ${state.epoch}: ${decision.reason} (best: epoch ${state.best!.epoch})`)
+        }
       }
       // Best before last: a crash between the two leaves the previous last, whose state does not yet
       // know this best, and the epoch is redone.

@@ -1,0 +1,166 @@
+// Dataset-size-aware defaults: from what a dataset is (single- or multi-label, how many training clips,
+// how long, how balanced, clip or frame task) and how a run starts (scratch, fine-tuned or frozen
+// pretrained backbone), the training recipe's values a user left unset, each with the rule that chose
+// it. A pure function: completeRunConfig applies it under the preset's and the user's fields, the CLI
+// prints it before training, the run's log keeps it and the experiment form shows it.
+// The numbers come from measured sweeps (bench/recipes/grid.yaml, results in bench/recipes/results.md):
+// on 420 clips of 4 s, the recipe that learns is many small steps at a modest constant-then-decaying
+// learning rate without masks; SpecAugment and mixup pay off only once a run is long enough to overfit.
+import type { ModelKind, RunConfigInput } from '../../../shared/types'
+
+/** What the rules need to know about the data (see summarizeDataset). */
+export interface DataSummary {
+  multiLabel: boolean
+  /** Training clips (for a frame task: recordings). */
+  trainClips: number
+  /** Median clip length in seconds (null when no duration is known). */
+  clipSeconds: number | null
+  classes: number
+  /** Training clips of the rarest class / of the commonest (1: balanced; 0 when a class has none). */
+  balance: number
+  frameTask: boolean
+}
+
+export type RecipeStart = 'scratch' | 'finetune' | 'frozen'
+
+/** The fields the recipe chooses when the user (or the preset) leaves them unset. */
+export const RECIPE_FIELDS = ['batchSize', 'epochs', 'lr', 'schedule', 'warmupSteps', 'specAugment', 'mixup', 'balancedSampling', 'earlyStopPatience'] as const
+export type RecipeField = (typeof RECIPE_FIELDS)[number]
+
+export interface RecipeRule {
+  value: number | boolean | string
+  /** Stable id of the rule (tests, logs and the UI refer to it). */
+  rule: string
+  /** One plain sentence: why this value for this data. */
+  reason: string
+}
+
+export type Recipe = Record<RecipeField, RecipeRule>
+
+/** Where a value of a complete config came from: the user, the preset, or a recipe rule. */
+export interface RecipeChoice extends RecipeRule {
+  field: RecipeField
+  source: 'user' | 'preset' | 'rule'
+}
+
+/** Optimizer steps a run needs on a small set (12 epochs of 420 clips at batch 8: 636). */
+const TARGET_STEPS = 640
+const SMALL_SET = 1000
+const MIXUP_SET = 5000
+
+const fmtInt = (n: number) => n.toLocaleString('en-US')
+
+/**
+ * The recipe for a dataset and a start. `model` matters for the learning rate only (the CRNN learns at
+ * Adam's usual 1e-3).
+ */
+export function recipeDefaults(data: DataSummary, start: RecipeStart, model: ModelKind): Recipe {
+  const n = Math.max(1, data.trainClips)
+  const longClips = (data.clipSeconds ?? 0) > 6
+
+  // Batch: small sets want many steps more than big batches; long clips cost memory.
+  const batchSize: RecipeRule = data.frameTask
+    ? { value: 8, rule: 'batch-frames', reason: 'frame task: windows of whole recordings are long, batch 8 keeps memory in bounds' }
+    : n < SMALL_SET
+      ? { value: 8, rule: 'batch-small-set', reason: `${fmtInt(n)} training clips (< ${fmtInt(SMALL_SET)}): batch 8 gives more optimizer steps per epoch, which a small set needs more than large batches` }
+      : longClips
+        ? { value: 8, rule: 'batch-long-clips', reason: `clips of ${data.clipSeconds!.toFixed(1)} s (> 6 s): batch 8 keeps memory in bounds` }
+        : { value: 16, rule: 'batch-default', reason: `${fmtInt(n)} training clips: batch 16` }
+  const b = batchSize.value as number
+  const stepsPerEpoch = Math.ceil(n / b)
+
+  // Epochs: a number of optimizer steps, not of passes; at least a few passes, at most 30.
+  const rawEpochs = Math.round(TARGET_STEPS / stepsPerEpoch)
+  const e = Math.min(30, Math.max(5, rawEpochs))
+  const epochs: RecipeRule = {
+    value: e,
+    rule: 'epochs-steps',
+    reason: `about ${fmtInt(TARGET_STEPS)} optimizer steps; ${fmtInt(n)} clips at batch ${b} make ${fmtInt(stepsPerEpoch)} per epoch${
+      e !== rawEpochs ? ` (${rawEpochs} epochs, kept within 5–30)` : ''
+    }`
+  }
+  const totalSteps = e * stepsPerEpoch
+
+  // Learning rate.
+  const lr: RecipeRule =
+    model === 'crnn'
+      ? { value: 1e-3, rule: 'lr-crnn', reason: "the CRNN learns at Adam's usual 1e-3 (the DCASE baseline's); 1e-4 leaves it far from converged" }
+      : start === 'frozen'
+        ? { value: 1e-3, rule: 'lr-frozen', reason: 'only the new head learns on a frozen backbone: a linear probe takes larger steps (1e-3)' }
+        : model === 'htsat'
+          ? { value: 1e-4, rule: 'lr-htsat', reason: "HTS-AT's window attention trains at 1e-4" }
+          : data.frameTask
+            ? { value: 1e-4, rule: 'lr-frames', reason: 'frame task on AST: 1e-4 over long windows (the frame-task benchmarks were measured with it)' }
+          : start === 'finetune'
+            ? { value: 2.5e-4, rule: 'lr-finetune', reason: 'fine-tuning a pretrained AST on a small set: 2.5e-4 (the reference fine-tune of the shipped checkpoint)' }
+            : { value: 2.5e-4, rule: 'lr-scratch', reason: 'AST from scratch: 2.5e-4 (the sweeps: 5e-4 with weight decay learnt slower on small sets)' }
+
+  // Schedule and warm-up.
+  const schedule: RecipeRule = { value: 'cosine', rule: 'schedule-cosine', reason: 'cosine decay to zero: the last epochs settle at small steps, so the last epoch is near the best' }
+  const warm = data.frameTask ? 10 : Math.min(100, Math.round(0.08 * totalSteps))
+  const warmupSteps: RecipeRule = data.frameTask
+    ? { value: 10, rule: 'warmup-frames', reason: 'frame task: a few hundred windows make short epochs; 10 steps of warm-up' }
+    : { value: warm, rule: 'warmup-share', reason: `8% of the run's ${fmtInt(totalSteps)} steps (at most 100): the new head's first large gradients do not jolt the rest` }
+
+  // Augmentation: masks and mixup slow learning; they pay once a run can overfit (many clips or many passes).
+  const specOn = data.frameTask || n >= SMALL_SET || e > 20
+  const specAugment: RecipeRule = specOn
+    ? {
+        value: true,
+        rule: data.frameTask ? 'specaug-frames' : 'specaug-on',
+        reason: data.frameTask
+          ? 'frame task: frequency masks on (no time masks: a masked span keeps its labels)'
+          : `${fmtInt(n)} clips over ${e} epochs: enough passes to overfit, so masks (3/16 of each axis) help`
+      }
+    : {
+        value: false,
+        rule: 'specaug-off-small',
+        reason: `${fmtInt(n)} clips (< ${fmtInt(SMALL_SET)}) in ${e} epochs${start === 'frozen' ? ' on a frozen backbone' : ''}: the model is still learning the clips, and masks only slow it (the sweeps)`
+      }
+  const mixup: RecipeRule =
+    data.multiLabel && n >= MIXUP_SET && !data.frameTask
+      ? { value: 0.5, rule: 'mixup-large', reason: `${fmtInt(n)} multi-label clips (≥ ${fmtInt(MIXUP_SET)}): mixup 0.5, AST's AudioSet recipe` }
+      : { value: 0, rule: 'mixup-off', reason: data.frameTask ? 'frame task: a mix blurs where each event is' : `${fmtInt(n)} ${data.multiLabel ? 'multi' : 'single'}-label clips${data.multiLabel ? ` (< ${fmtInt(MIXUP_SET)})` : ''}: no mixup` }
+
+  // Class balance.
+  const balancedSampling: RecipeRule =
+    !data.frameTask && data.balance < 0.1 && n >= 2000
+      ? { value: true, rule: 'balanced-rare', reason: `the rarest class has under a tenth of the commonest's clips (${(data.balance * 100).toFixed(0)}%): PSLA's balanced sampling` }
+      : { value: false, rule: 'balanced-off', reason: data.balance >= 0.1 ? `classes within 10× of each other (rarest/commonest ${(data.balance * 100).toFixed(0)}%): plain shuffling` : 'too few clips to sample rare classes more often without repeating them' }
+
+  // Early stopping: only for runs long enough that stopping saves time (earlyStop.ts never stops a rising run).
+  const earlyStopPatience: RecipeRule =
+    e >= 20
+      ? { value: Math.max(5, Math.ceil(e / 4)), rule: 'patience-long-run', reason: `${e} epochs: stop when the smoothed validation score has not risen for a quarter of the run (${Math.max(5, Math.ceil(e / 4))} epochs)` }
+      : { value: 0, rule: 'patience-off-short', reason: `${e} epochs: short enough to finish; the best epoch is still the one tested` }
+
+  return { batchSize, epochs, lr, schedule, warmupSteps, specAugment, mixup, balancedSampling, earlyStopPatience }
+}
+
+/** The start a config asks for. */
+export function recipeStart(c: Pick<Partial<RunConfigInput>, 'pretrained' | 'frozen'>): RecipeStart {
+  if (!c.pretrained || c.pretrained.kind === 'none') return 'scratch'
+  return c.frozen ? 'frozen' : 'finetune'
+}
+
+/** What the rules need, from a dataset's files (the training split; a dataset without splits: all files). */
+export function summarizeDataset(d: { multiLabel: boolean; files: { durationS: number | null; split?: string; labels?: string[] }[] }, frameTask: boolean): DataSummary {
+  const train = d.files.some((f) => f.split === 'train') ? d.files.filter((f) => f.split === 'train') : d.files
+  const durations = train.map((f) => f.durationS).filter((x): x is number => x !== null && x > 0).sort((a, b) => a - b)
+  const counts = new Map<string, number>()
+  for (const f of train) for (const l of f.labels ?? []) counts.set(l, (counts.get(l) ?? 0) + 1)
+  const values = [...counts.values()]
+  return {
+    multiLabel: d.multiLabel,
+    trainClips: train.length,
+    clipSeconds: durations.length > 0 ? durations[Math.floor((durations.length - 1) / 2)] : null,
+    classes: counts.size,
+    balance: values.length > 0 ? Math.min(...values) / Math.max(...values) : 1,
+    frameTask
+  }
+}
+
+/** One line per field: "epochs 12 (rule epochs-scratch-steps: ...)" or "(set by you)". */
+export function recipeLines(choices: RecipeChoice[]): string[] {
+  return choices.map((c) => `${c.field} ${String(c.value)}: ${c.source === 'rule' ? `${c.reason} [${c.rule}]` : c.reason}`)
+}
