@@ -115,6 +115,8 @@ export async function runSweep(gridFile: string, opts: { out: string; only?: str
       date: new Date().toISOString().slice(0, 16) + 'Z',
       run: out.run
     }
+    // Re-read first: rows written meanwhile (another sweep, an entry added by hand) are kept.
+    rows.splice(0, rows.length, ...readResults(opts.out))
     const i = rows.findIndex((r) => r.id === entry.id)
     if (i >= 0) rows[i] = row
     else rows.push(row)
