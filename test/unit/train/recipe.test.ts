@@ -106,3 +106,13 @@ describe('recipe in a complete config', () => {
     expect(aug.recipe.find((c) => c.field === 'specAugment')).toMatchObject({ source: 'rule' })
   })
 })
+
+describe('recipe rules that follow the batch and epochs the user chose', () => {
+  it('warm-up, masks and early stopping read the given epochs and batch', () => {
+    const r = recipeDefaults(data(), 'scratch', 'ast', { epochs: 40, batchSize: 16 })
+    // 27 steps per epoch × 40 epochs = 1080 steps: 8% is 86 warm-up steps; 40 epochs: masks on, patience 10.
+    expect([r.warmupSteps.value, r.specAugment.value, r.earlyStopPatience.value]).toEqual([86, true, 10])
+    const short = recipeDefaults(data({ trainClips: 60 }), 'scratch', 'ast', { epochs: 3 })
+    expect([short.warmupSteps.value, short.specAugment.value, short.earlyStopPatience.value]).toEqual([2, false, 0])
+  })
+})

@@ -224,6 +224,7 @@ export function registerTrain(program: Command): void {
     .option('--warmup <steps>', 'linear warm-up steps', num('--warmup'))
     .option('--schedule <name>', 'cosine | step (AST: ×0.85 per epoch from epoch 5) | constant')
     .option('--loss <name>', 'bce | ce | focal | weighted-bce | pos-bce (default: ce for single-label data, else bce)')
+    .option('--spec-augment', 'turn SpecAugment on (default: the recipe decides from the dataset, see the recipe printed before training)')
     .option('--no-spec-augment', 'turn SpecAugment off')
     .option('--freqm <bins>', 'SpecAugment frequency mask width', num('--freqm'))
     .option('--timem <frames>', 'SpecAugment time mask width', num('--timem'))
@@ -272,8 +273,8 @@ export function registerTrain(program: Command): void {
         warmupSteps: f.warmup,
         schedule: f.schedule,
         loss: f.loss,
-        // commander's --no-spec-augment gives specAugment: true unless the flag is used.
-        specAugment: f.specAugment === false ? false : undefined,
+        // With both --spec-augment and --no-spec-augment defined, commander leaves it undefined unless one is used.
+        specAugment: f.specAugment,
         freqm: f.freqm,
         timem: f.timem,
         mixup: f.mixup,

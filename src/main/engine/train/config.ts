@@ -87,7 +87,7 @@ export function completeRunConfigWithRecipe(
   // A frame task from scratch with no model named trains the CRNN: on long recordings with sparse frame
   // labels it reaches about three times AST's frame AP (README, "Long recordings with per-frame labels").
   const frameDefault = given.frameHead && given.model === undefined && (given.pretrained ?? RUN_DEFAULTS.pretrained).kind === 'none' ? { model: 'crnn' as const } : {}
-  const rules = recipeDefaults(summarizeDataset(dataset, !!given.frameHead), recipeStart(given), given.model ?? frameDefault.model ?? RUN_DEFAULTS.model)
+  const rules = recipeDefaults(summarizeDataset(dataset, !!given.frameHead), recipeStart(given), given.model ?? frameDefault.model ?? RUN_DEFAULTS.model, given)
   const ruled = Object.fromEntries(RECIPE_FIELDS.map((k) => [k, rules[k].value])) as Partial<RunConfigInput>
   const c: RunConfigInput = { ...RUN_DEFAULTS, ...frameDefault, loss: dataset.multiLabel || given.frameHead ? 'bce' : 'ce', ...ruled, ...given } as RunConfigInput
   const recipe: RecipeChoice[] = RECIPE_FIELDS.map((field) => {

@@ -39,7 +39,7 @@ const fmtInt = (n: number) => n.toLocaleString('en-US')
  * The recipe for a dataset and a start. `model` matters for the learning rate only (the CRNN learns at
  * Adam's usual 1e-3).
  */
-export function recipeDefaults(data: DataSummary, start: RecipeStart, model: ModelKind): Recipe {
+export function recipeDefaults(data: DataSummary, start: RecipeStart, model: ModelKind, given: Partial<Pick<RunConfigInput, 'batchSize' | 'epochs'>> = {}): Recipe {
   const n = Math.max(1, data.trainClips)
   const longClips = (data.clipSeconds ?? 0) > 6
 
@@ -51,7 +51,8 @@ export function recipeDefaults(data: DataSummary, start: RecipeStart, model: Mod
       : longClips
         ? { value: 8, rule: 'batch-long-clips', reason: `clips of ${data.clipSeconds!.toFixed(1)} s (> 6 s): batch 8 keeps memory in bounds` }
         : { value: 16, rule: 'batch-default', reason: `${fmtInt(n)} training clips: batch 16` }
-  const b = batchSize.value as number
+  // The rules below read the batch and epochs the run will have: the caller's where given.
+  const b = given.batchSize ?? (batchSize.value as number)
   const stepsPerEpoch = Math.ceil(n / b)
 
   // Epochs: a number of optimizer steps, not of passes; at least a few passes, at most 30.
@@ -64,7 +65,8 @@ export function recipeDefaults(data: DataSummary, start: RecipeStart, model: Mod
       e !== rawEpochs ? ` (${rawEpochs} epochs, kept within 5–30)` : ''
     }`
   }
-  const totalSteps = e * stepsPerEpoch
+  const runEpochs = given.epochs ?? e
+  const totalSteps = runEpochs * stepsPerEpoch
 
   // Learning rate.
   const lr: RecipeRule =
@@ -88,19 +90,19 @@ export function recipeDefaults(data: DataSummary, start: RecipeStart, model: Mod
     : { value: warm, rule: 'warmup-share', reason: `8% of the run's ${fmtInt(totalSteps)} steps (at most 100): the new head's first large gradients do not jolt the rest` }
 
   // Augmentation: masks and mixup slow learning; they pay once a run can overfit (many clips or many passes).
-  const specOn = data.frameTask || n >= SMALL_SET || e > 20
+  const specOn = data.frameTask || n >= SMALL_SET || runEpochs > 20
   const specAugment: RecipeRule = specOn
     ? {
         value: true,
         rule: data.frameTask ? 'specaug-frames' : 'specaug-on',
         reason: data.frameTask
           ? 'frame task: frequency masks on (no time masks: a masked span keeps its labels)'
-          : `${fmtInt(n)} clips over ${e} epochs: enough passes to overfit, so masks (3/16 of each axis) help`
+          : `${fmtInt(n)} clips over ${runEpochs} epochs: enough passes to overfit, so masks (3/16 of each axis) help`
       }
     : {
         value: false,
         rule: 'specaug-off-small',
-        reason: `${fmtInt(n)} clips (< ${fmtInt(SMALL_SET)}) in ${e} epochs${start === 'frozen' ? ' on a frozen backbone' : ''}: the model is still learning the clips, and masks only slow it (the sweeps)`
+        reason: `${fmtInt(n)} clips (< ${fmtInt(SMALL_SET)}) in ${runEpochs} epochs${start === 'frozen' ? ' on a frozen backbone' : ''}: the model is still learning the clips, and masks only slow it (the sweeps)`
       }
   const mixup: RecipeRule =
     data.multiLabel && n >= MIXUP_SET && !data.frameTask
@@ -115,9 +117,9 @@ export function recipeDefaults(data: DataSummary, start: RecipeStart, model: Mod
 
   // Early stopping: only for runs long enough that stopping saves time (earlyStop.ts never stops a rising run).
   const earlyStopPatience: RecipeRule =
-    e >= 20
-      ? { value: Math.max(5, Math.ceil(e / 4)), rule: 'patience-long-run', reason: `${e} epochs: stop when the smoothed validation score has not risen for a quarter of the run (${Math.max(5, Math.ceil(e / 4))} epochs)` }
-      : { value: 0, rule: 'patience-off-short', reason: `${e} epochs: short enough to finish; the best epoch is still the one tested` }
+    runEpochs >= 20
+      ? { value: Math.max(5, Math.ceil(runEpochs / 4)), rule: 'patience-long-run', reason: `${runEpochs} epochs: stop when the smoothed validation score has not risen for a quarter of the run (${Math.max(5, Math.ceil(runEpochs / 4))} epochs)` }
+      : { value: 0, rule: 'patience-off-short', reason: `${runEpochs} epochs: short enough to finish; the best epoch is still the one tested` }
 
   return { batchSize, epochs, lr, schedule, warmupSteps, specAugment, mixup, balancedSampling, earlyStopPatience }
 }
