@@ -73,8 +73,8 @@ describe('completeRunConfig', () => {
     expect(() => completeRunConfig({ dataset: 'd', frameHead: true }, facts(), null)).toThrow(/strong labels/)
     expect(() => completeRunConfig({ dataset: 'd', dropout: 1 }, facts(), null)).toThrow(/dropout is a probability in \[0, 1\), got 1/)
     expect(() => completeRunConfig({ dataset: 'd', dropPath: -0.1 }, facts(), null)).toThrow(/dropPath is a probability/)
-    expect(() => completeRunConfig({ dataset: 'd', melBins: 64, freqm: 65 }, facts(), null)).toThrow(/freqm must be a whole number of mel bins from 0 to 64, got 65/)
-    expect(() => completeRunConfig({ dataset: 'd', timem: 2.5 }, facts(), null)).toThrow(/timem must be a whole number of frames/)
+    expect(() => completeRunConfig({ dataset: 'd', specAugment: true, melBins: 64, freqm: 65 }, facts(), null)).toThrow(/freqm must be a whole number of mel bins from 0 to 64, got 65/)
+    expect(() => completeRunConfig({ dataset: 'd', specAugment: true, timem: 2.5 }, facts(), null)).toThrow(/timem must be a whole number of frames/)
     expect(() => completeRunConfig({ dataset: 'd', loss: 'focal', focalAlpha: 1.5 }, facts(), null)).toThrow(/focalAlpha must be in \[0, 1\]/)
     // SpecAugment off: the mask widths are 0 whatever was given.
     expect(completeRunConfig({ dataset: 'd', specAugment: false, freqm: 999 }, facts(), null)).toMatchObject({ freqm: 0, timem: 0 })

@@ -21,12 +21,12 @@ describe('recipe rules', () => {
     ['the same set, fine-tuned', data(), 'finetune', 'ast', { lr: 2.5e-4, epochs: 12, specAugment: false }, { lr: 'lr-finetune' }],
     ['the same set, frozen backbone: a linear probe at 1e-3', data(), 'frozen', 'ast', { lr: 1e-3, epochs: 12 }, { lr: 'lr-frozen' }],
     [
-      '60 clips: 30 epochs (capped), masks on, early stopping',
+      '60 clips: 30 epochs (capped), no masks, early stopping',
       data({ trainClips: 60 }),
       'scratch',
       'ast',
-      { batchSize: 8, epochs: 30, specAugment: true, earlyStopPatience: 8, warmupSteps: 19 },
-      { epochs: 'epochs-steps', specAugment: 'specaug-on', earlyStopPatience: 'patience-long-run' }
+      { batchSize: 8, epochs: 30, specAugment: false, earlyStopPatience: 8, warmupSteps: 19 },
+      { epochs: 'epochs-steps', specAugment: 'specaug-off-small', earlyStopPatience: 'patience-long-run' }
     ],
     [
       '20,000 multi-label clips: batch 16, 5 epochs, mixup and masks',
@@ -110,9 +110,9 @@ describe('recipe in a complete config', () => {
 describe('recipe rules that follow the batch and epochs the user chose', () => {
   it('warm-up, masks and early stopping read the given epochs and batch', () => {
     const r = recipeDefaults(data(), 'scratch', 'ast', { epochs: 40, batchSize: 16 })
-    // 27 steps per epoch × 40 epochs = 1080 steps: 8% is 86 warm-up steps; 40 epochs: masks on, patience 10.
-    expect([r.warmupSteps.value, r.specAugment.value, r.earlyStopPatience.value]).toEqual([86, true, 10])
+    // 27 steps per epoch × 40 epochs = 1080 steps: 8% is 86 warm-up steps; 40 epochs: patience 10.
+    expect([r.warmupSteps.value, r.earlyStopPatience.value]).toEqual([86, 10])
     const short = recipeDefaults(data({ trainClips: 60 }), 'scratch', 'ast', { epochs: 3 })
-    expect([short.warmupSteps.value, short.specAugment.value, short.earlyStopPatience.value]).toEqual([2, false, 0])
+    expect([short.warmupSteps.value, short.earlyStopPatience.value]).toEqual([2, 0])
   })
 })
