@@ -41,6 +41,14 @@ describe('the recipe in the experiment form', () => {
     await expect.poll(() => recipe.getByTestId('recipe-epochs').locator('td.differs').count()).toBe(1)
     await recipe.getByTestId('recipe-use').click()
     expect(await page.getByTestId('exp-epochs').inputValue()).toBe('30')
+
+    // A preset chosen and the form reset at once (as the queue test does): what is typed afterwards stays.
+    await page.getByRole('button', { name: /^Patch overlap/ }).click()
+    await page.getByRole('button', { name: 'Reset the form' }).click()
+    await page.getByTestId('exp-epochs').fill('40')
+    await expect.poll(() => recipe.getByTestId('recipe-epochs').locator('td.differs').count()).toBe(1)
+    await page.waitForTimeout(1500)
+    expect(await page.getByTestId('exp-epochs').inputValue()).toBe('40')
     expect(app.consoleErrors).toEqual([])
   })
 })
