@@ -11,15 +11,15 @@ describe('recipe rules', () => {
   // [case, data, start, model, expected values, expected rule ids]
   const cases: [string, DataSummary, RecipeStart, ModelKind, Record<string, unknown>, Record<string, string>][] = [
     [
-      'the practice set from scratch: 12 epochs of batch 8 (636 steps), no masks',
+      'the practice set from scratch: 24 epochs of batch 8 (1,272 steps), no masks, early stopping',
       data(),
       'scratch',
       'ast',
-      { batchSize: 8, epochs: 12, lr: 2.5e-4, schedule: 'cosine', warmupSteps: 51, specAugment: false, mixup: 0, balancedSampling: false, earlyStopPatience: 0 },
-      { batchSize: 'batch-small-set', epochs: 'epochs-steps', lr: 'lr-scratch', specAugment: 'specaug-off-small', mixup: 'mixup-off', earlyStopPatience: 'patience-off-short' }
+      { batchSize: 8, epochs: 24, lr: 2.5e-4, schedule: 'cosine', warmupSteps: 100, specAugment: false, mixup: 0, balancedSampling: false, earlyStopPatience: 6 },
+      { batchSize: 'batch-small-set', epochs: 'epochs-steps', lr: 'lr-scratch', specAugment: 'specaug-off-small', mixup: 'mixup-off', earlyStopPatience: 'patience-long-run' }
     ],
-    ['the same set, fine-tuned', data(), 'finetune', 'ast', { lr: 2.5e-4, epochs: 12, specAugment: false }, { lr: 'lr-finetune' }],
-    ['the same set, frozen backbone: a linear probe at 1e-3', data(), 'frozen', 'ast', { lr: 1e-3, epochs: 12 }, { lr: 'lr-frozen' }],
+    ['the same set, fine-tuned', data(), 'finetune', 'ast', { lr: 2.5e-4, epochs: 24, specAugment: false }, { lr: 'lr-finetune' }],
+    ['the same set, frozen backbone: a linear probe at 1e-3', data(), 'frozen', 'ast', { lr: 1e-3, epochs: 24 }, { lr: 'lr-frozen' }],
     [
       '60 clips: 30 epochs (capped), no masks, early stopping',
       data({ trainClips: 60 }),
@@ -95,12 +95,12 @@ describe('recipe in a complete config', () => {
 
   it('fills what nobody set from the rules; the preset and the user win, and each value says who set it', () => {
     const { config, recipe } = completeRunConfigWithRecipe({ dataset: 'd', preset: 'quick', lr: 1e-4 }, facts, null)
-    expect(config).toMatchObject({ batchSize: 8, epochs: 12, lr: 1e-4, specAugment: false, freqm: 0, timem: 0, earlyStopPatience: 0, optimizer: 'adam', depth: 4 })
+    expect(config).toMatchObject({ batchSize: 8, epochs: 24, lr: 1e-4, specAugment: false, freqm: 0, timem: 0, earlyStopPatience: 6, optimizer: 'adam', depth: 4 })
     const by = Object.fromEntries(recipe.map((c) => [c.field, c]))
     expect(by.lr).toMatchObject({ source: 'user', value: 1e-4, reason: 'set by you' })
-    expect(by.epochs).toMatchObject({ source: 'rule', value: 12, rule: 'epochs-steps' })
+    expect(by.epochs).toMatchObject({ source: 'rule', value: 24, rule: 'epochs-steps' })
     expect(by.epochs.reason).toMatch(/420 clips at batch 8 make 53 per epoch/)
-    expect(recipeLines(recipe).find((l) => l.startsWith('epochs 12:'))).toMatch(/\[epochs-steps\]$/)
+    expect(recipeLines(recipe).find((l) => l.startsWith('epochs 24:'))).toMatch(/\[epochs-steps\]$/)
     // A preset that sets a recipe field: its value, said to be the preset's.
     const aug = completeRunConfigWithRecipe({ dataset: 'd', preset: 'augmentation' }, facts, null)
     expect(aug.recipe.find((c) => c.field === 'specAugment')).toMatchObject({ source: 'rule' })

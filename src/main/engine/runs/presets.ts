@@ -12,9 +12,9 @@ import type { ExperimentPreset, RunConfigInput } from '../../../shared/types'
  * 8 × 25 = 200 patches, 0.86 forward GFLOPs per clip, trained with Adam (AST's betas and L2 5e-7).
  * The rest of the recipe (epochs, batch, learning rate, warm-up, augmentation, early stopping) is
  * not fixed here: it follows the dataset's size and the start (recipe.ts), as measured by the sweeps
- * in bench/recipes (on 420 clips of 4 s from scratch: batch 8, 12 epochs, lr 2.5e-4, 51 warm-up
- * steps then cosine, no SpecAugment). Time budget: 15 minutes for 420 clips on the 2-core build
- * machine with the ort engine (README, "Quick preset").
+ * in bench/recipes (on 420 clips of 4 s from scratch: batch 8, 24 epochs, Adam 2.5e-4, 100 warm-up
+ * steps then cosine, no SpecAugment, early stopping with patience 6). Time budget: 15 minutes for
+ * 420 clips on the 2-core build machine with the ort engine (README, "The quick preset").
  */
 const QUICK: Partial<RunConfigInput> = {
   model: 'ast',
