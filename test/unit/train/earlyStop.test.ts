@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { earlyStopDecision, slope, smoothScores } from '../../../src/main/engine/train/earlyStop'
+import { earlyStopDecision, slope, smoothScores, trendRule } from '../../../src/main/engine/train/earlyStop'
 
 /** When the decision first says stop, replaying the history epoch by epoch as the trainer does (1-based), or null. */
 function stopEpoch(scores: number[], patience: number, epochs = scores.length): number | null {
@@ -67,5 +67,11 @@ describe('early stopping', () => {
     const d = earlyStopDecision([0.5, 0.6], { patience: 3, epochs: 10 })
     expect(d.stop).toBe(false)
     expect(d.reason).toMatch(/patience 3/)
+  })
+
+  it("takes the trainer's stop input: patience, epochs and the scores so far", () => {
+    expect(trendRule({ patience: 0, epochs: 10, scores: () => [0.5, 0.4, 0.3, 0.2] }).stop).toBe(false)
+    expect(trendRule({ patience: 3, epochs: 10, scores: () => [0.5, 0.6, 0.7, 0.68, 0.66, 0.64, 0.62, 0.6] })).toMatchObject({ stop: true })
+    expect(trendRule({ patience: 2, epochs: 20, scores: () => RISING }).stop).toBe(false)
   })
 })

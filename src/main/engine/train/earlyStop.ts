@@ -81,3 +81,13 @@ export function earlyStopDecision(scores: number[], opts: EarlyStopOptions): Ear
     reason: `the smoothed validation score has not risen by ${minDelta} for ${sinceBest} epochs (patience ${patience}) and the last ${recent.length} scores are flat (${trend.toFixed(4)} per epoch)`
   }
 }
+
+/**
+ * The rule in the shape of the trainer's stop input (patience, planned epochs, and the selection
+ * scores of every epoch so far, this one last): what the trainer's stop decision calls.
+ */
+export function trendRule(i: { patience: number; epochs: number; scores(): number[] }): { stop: boolean; reason: string } {
+  if (i.patience <= 0) return { stop: false, reason: 'early stopping is off' }
+  const d = earlyStopDecision(i.scores(), { patience: i.patience, epochs: i.epochs })
+  return { stop: d.stop, reason: d.reason }
+}

@@ -56,7 +56,7 @@ import { chooseEngine, createOrtStepGradients, type OrtStepGradients } from './o
 import { createOrtForward } from './ort/forward'
 import { ortReport } from '../ortInfo'
 import { lrAt, type ScheduleConfig } from './schedule'
-import { earlyStopDecision } from './earlyStop'
+import { trendRule } from './earlyStop'
 import { loadTrainingCheckpoint, rewindMetrics, saveTrainingCheckpoint, type TrainerState } from './state'
 
 export interface TrainOptions {
@@ -527,8 +527,8 @@ export async function trainRun(runId: string, opts: TrainOptions = {}): Promise<
       if (state.epoch >= cfg.epochs) state.finished = true
       else if (patience > 0 && score !== null) {
         // Smoothed score and trend over the epochs so far (earlyStop.ts): a noisy but rising run goes on.
-        const history = readMetrics(runId).flatMap((m) => (m.kind === 'epoch' ? [selectionScore(record, m)] : [])).filter((x): x is number => x !== null)
-        const decision = earlyStopDecision([...history, score], { patience, epochs: cfg.epochs })
+        const scores = () => [...readMetrics(runId).flatMap((m) => (m.kind === 'epoch' && m.epoch < state.epoch ? [selectionScore(record, m)] : [])), score].filter((x): x is number => x !== null)
+        const decision = trendRule({ patience, epochs: cfg.epochs, scores })
         if (decision.stop) {
           state.finished = true
           log(`Early stop after epoch ${state.epoch}: ${decision.reason} (best: epoch ${state.best!.epoch})`)
