@@ -1,7 +1,7 @@
 // Dataset-size-aware defaults: each rule on a table of datasets and starts, the precedence user >
 // preset > rule in a complete config, and the dataset summary the rules read.
 import { describe, expect, it } from 'vitest'
-import { recipeDefaults, recipeLines, recipeStart, summarizeDataset, type DataSummary, type RecipeStart } from '../../../src/main/engine/train/recipe'
+import { recipeDefaults, recipeLines, recipeResolver, recipeStart, summarizeDataset, type DataSummary, type RecipeStart } from '../../../src/main/engine/train/recipe'
 import { completeRunConfigWithRecipe, type DatasetFacts } from '../../../src/main/engine/train/config'
 import type { ModelKind } from '../../../src/shared/types'
 
@@ -114,5 +114,15 @@ describe('recipe rules that follow the batch and epochs the user chose', () => {
     expect([r.warmupSteps.value, r.earlyStopPatience.value]).toEqual([86, 10])
     const short = recipeDefaults(data({ trainClips: 60 }), 'scratch', 'ast', { epochs: 3 })
     expect([short.warmupSteps.value, short.earlyStopPatience.value]).toEqual([2, 0])
+  })
+})
+
+describe('the recipe as a field-by-field resolver', () => {
+  it('answers for recipe fields only, reading what the caller fixed', () => {
+    const dataset = { multiLabel: true, files: Array.from({ length: 600 }, (_, i) => ({ durationS: 4, split: i < 420 ? 'train' : 'val', labels: ['a'] })) }
+    expect(recipeResolver('epochs', { model: 'ast', given: {}, dataset })).toBe(24)
+    expect(recipeResolver('lr', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' }, frozen: true }, dataset })).toBe(1e-3)
+    expect(recipeResolver('earlyStopPatience', { model: 'ast', given: { epochs: 12 }, dataset })).toBe(0)
+    expect(recipeResolver('depth', { model: 'ast', given: {}, dataset })).toBeUndefined()
   })
 })

@@ -156,3 +156,16 @@ export function summarizeDataset(d: { multiLabel: boolean; files: { durationS: n
 export function recipeLines(choices: RecipeChoice[]): string[] {
   return choices.map((c) => `${c.field} ${String(c.value)}: ${c.source === 'rule' ? `${c.reason} [${c.rule}]` : c.reason}`)
 }
+
+/**
+ * The recipe as a per-field default resolver, for a config completer that asks field by field
+ * (key, { model, given, dataset }): the rule's value for a recipe field, undefined for any other.
+ * The user's and the preset's fields are in `given`, so the rules read the batch and epochs they fix.
+ */
+export function recipeResolver(
+  key: string,
+  ctx: { model: ModelKind; given: Partial<RunConfigInput>; dataset: Parameters<typeof summarizeDataset>[0] }
+): RecipeRule['value'] | undefined {
+  if (!(RECIPE_FIELDS as readonly string[]).includes(key)) return undefined
+  return recipeDefaults(summarizeDataset(ctx.dataset, !!ctx.given.frameHead), recipeStart(ctx.given), ctx.model, ctx.given)[key as RecipeField].value
+}
