@@ -5,6 +5,8 @@
 export * from './types'
 export * from './curves'
 export * from './runConfigFields'
+export * from './recipe'
+import type { RecipeChoice } from './recipe'
 import type { CurveRequest, RunCurve } from './curves'
 import type {
   AppInfo,
@@ -72,6 +74,8 @@ export interface ApiMethods {
 
   'model.choices': { params: void; result: ModelChoice[] }
   'model.estimate': { params: RunConfigRequest; result: CostEstimate }
+  /** The recipe's defaults for a (partial) config: each field's value and the rule, preset or field that set it. */
+  'model.recipe': { params: RunConfigRequest; result: RecipeChoice[] }
 
   'run.list': { params: void; result: RunSummary[] }
   'run.get': { params: { id: string }; result: RunRecord }
@@ -191,6 +195,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'job.cancel',
   'model.choices',
   'model.estimate',
+  'model.recipe',
   'run.list',
   'run.get',
   'run.metrics',

@@ -175,6 +175,7 @@ export const API_PARAMS: { [M in ApiMethod]: Schema<unknown> } = {
   'job.cancel': object({ jobId: id() }),
   'model.choices': none(),
   'model.estimate': runStartSchema,
+  'model.recipe': runStartSchema,
   'run.list': none(),
   'run.get': object({ id: id() }),
   'run.metrics': object({ id: id(), since: optional(nonNegInt()) }),

@@ -64,7 +64,8 @@ export interface RunConfigField {
   /** Model kinds it applies to (absent: all). */
   models?: readonly ModelKind[]
   /** `tagbench train`: the flag (commander syntax) and its help when it differs from `help`; null: none or hand-written. */
-  cli: { flags: string; help?: string } | null
+  /** `onHelp`: for a `--no-x` flag, the help of the `--x` flag that comes with it. */
+  cli: { flags: string; help?: string; onHelp?: string } | null
   /** The form offers it as a grid axis, with this hint for its values (grid files may vary any field but noAxis ones). */
   axis?: { hint: string }
   /** Never a grid axis (it names or points at the run, it is not a setting). */
@@ -183,7 +184,7 @@ export const RUN_CONFIG_FIELDS = [
     label: 'SpecAugment (frequency and time masks)',
     help: 'SpecAugment',
     default: true,
-    cli: { flags: '--no-spec-augment', help: 'turn SpecAugment off' },
+    cli: { flags: '--no-spec-augment', help: 'turn SpecAugment off', onHelp: 'turn SpecAugment on (default: the recipe decides from the dataset, see the recipe printed before training)' },
     axis: { hint: 'true, false' },
     column: 8,
     standard: true,

@@ -133,6 +133,8 @@ export const handlers: HandlerTable = {
     return estimateCost(config, record.classNames.length, clipSets(record, config.fold).train.n, rate ?? undefined)
   },
 
+  'model.recipe': async (p) => (await newRun()).resolveRunConfigWithRecipe(p).recipe,
+
   'run.list': () => listRuns(),
   'run.get': (p) => loadRun(p.id),
   'run.metrics': (p) => readMetrics(p.id, p.since ?? 0),

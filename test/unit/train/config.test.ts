@@ -30,8 +30,8 @@ describe('targetLength from clip durations', () => {
 
 describe('completeRunConfig', () => {
   it('fills every field: CE for single-label data, BCE for multi-label, AST mask sizes', () => {
-    const single = completeRunConfig({ dataset: 'd' }, facts({ multiLabel: false }), null)
-    expect(single).toMatchObject({ loss: 'ce', model: 'ast', size: 'tiny', depth: 12, melBins: 128, targetLength: 400, freqm: 24, timem: 75, gradAccum: 1, clipNorm: 0, earlyStopPatience: 0 })
+    const single = completeRunConfig({ dataset: 'd', specAugment: true }, facts({ multiLabel: false }), null)
+    expect(single).toMatchObject({ loss: 'ce', model: 'ast', size: 'tiny', depth: 12, melBins: 128, targetLength: 400, freqm: 24, timem: 75, gradAccum: 1, clipNorm: 0 })
     expect(single.name).toBe('ast-tiny s16 scratch')
     expect(completeRunConfig({ dataset: 'd' }, facts(), null).loss).toBe('bce')
     expect(completeRunConfig({ dataset: 'd', specAugment: false }, facts(), null)).toMatchObject({ freqm: 0, timem: 0 })
@@ -46,7 +46,7 @@ describe('completeRunConfig', () => {
 
   it('applies a preset under the fields given explicitly', () => {
     const c = completeRunConfig({ dataset: 'd', preset: 'quick', epochs: 2 }, facts(), null)
-    expect(c).toMatchObject({ depth: 4, fstride: 16, targetLength: 400, optimizer: 'adamw', lr: 5e-4, epochs: 2, preset: 'quick' })
+    expect(c).toMatchObject({ depth: 4, fstride: 16, targetLength: 400, optimizer: 'adam', lr: 2.5e-4, epochs: 2, preset: 'quick' })
     expect(() => completeRunConfig({ dataset: 'd', preset: 'nope' }, facts(), null)).toThrow(/Unknown preset 'nope'/)
     // The preset's 4 s is an upper bound: 1 s clips keep their length (rounded up to whole patches),
     // 10 s clips are cut to 4 s, and a length given explicitly wins.
@@ -79,8 +79,8 @@ describe('completeRunConfig', () => {
     expect(() => completeRunConfig({ dataset: 'd', frameHead: true }, facts(), null)).toThrow(/strong labels/)
     expect(() => completeRunConfig({ dataset: 'd', dropout: 1 }, facts(), null)).toThrow(/dropout is a probability in \[0, 1\), got 1/)
     expect(() => completeRunConfig({ dataset: 'd', dropPath: -0.1 }, facts(), null)).toThrow(/dropPath is a probability/)
-    expect(() => completeRunConfig({ dataset: 'd', melBins: 64, freqm: 65 }, facts(), null)).toThrow(/freqm must be a whole number of mel bins from 0 to 64, got 65/)
-    expect(() => completeRunConfig({ dataset: 'd', timem: 2.5 }, facts(), null)).toThrow(/timem must be a whole number of frames/)
+    expect(() => completeRunConfig({ dataset: 'd', specAugment: true, melBins: 64, freqm: 65 }, facts(), null)).toThrow(/freqm must be a whole number of mel bins from 0 to 64, got 65/)
+    expect(() => completeRunConfig({ dataset: 'd', specAugment: true, timem: 2.5 }, facts(), null)).toThrow(/timem must be a whole number of frames/)
     expect(() => completeRunConfig({ dataset: 'd', loss: 'focal', focalAlpha: 1.5 }, facts(), null)).toThrow(/focalAlpha must be in \[0, 1\]/)
     // SpecAugment off: the mask widths are 0 whatever was given.
     expect(completeRunConfig({ dataset: 'd', specAugment: false, freqm: 999 }, facts(), null)).toMatchObject({ freqm: 0, timem: 0 })

@@ -11,6 +11,7 @@ import { dataDir } from '../../engine/paths'
 import { runDir, loadRun } from '../../engine/runs/store'
 import { createTrainingRun } from '../../engine/train/newRun'
 import { MODEL_KINDS, modelChoices } from '../../engine/models/registry'
+import { recipeLines, type RecipeChoice } from '../../engine/train/recipe'
 import { printResult, progressBar } from '../output'
 import { finiteNumber } from '../args'
 
@@ -159,11 +160,15 @@ interface FieldOption {
  * (the table's), a number parser for numeric fields. `--no-x` flags turn a default-on field off.
  */
 export function runConfigOptions(): FieldOption[] {
-  return FIELDS.filter((f) => f.cli).map((field) => {
+  return FIELDS.filter((f) => f.cli).flatMap((field) => {
     const { flags, help } = field.cli!
     const option = new Option(flags, help ?? field.help)
     if (field.type === 'int' || field.type === 'number') option.argParser(num(flags.split(' ')[0]))
-    return { option, field }
+    // A `--no-x` flag comes with its `--x`: with both defined commander leaves the value unset unless one
+    // is used, so a default that is not fixed (the recipe's, recipe.ts) still decides.
+    if (!option.negate) return [{ option, field }]
+    const on = new Option(flags.replace(/^--no-/, '--'), field.cli!.onHelp ?? `turn ${field.help} on`)
+    return [{ option: on, field }, { option, field }]
   })
 }
 
@@ -172,10 +177,8 @@ export function requestFromFlags(f: Record<string, unknown>, options: FieldOptio
   const out: Record<string, unknown> = {}
   for (const { option, field } of options) {
     const v = f[option.attributeName()]
-    // commander's --no-spec-augment gives specAugment: true unless the flag is used.
-    if (option.negate) {
-      if (v === false) out[field.key] = false
-    } else if (v !== undefined) out[field.key] = v
+    // Unset unless its flag (or, for a switch, either of its two flags) was used.
+    if (v !== undefined) out[field.key] = v
   }
   return out as PartialRunConfig
 }
@@ -227,12 +230,17 @@ export function registerTrain(program: Command): void {
         // --window gives the frames per clip in seconds (over --target-length).
         ...(f.window !== undefined ? { targetLength: Math.round(f.window * 100) } : {})
       }
-      const { runId, config } = createTrainingRun(partial)
-      if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n`)
+      const { runId, config, recipe } = createTrainingRun(partial)
+      if (!f.json) process.stderr.write(`Run ${runId}: ${config.name}, ${config.epochs} epochs, batch ${config.batchSize}, lr ${config.lr}\n${recipeText(recipe)}`)
       const outcome = await trainOne(runId, false, !!f.json)
       printResult(f.json, { run: outcome.run, test: outcome.test, best_epoch: outcome.best_epoch }, () => outcomeText(outcome))
       if (outcome.status !== 'done') process.exitCode = 1
     })
+}
+
+/** The recipe block printed before training: each value and the rule (or flag, or preset) that set it. */
+export function recipeText(recipe: RecipeChoice[]): string {
+  return ['Recipe (which rule set each value):', ...recipeLines(recipe).map((l) => `  ${l}`)].join('\n') + '\n'
 }
 
 export function outcomeText(o: TrainJobOutcome): string {

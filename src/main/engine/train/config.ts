@@ -11,9 +11,11 @@ import type { ModelConfig } from '../models/config'
 import { MODEL_KINDS, modelKind, modelKindIds } from '../models/registry'
 import { ortCoverage } from './ort/coverage'
 import { presetBase } from '../runs/presets'
+import { RECIPE_FIELDS, recipeDefaults, recipeResolver, recipeStart, summarizeDataset, type RecipeChoice } from './recipe'
 
-/** What completion needs to know about the dataset. */
-export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> & Partial<Pick<DatasetRecord, 'frameRate'>> & { files: { durationS: number | null }[] }
+/** What completion needs to know about the dataset (split and labels feed the recipe's rules, recipe.ts). */
+export type DatasetFacts = Pick<DatasetRecord, 'multiLabel' | 'folds' | 'hasStrongLabels' | 'name'> &
+  Partial<Pick<DatasetRecord, 'frameRate'>> & { files: { durationS: number | null; split?: string; labels?: string[] }[] }
 
 /** Kaldi frames of a clip (25 ms window, 10 ms hop, snip_edges): 998 for 10 s, 398 for 4 s. */
 export function framesForDuration(durationS: number, sampleRate = 16000): number {
@@ -70,7 +72,7 @@ export type DefaultResolver = (key: RunConfigKey, ctx: DefaultContext) => FieldV
  * the model config of the checkpoint the run starts from (a Hugging Face AST folder or an earlier
  * run), null when there is none.
  */
-export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFacts, pretrained: ModelConfig | null, resolver?: DefaultResolver): RunConfig {
+export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFacts, pretrained: ModelConfig | null, resolver: DefaultResolver = recipeResolver): RunConfig {
   const preset = partial.preset ? presetBase(partial.preset) : {}
   const given: PartialRunConfig = { ...preset, ...stripUndefined(partial) }
   // Frame settings without a frame head are a mistake worth naming (they would be ignored).
@@ -144,9 +146,6 @@ export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFac
     // Frame task: windows over whole recordings, event-favouring sampling, a loss for sparse frames.
     c.windowHopS = given.windowHopS ?? c.targetLength / FEATURE_RATE
     check(c.windowHopS * FEATURE_RATE <= c.targetLength + 1e-9, `windowHopS must be positive and at most the window (${c.targetLength / FEATURE_RATE} s), got ${c.windowHopS}`)
-    // A few hundred windows make an epoch of a few dozen steps: a 100-step warm-up would spend most of
-    // a short run below the learning rate. Ten steps, unless given.
-    if (given.warmupSteps === undefined) c.warmupSteps = 10
   }
   // The fields of the conditions that hold (frame task, focal loss, step schedule), from the table.
   for (const f of FIELDS)
@@ -179,6 +178,26 @@ export function completeRunConfig(partial: RunConfigRequest, dataset: DatasetFac
   for (const f of FIELDS) checkField(f, c[f.key])
   c.name = given.name ?? defaultRunName(c)
   return c
+}
+
+/**
+ * completeRunConfig with the recipe's rules (recipe.ts: epochs, batch, learning rate, warm-up,
+ * augmentation, early stopping from the dataset's size and kind) as its defaults, and which rule (or
+ * the user, or the preset) set each of the recipe's fields: for `tagbench train`, the form and the
+ * run's log.
+ */
+export function completeRunConfigWithRecipe(partial: RunConfigRequest, dataset: DatasetFacts, pretrained: ModelConfig | null): { config: RunConfig; recipe: RecipeChoice[] } {
+  const config = completeRunConfig(partial, dataset, pretrained, recipeResolver)
+  const preset = partial.preset ? presetBase(partial.preset) : {}
+  const user = stripUndefined(partial)
+  const rules = recipeDefaults(summarizeDataset(dataset, !!config.frameHead), recipeStart(config), config.model, { ...preset, ...user })
+  const recipe: RecipeChoice[] = RECIPE_FIELDS.map((field) => {
+    const source = field in user ? 'user' : field in preset ? 'preset' : 'rule'
+    const value = config[field] as RecipeChoice['value']
+    if (source === 'rule') return { field, ...rules[field], value, source }
+    return { field, ...rules[field], value, reason: source === 'user' ? 'set by you' : `set by the ${partial.preset} preset`, source }
+  })
+  return { config, recipe }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,13 +1,14 @@
 // The selection step, after each validated epoch: is it the new best (ckpt/best, the epoch the test
 // uses), and does training stop here (its last epoch, or early stopping). The one place that decides
-// to stop early is `selectAfterEpoch`, through the rule function it calls (`patienceRule`); changing
-// the rule is swapping that call for another function of StopInput.
+// to stop early is `selectAfterEpoch`, through the rule function it calls (`trendRule`, train/earlyStop.ts:
+// smoothed score and trend, so a noisy but rising run goes on); changing the rule is swapping that call.
 import type { RunConfig } from '../../../../shared/api'
 import { readMetrics } from '../../runs/store'
 import type { BestSoFar } from '../state'
 import type { TrainContext } from './context'
 import type { Validated } from './evaluate'
 import { selectionScore } from './metrics'
+import { trendRule } from '../earlyStop'
 
 export interface StopInput {
   /** 1-based epoch just validated, and the run's epochs. */
@@ -28,11 +29,6 @@ export interface StopDecision {
   stop: boolean
   /** Why, for the run's log ("Early stop after epoch N: <reason> (best: epoch B)"). */
   reason: string
-}
-
-/** Early stopping by patience: stop once `patience` epochs in a row have not beaten the best. */
-export function patienceRule(i: StopInput): StopDecision {
-  return { stop: i.patience > 0 && i.sinceBest >= i.patience, reason: `no better validation score for ${i.patience} epochs` }
 }
 
 /**
@@ -64,7 +60,7 @@ export function selectAfterEpoch(ctx: Pick<TrainContext, 'runId' | 'record' | 's
       ].filter((x): x is number => x !== null)
     }
     // The early-stopping rule: the one call to swap to change it.
-    const decision = patienceRule(input)
+    const decision = trendRule(input)
     if (decision.stop) {
       state.finished = true
       ctx.io.log(`Early stop after epoch ${state.epoch}: ${decision.reason} (best: epoch ${best.epoch})`)
