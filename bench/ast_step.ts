@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../src/main/engine/backend'
+import { initBackend } from '../src/main/engine/platform/backend'
 import { makeAstConfig } from '../src/main/engine/models/ast/config'
 import { createModel } from '../src/main/engine/models'
 import { clipLoss } from '../src/main/engine/train/losses'

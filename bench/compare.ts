@@ -16,7 +16,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
 import { Command } from 'commander'
-import { writeJsonAtomic } from '../src/main/engine/fsutil'
+import { writeJsonAtomic } from '../src/main/engine/io/fsutil'
 import { generateSweep } from './sweep'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { astFbank } from '../src/main/engine/audio/fbank'
-import { makeRng } from '../src/main/engine/rng'
+import { makeRng } from '../src/main/engine/util/rng'
 import { median } from './results'
 
 export interface FeaturesBenchOptions {

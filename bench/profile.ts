@@ -5,7 +5,7 @@
 //   node bin/run-ts.mjs bench/profile.ts [--stride 16] [--batch 8] [--depth 12] [--top 30]
 import { Command, InvalidArgumentError } from 'commander'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../src/main/engine/backend'
+import { initBackend } from '../src/main/engine/platform/backend'
 import { makeAstConfig } from '../src/main/engine/models/ast/config'
 import { createModel } from '../src/main/engine/models'
 import { clipLoss } from '../src/main/engine/train/losses'

@@ -2,7 +2,7 @@
 // `progress`/`event` messages, and ends with `result` or `error`. The parent may send `cancel`, and
 // `input` to a job that takes a stream (live tagging).
 import type { ApiEvent, JobProgress } from '../../shared/api'
-import type { ProgressUpdate } from '../engine/progress'
+import type { ProgressUpdate } from '../engine/control/progress'
 
 /** Which engine function a job runs, and its parameters (plain JSON). */
 export interface JobSpec {

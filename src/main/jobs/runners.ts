@@ -1,7 +1,7 @@
 // The engine functions a job process can run, by name. Each is loaded lazily inside the job process,
 // so the app process never imports tfjs or onnxruntime for work it hands to a job.
 import type { ApiEvent } from '../../shared/api'
-import type { ProgressSink } from '../engine/progress'
+import type { ProgressSink } from '../engine/control/progress'
 
 export interface RunnerContext {
   /** This job's id (what its events name). */
@@ -23,7 +23,7 @@ export const RUNNERS: Record<string, () => Promise<Runner>> = {
   selftest: async () => (await import('./selftest')).selftest,
   // The backend and ONNX Runtime as a job process sees them: the app process never loads tfjs-node-gpu
   // or ORT's CUDA provider itself (they must not share a process).
-  probe: async () => (await import('../engine/appInfo')).probeCompute,
+  probe: async () => (await import('../engine/platform/appInfo')).probeCompute,
   // Trains or resumes one run (TRAIN's trainRun/resumeRun); a kill leaves it resumable.
   train: async () => (await import('./train')).trainRunner,
   // Imports a dataset folder (DATA's importDataset) and announces the new record.

@@ -1,7 +1,7 @@
 // A job that exercises the job machinery itself: it reports the tfjs backend chosen inside the job
 // process, and on request crashes, exhausts memory or waits to be killed, so the tests can check that
 // each way of dying is reported with the right reason and never takes the app down.
-import { initBackend } from '../engine/backend'
+import { initBackend } from '../engine/platform/backend'
 import type { RunnerContext } from './runners'
 
 export interface SelftestParams {

@@ -2,7 +2,7 @@
 // model loaded once), with progress and cancel. The result stays with the job for 'tag.result'.
 import type { OnnxExportRequest, ResultOf, TagRequest } from '../../shared/api'
 import { exportModelRef } from '../engine/infer/modelRef'
-import { refuseOverwrite } from '../engine/fsutil'
+import { refuseOverwrite } from '../engine/io/fsutil'
 import { tagFiles } from '../engine/infer/tag'
 import type { RunnerContext } from './runners'
 

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { AppInfo, DirListing } from '../../shared/api'
-import { collectAppInfo } from '../engine/appInfo'
+import { collectAppInfo } from '../engine/platform/appInfo'
 import type { HandlerTable, ServiceContext } from './index'
 
 let compute: Promise<Pick<AppInfo, 'backend' | 'ort'>> | null = null

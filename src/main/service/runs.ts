@@ -2,8 +2,8 @@
 // app process only creates runs (cheap JSON work), starts and cancels jobs, and reads the run store.
 // Experiments run their queue here: they start one job after another (or N at once) and wait.
 import type { ExperimentSpec, ThresholdComparison } from '../../shared/api'
-import { dataDir } from '../engine/paths'
-import { gpuEnvForSlot, visibleGpus } from '../engine/gpus'
+import { dataDir } from '../engine/platform/paths'
+import { gpuEnvForSlot, visibleGpus } from '../engine/platform/gpus'
 import { ortCoverage, sharedCoresEnv } from '../engine/train/ort/coverage'
 import { deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunConfig, readRunState, readSlurmRecord, saveThresholds, slurmJobActive, updateRunStatus } from '../engine/runs/store'
 import { exportMetrics } from '../engine/runs/export'

@@ -2,7 +2,7 @@
 // (the export loads the model with tfjs, so it runs as a job process, never in the app process).
 import path from 'node:path'
 import type { ResultOf } from '../../shared/api'
-import { refuseOverwrite } from '../engine/fsutil'
+import { refuseOverwrite } from '../engine/io/fsutil'
 import type { HandlerTable } from './index'
 
 export const handlers: HandlerTable = {

@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { makeRng, type Rng } from '../../../src/main/engine/rng'
+import { makeRng, type Rng } from '../../../src/main/engine/util/rng'
 import { mixFbanks, mixLabels, mixWaves, randomGain, sampleMixLambda, specAugment, timeShift } from '../../../src/main/engine/audio/augment'
 
 interface MaskCase {

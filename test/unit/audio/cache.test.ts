@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ProgressUpdate } from '../../../src/main/engine/progress'
+import type { ProgressUpdate } from '../../../src/main/engine/control/progress'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-cache-'))
 process.env.TAGBENCH_DATA_DIR = path.join(root, 'data')

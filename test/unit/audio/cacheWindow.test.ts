@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { encodeNpy } from '../../../src/main/engine/npy'
+import { encodeNpy } from '../../../src/main/engine/io/npy'
 import { readEntryWindow } from '../../../src/main/engine/audio/cacheStore'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-cachewin-'))

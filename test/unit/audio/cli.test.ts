@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { registerFeatures } from '../../../src/main/cli/commands/features'
-import { readNpy } from '../../../src/main/engine/npy'
+import { readNpy } from '../../../src/main/engine/io/npy'
 import { runCli } from '../cliHarness'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-features-cli-'))

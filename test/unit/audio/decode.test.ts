@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeAudioFile, downmix, loadMono, probeAudio } from '../../../src/main/engine/audio/decode'
-import { readNpy } from '../../../src/main/engine/npy'
+import { readNpy } from '../../../src/main/engine/io/npy'
 
 const FIX = path.resolve('test/fixtures/audio/formats')
 const fix = (name: string) => path.join(FIX, name)

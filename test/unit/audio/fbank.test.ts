@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FLOAT32_EPS, astFbank, kaldiFbank } from '../../../src/main/engine/audio/fbank'
 import { loadMono } from '../../../src/main/engine/audio/decode'
-import { readNpy } from '../../../src/main/engine/npy'
+import { readNpy } from '../../../src/main/engine/io/npy'
 
 const FIX = path.resolve('test/fixtures/audio')
 const CLIPS = ['music_trumpet_bass_drums', 'speech_yes', 'speech_stop']

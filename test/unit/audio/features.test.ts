@@ -2,7 +2,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { featureStats, normalize, padOrCut, statsAccumulator } from '../../../src/main/engine/audio/features'
-import { readNpy } from '../../../src/main/engine/npy'
+import { readNpy } from '../../../src/main/engine/io/npy'
 
 const music = readNpy(path.resolve('test/fixtures/audio/fbank/music_trumpet_bass_drums.mel128.npy'))
 const speech = readNpy(path.resolve('test/fixtures/audio/fbank/speech_yes.mel128.npy'))

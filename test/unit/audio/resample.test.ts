@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KAISER_BEST, resample, type ResampleOptions } from '../../../src/main/engine/audio/resample'
 import { decodeAudioFile } from '../../../src/main/engine/audio/decode'
-import { readNpy } from '../../../src/main/engine/npy'
+import { readNpy } from '../../../src/main/engine/io/npy'
 
 const FIX = path.resolve('test/fixtures/audio/resample')
 

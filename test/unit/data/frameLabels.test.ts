@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useTempDataDir, tempDir, writeText, writeWav } from './helpers'
-import { encodeNpy } from '../../../src/main/engine/npy'
+import { encodeNpy } from '../../../src/main/engine/io/npy'
 
 const data = useTempDataDir()
 const trees = tempDir('frametrees')

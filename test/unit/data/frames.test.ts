@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 import { clipFrameCount, eventFrameRange, frameSparsity, frameTargets } from '../../../src/main/engine/data/frames'
 import type { DatasetFile, StrongEvent } from '../../../src/shared/types'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 import {
   apportion,
   classQuotas,

@@ -6,7 +6,7 @@ const data = useTempDataDir()
 const { buildSubset, createSubset, rebuildSubset, saveDataset, loadDataset } = await import('../../../src/main/engine/data/record')
 const { capPerClass, selectClips } = await import('../../../src/main/engine/data/subset')
 const { computeStats } = await import('../../../src/main/engine/data/stats')
-const { makeRng } = await import('../../../src/main/engine/rng')
+const { makeRng } = await import('../../../src/main/engine/util/rng')
 afterAll(data.cleanup)
 
 const CLASSES = ['a', 'b', 'c', 'd']

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { writeNpy } from '../../../src/main/engine/npy'
+import { writeNpy } from '../../../src/main/engine/io/npy'
 import { registerMetrics } from '../../../src/main/cli/commands/metrics'
 import { registerThresholds } from '../../../src/main/cli/commands/thresholds'
 import { f1Scores } from '../../../src/main/engine/eval/metrics'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 import { runCli } from '../cliHarness'
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/eval/metrics.json'), 'utf8'))

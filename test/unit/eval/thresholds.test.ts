@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { bestF1Threshold, compareThresholds, defaultThresholds, searchThresholds, sglLossAndGrad, sglThresh } from '../../../src/main/engine/eval/thresholds'
 import { f1Scores } from '../../../src/main/engine/eval/metrics'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 
 const sgl = JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/eval/sgl.json'), 'utf8')) as {
   nClips: number

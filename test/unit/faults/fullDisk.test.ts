@@ -14,7 +14,7 @@ import { settingsDir } from '../../../src/main/engine/audio/cacheStore'
 import { importDataset, listDatasets } from '../../../src/main/engine/data/record'
 import { exportMetrics } from '../../../src/main/engine/runs/export'
 import { exportModelRef } from '../../../src/main/engine/infer/modelRef'
-import { datasetsDir } from '../../../src/main/engine/paths'
+import { datasetsDir } from '../../../src/main/engine/platform/paths'
 import { tempDir } from '../data/helpers'
 import { tinyDatasetFixture, tinyRun, writeTinyDataset } from '../train/helpers'
 

@@ -1,5 +1,5 @@
 // Fault injection: a training job killed with SIGKILL at named points of a run (TAGBENCH_FAULT, see
-// src/main/engine/faults.ts) and the parent of a job killed while it trains. After each, the run must
+// src/main/engine/control/faults.ts) and the parent of a job killed while it trains. After each, the run must
 // still be listed, resume, and end with every step and every epoch in its metrics exactly once: no
 // run lost, no epoch lost. A tiny AST (1 block, 6 patches) on 30 half-second clips keeps it quick;
 // the kills happen at points, never after a time, so the load on the machine cannot change them.
@@ -13,7 +13,7 @@ import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { listRuns, loadRun, readMetrics, readRunState } from '../../../src/main/engine/runs/store'
 import { clearCache } from '../../../src/main/engine/audio/cacheAdmin'
-import { dataDir } from '../../../src/main/engine/paths'
+import { dataDir } from '../../../src/main/engine/platform/paths'
 import { loadDataset } from '../../../src/main/engine/data/record'
 import { clipSets } from '../../../src/main/engine/train/data'
 import { stepLayout } from '../../../src/main/engine/train/sampler'

@@ -10,7 +10,7 @@ import http from 'node:http'
 import WebSocket from 'ws'
 import { startServer, type RunningServer } from '../../../src/main/server/server'
 import { API_METHODS } from '../../../src/shared/api'
-import { makeRng, type Rng } from '../../../src/main/engine/rng'
+import { makeRng, type Rng } from '../../../src/main/engine/util/rng'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-fuzz-'))
 const rendererDir = path.join(root, 'renderer')

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import type { RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { RunConfig as RunConfig } from '../../../src/shared/types'
 import { loadMono } from '../../../src/main/engine/audio/decode'
 import { astFbank } from '../../../src/main/engine/audio/fbank'
 import { normalize, padOrCut } from '../../../src/main/engine/audio/features'
@@ -79,7 +79,7 @@ describe('a single-label (CE) run', () => {
   beforeAll(async () => {
     const config = makeAstConfig({ embedDim: 24, heads: 2, depth: 2, fstride: 16, tstride: 16, melBins: M, targetLength: T, labels, norm: { mean: -8, std: 4 } })
     model = createModel(config, 7)
-    const runCfg = { dataset: 'ds', model: 'ast', size: 'tiny', epochs: 1, lr: 1e-4, loss: 'ce' } as unknown as RunConfigInput
+    const runCfg = { dataset: 'ds', model: 'ast', size: 'tiny', epochs: 1, lr: 1e-4, loss: 'ce' } as unknown as RunConfig
     id = createRun(runCfg, { datasetName: 'ds', datasetFingerprint: 'f', classNames: labels, valClips: 3 })
     await writeCheckpoint(id, 'best', (d) => saveCheckpoint(d, model))
   })

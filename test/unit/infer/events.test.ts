@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
-import { readJsonSync } from '../../../src/main/engine/fsutil'
+import { readJsonSync } from '../../../src/main/engine/io/fsutil'
 import { detectEvents, medianFilter, medianFrames } from '../../../src/main/engine/infer/events'
 
 const FIX = path.resolve(__dirname, '../../fixtures/infer')

@@ -8,7 +8,7 @@ import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
 import { openLiveTagger } from '../../../src/main/engine/infer/live'
 import { tagFiles } from '../../../src/main/engine/infer/tag'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 import { pcm16Wav } from '../../wav'
 import { tinyDatasetFixture, tinyRun } from '../train/helpers'
 

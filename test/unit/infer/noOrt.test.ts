@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { toneBurst, writeEnergyModel, writeWavSamples } from './helpers'
 
 vi.mock('../../../src/main/engine/infer/ortSession', async (importOriginal) => ({

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
-import { readNpyFloat32 } from '../../../src/main/engine/npy'
-import { readJsonSync } from '../../../src/main/engine/fsutil'
+import { readNpyFloat32 } from '../../../src/main/engine/io/npy'
+import { readJsonSync } from '../../../src/main/engine/io/fsutil'
 import { buildAstGraph } from '../../../src/main/engine/models/ast/onnx'
 import { createGraphBuilder, encodeModel, tensorInfo, type WeightSource } from '../../../src/main/engine/infer/onnxGraph'
 

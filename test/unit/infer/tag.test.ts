@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import type { RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { RunConfig as RunConfig } from '../../../src/shared/types'
 import { loadMono } from '../../../src/main/engine/audio/decode'
 import { astFbank } from '../../../src/main/engine/audio/fbank'
 import { normalize, padOrCut } from '../../../src/main/engine/audio/features'
@@ -146,7 +146,7 @@ describe('tagging a run', () => {
     const labels = ['a', 'b', 'c']
     const config = makeAstConfig({ embedDim: 24, heads: 2, depth: 2, fstride: 16, tstride: 16, melBins: 32, targetLength: 64, labels, norm: { mean: -8, std: 4 } })
     const model = createModel(config, 1)
-    const runCfg = { dataset: 'ds', model: 'ast', size: 'tiny', epochs: 1, lr: 1e-4 } as unknown as RunConfigInput
+    const runCfg = { dataset: 'ds', model: 'ast', size: 'tiny', epochs: 1, lr: 1e-4 } as unknown as RunConfig
     const id = createRun(runCfg, { datasetName: 'ds', datasetFingerprint: 'f', classNames: labels, valClips: 3 })
     await writeCheckpoint(id, 'best', (d) => saveCheckpoint(d, model))
     const sgl = [0.2, 0.5, 0.8]

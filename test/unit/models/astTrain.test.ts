@@ -2,13 +2,13 @@
 // across steps (no leaks), and a frozen model updates only its head.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createModel } from '../../../src/main/engine/models'
 import { hostWeights } from '../../../src/main/engine/models/checkpoint'
 import { clipLoss } from '../../../src/main/engine/train/losses'
 import { createOptimizer } from '../../../src/main/engine/train/optimizer'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 import type { TagModel } from '../../../src/main/engine/models/types'
 
 const T = 48

@@ -5,13 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { makeCrnnConfig } from '../../../src/main/engine/models/crnn/config'
 import { createCrnn, gruNames, GRU_DIRECTIONS } from '../../../src/main/engine/models/crnn/model'
 import { gruDirection } from '../../../src/main/engine/models/crnn/gru'
 import type { WeightMap } from '../../../src/main/engine/models/types'
 import { estimateCost } from '../../../src/main/engine/train/estimate'
-import type { RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { RunConfig as RunConfig } from '../../../src/shared/types'
 
 interface T {
   shape: number[]
@@ -110,7 +110,7 @@ describe('CRNN against the same network in torch.nn', () => {
 describe('CRNN cost estimate', () => {
   it('counts exactly the parameters the model has (running statistics excluded) and its GRU steps', () => {
     for (const size of ['tiny', 'small'] as const) {
-      const run = { model: 'crnn', size, melBins: 64, targetLength: 1000, frameHead: true, frameRate: 30, frozen: false } as RunConfigInput
+      const run = { model: 'crnn', size, melBins: 64, targetLength: 1000, frameHead: true, frameRate: 30, frozen: false } as RunConfig
       const est = estimateCost(run, 2, 100)
       const model = createCrnn(makeCrnnConfig({ size, melBins: 64, targetLength: 1000, labels: ['a', 'b'], frameHead: { frameRate: 30 } }), 0)
       const params = model.params.list().filter((p) => p.variable.trainable).reduce((a, p) => a + p.variable.size, 0)

@@ -2,7 +2,7 @@
 // generated tone features (see htsatToneData.ts), its frame loss falls clearly, held-out frame decisions
 // come to follow the events, and the tensor count stays flat step to step.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createAst } from '../../../src/main/engine/models/ast/model'
 import { frameOutput } from '../../../src/main/engine/models/frameHead'

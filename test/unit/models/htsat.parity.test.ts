@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { initBackend, tf } from '../../../src/main/engine/backend'
+import { initBackend, tf } from '../../../src/main/engine/platform/backend'
 import { makeHtsatConfig, type HtsatConfigInput } from '../../../src/main/engine/models/htsat/config'
 import { createHtsat } from '../../../src/main/engine/models/htsat/model'
 import { frameHeadApply } from '../../../src/main/engine/models/frameHead'

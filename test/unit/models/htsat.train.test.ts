@@ -2,7 +2,7 @@
 // the clip + frame loss falls clearly, its token-semantic frame outputs come to follow the event
 // times, and the tensor count stays flat step to step. A frozen model trains only its head.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackend, tf } from '../../../src/main/engine/backend'
+import { initBackend, tf } from '../../../src/main/engine/platform/backend'
 import { makeHtsatConfig } from '../../../src/main/engine/models/htsat/config'
 import { createHtsat } from '../../../src/main/engine/models/htsat/model'
 import { frameOutput } from '../../../src/main/engine/models/frameHead'

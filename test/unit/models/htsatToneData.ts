@@ -1,8 +1,8 @@
 // Generated "tone" features for the HTS-AT and frame-head training tests: a class is a band of 5 mel
 // bins lit up for a stretch of time, so clip labels and frame targets are known exactly.
 import { expect } from 'vitest'
-import { tf } from '../../../src/main/engine/backend'
-import { makeRng, type Rng } from '../../../src/main/engine/rng'
+import { tf } from '../../../src/main/engine/platform/backend'
+import { makeRng, type Rng } from '../../../src/main/engine/util/rng'
 import { clipLoss, frameLoss } from '../../../src/main/engine/train/losses'
 import type { TagModel } from '../../../src/main/engine/models/types'
 

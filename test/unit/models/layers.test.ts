@@ -2,14 +2,14 @@
 // on the wasm backend the engine trains on.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { linear, matMul } from '../../../src/main/engine/models/layers/linear'
 import { layerNorm } from '../../../src/main/engine/models/layers/layerNorm'
 import { gelu } from '../../../src/main/engine/models/layers/gelu'
 import { mlp } from '../../../src/main/engine/models/layers/mlp'
 import { attentionCore, selfAttention } from '../../../src/main/engine/models/layers/attention'
 import { concatAxis1, sliceAxis1, takeAxis1, unstack0 } from '../../../src/main/engine/models/layers/pieces'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 
 beforeAll(async () => {
   await initBackend('wasm')

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-node'
 import * as tf from '@tensorflow/tfjs-core'
 import { Command } from 'commander'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { MODEL_KINDS, MODEL_SIZES, modelChoices, modelKind, modelKindIds } from '../../../src/main/engine/models/registry'
 import { createModel } from '../../../src/main/engine/models'
 import { frameOutput } from '../../../src/main/engine/models/frameHead'
@@ -18,8 +18,8 @@ import { estimateCost } from '../../../src/main/engine/train/estimate'
 import { ortCoverage, trainingEngines } from '../../../src/main/engine/train/ort/coverage'
 import { handlers } from '../../../src/main/service/runs'
 import { modelOptionHelp, parseModelChoice, registerTrain } from '../../../src/main/cli/commands/train'
-import { makeRng } from '../../../src/main/engine/rng'
-import type { ModelChoice, RunConfigInput } from '../../../src/shared/types'
+import { makeRng } from '../../../src/main/engine/util/rng'
+import type { ModelChoice, RunConfig } from '../../../src/shared/types'
 
 beforeAll(async () => {
   await initBackend('wasm')
@@ -28,7 +28,7 @@ beforeAll(async () => {
 const labels = ['dog', 'rain', 'siren']
 // 0.64 s clips: 64 fbank frames, so every kind's model stays small.
 const facts: DatasetFacts = { name: 'd', multiLabel: true, folds: null, hasStrongLabels: true, files: Array.from({ length: 4 }, () => ({ durationS: 0.64 })) }
-const runOf = (kind: string, over: Partial<RunConfigInput> = {}): RunConfigInput =>
+const runOf = (kind: string, over: Partial<RunConfig> = {}): RunConfig =>
   completeRunConfig({ dataset: 'd', model: kind, size: 'tiny', depth: 1, fstride: 16, tstride: 16, targetLength: 64, melBins: 64, ...over }, facts, null)
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -4,7 +4,7 @@ import { aggregateCurves, groupRuns, interpolate } from '../../../src/renderer/s
 import { configKeys, differingKeys, flattenConfig } from '../../../src/renderer/src/lib/runConfig'
 import { confusionMatrix, isSingleLabel } from '../../../src/renderer/src/lib/confusion'
 import { validationWarning, valPositives } from '../../../src/renderer/src/lib/validation'
-import type { PartialRunConfig as RunConfigInput } from '../../../src/shared/api'
+import type { PartialRunConfig as RunConfig } from '../../../src/shared/api'
 
 interface Fixtures {
   pr: { scores: number[][]; targets: number[][]; perClass: { ap: number; precision: number[]; recall: number[] }[]; microAp: number }
@@ -45,7 +45,7 @@ describe('mean curve with a band', () => {
   })
 })
 
-const base: RunConfigInput = {
+const base: RunConfig = {
   dataset: 'tones', model: 'ast', size: 'tiny', pretrained: { kind: 'none' }, fstride: 16, tstride: 16, frozen: false, specAugment: true, mixup: 0,
   loss: 'bce', optimizer: 'adam', lr: 1e-4, weightDecay: 5e-7, warmupSteps: 0, schedule: 'cosine', epochs: 1, batchSize: 8, seed: 0
 }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { MetricEntry, RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { MetricEntry, RunConfig as RunConfig } from '../../../src/shared/types'
 import { minMaxIndices } from '../../../src/main/engine/runs/downsample'
 import { clearCurveCache, curvesOf } from '../../../src/main/engine/runs/curves'
 import { appendMetrics, createRun, readMetrics, runDir } from '../../../src/main/engine/runs/store'
@@ -86,7 +86,7 @@ describe('minMaxIndices', () => {
   })
 })
 
-const config = { name: 'c', dataset: 'ds', model: 'ast', size: 'tiny', epochs: 3 } as unknown as RunConfigInput
+const config = { name: 'c', dataset: 'ds', model: 'ast', size: 'tiny', epochs: 3 } as unknown as RunConfig
 const meta = { datasetName: 'D', datasetFingerprint: 'f', classNames: ['a'], valClips: 10 }
 const step = (s: number, loss: number): MetricEntry => ({ kind: 'step', step: s, epoch: 1, time: '', loss, lr: 1e-4 })
 const epoch = (e: number, mAP: number | null): MetricEntry => ({ kind: 'epoch', step: e * 10, epoch: e, time: '', mAP, ap: [mAP] })
@@ -117,7 +117,7 @@ function expected(id: string, metric: 'loss' | 'mAP') {
 describe('run.curves', () => {
   it('serves every run in one request, as metricCurve reads the file, and follows appends', () => {
     const a = createRun(config, meta)
-    const b = createRun({ ...config, name: 'b' } as RunConfigInput, meta)
+    const b = createRun({ ...config, name: 'b' } as RunConfig, meta)
     appendMetrics(a, [step(1, 0.9), step(2, 0.8), epoch(1, 0.5)])
     appendMetrics(b, [step(1, 0.7), epoch(1, null)])
     let got = curvesOf({ ids: [a, b], metric: 'loss', columns: 500 })

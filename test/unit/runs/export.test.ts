@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
-import type { MetricEntry, RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { MetricEntry, RunConfig as RunConfig } from '../../../src/shared/types'
 import { crc32c, decodeEventFile, encodeEventFile, maskedCrc32c, tfRecord } from '../../../src/main/engine/runs/tfevents'
 import { exportMetrics, metricsToCsv, metricsToScalars } from '../../../src/main/engine/runs/export'
 import { appendMetrics, createRun } from '../../../src/main/engine/runs/store'
@@ -75,7 +75,7 @@ describe('exportMetrics', () => {
     delete process.env.TAGBENCH_DATA_DIR
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
-  const config = { dataset: 'ds', model: 'ast', size: 'tiny' } as unknown as RunConfigInput
+  const config = { dataset: 'ds', model: 'ast', size: 'tiny' } as unknown as RunConfig
 
   it('writes CSV, JSON and TensorBoard files for a run', () => {
     const id = createRun(config, { datasetName: 'ds', datasetFingerprint: 'f', classNames, valClips: 3 })

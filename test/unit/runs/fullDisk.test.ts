@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { writeFileAtomic, writeFileAtomicSync } from '../../../src/main/engine/fsutil'
+import { writeFileAtomic, writeFileAtomicSync } from '../../../src/main/engine/io/fsutil'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { loadTrainingCheckpoint } from '../../../src/main/engine/train/state'

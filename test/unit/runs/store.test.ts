@@ -5,27 +5,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fork } from 'node:child_process'
-import type { MetricEntry, RunConfig as RunConfigInput, ThresholdComparison } from '../../../src/shared/types'
-import {
-  appendLog,
-  appendMetrics,
-  checkpointDir,
-  createRun,
-  deleteRun,
-  listRuns,
-  loadPredictions,
-  loadRun,
-  readMetrics,
-  readRunState,
-  recoverCheckpoints,
-  runDir,
-  savePredictions,
-  saveThresholds,
-  updateRunStatus,
-  writeCheckpoint
-} from '../../../src/main/engine/runs/store'
+import type { MetricEntry, RunConfig as RunConfig, ThresholdComparison } from '../../../src/shared/types'
+import { appendLog, appendMetrics, checkpointDir, createRun, deleteRun, listRuns, loadPredictions, loadRun, readMetrics, readRunState, recoverCheckpoints, runDir, savePredictions, saveThresholds, updateRunStatus, writeCheckpoint } from '../../../src/main/engine/runs/store'
 
-const config = { name: 'my run', dataset: 'ds', model: 'ast', size: 'tiny', epochs: 2, lr: 1e-4 } as unknown as RunConfigInput
+const config = { name: 'my run', dataset: 'ds', model: 'ast', size: 'tiny', epochs: 2, lr: 1e-4 } as unknown as RunConfig
 const meta = { datasetName: 'Dataset', datasetFingerprint: 'abc123', classNames: ['dog', 'cat', 'bird'], valClips: 42, backend: 'wasm', device: 'cpu' }
 const entry = (step: number): MetricEntry => ({ kind: 'step', step, epoch: 0, time: '2026-11-23T10:00:00.000Z', loss: 0.5 - step / 100 })
 

@@ -97,7 +97,7 @@ describe('tagbench train / runs / experiment / resume', () => {
 
   it('experiment --resume <id> trains what an interrupted experiment has left', async () => {
     const { createExperiment } = await import('../../../src/main/engine/experiments/experiment')
-    const { experimentsDir } = await import('../../../src/main/engine/paths')
+    const { experimentsDir } = await import('../../../src/main/engine/platform/paths')
     const exp = createExperiment({ name: 'cli-orphan', base: { dataset: 'tiny', depth: 1, melBins: 32, targetLength: 48, epochs: 1, batchSize: 4, threads: 1 }, axes: [{ key: 'specAugment', values: [true, false] }] })
     // Left 'running' by a queue process that is gone (pid 2^22 + 1 is above Linux's pid_max).
     const file = path.join(experimentsDir(), exp.id, 'experiment.json')

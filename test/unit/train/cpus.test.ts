@@ -2,7 +2,7 @@
 // offers), else what the OS offers.
 import { afterEach, describe, expect, it } from 'vitest'
 import os from 'node:os'
-import { cpuBudget } from '../../../src/main/engine/cpus'
+import { cpuBudget } from '../../../src/main/engine/platform/cpus'
 
 describe('cpuBudget', () => {
   const saved = process.env.SLURM_CPUS_PER_TASK

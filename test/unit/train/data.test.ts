@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetRecord } from '../../../src/shared/types'
 import { buildBatch, clipSets, withoutFiles, type FeatureSource, type InputSpec } from '../../../src/main/engine/train/data'
 import type { Fbank } from '../../../src/main/engine/audio/fbank'
-import { makeRng } from '../../../src/main/engine/rng'
+import { makeRng } from '../../../src/main/engine/util/rng'
 import { tempDir, useTempDataDir } from '../data/helpers'
 import { importTinyDataset, writeTinyDataset } from './helpers'
 

@@ -1,7 +1,7 @@
 // Cost estimates: AST's grid and token counts from the reference, parameter counts equal to the
 // models Tagbench builds, and the FLOP count of a block worked out by hand.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { createModel } from '../../../src/main/engine/models/index'
 import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { createHtsat } from '../../../src/main/engine/models/htsat/model'

@@ -10,7 +10,7 @@ import { PRESETS } from '../../../src/main/engine/runs/presets'
 import { listRuns, loadRun, readRunConfig } from '../../../src/main/engine/runs/store'
 import { resumeRun, trainRun } from '../../../src/main/engine/train/trainer'
 import { tempDir } from '../data/helpers'
-import { experimentsDir } from '../../../src/main/engine/paths'
+import { experimentsDir } from '../../../src/main/engine/platform/paths'
 import { tinyDatasetFixture, tinyRun } from './helpers'
 
 

@@ -1,7 +1,7 @@
 // GPU per parallel training slot: nvidia-smi's list parsed, CUDA_VISIBLE_DEVICES honoured, and one
 // GPU per slot only where there are several.
 import { describe, expect, it } from 'vitest'
-import { gpuEnvForSlot, parseNvidiaSmiList, visibleGpus } from '../../../src/main/engine/gpus'
+import { gpuEnvForSlot, parseNvidiaSmiList, visibleGpus } from '../../../src/main/engine/platform/gpus'
 
 // `nvidia-smi -L` as a two-GPU machine prints it (UUIDs shortened).
 const SMI = ['GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-5d1c2a7e-0000)', 'GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-9b3e4f10-0001)', ''].join('\n')

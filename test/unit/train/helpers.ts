@@ -4,10 +4,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import wavefile from 'wavefile'
-import type { DatasetRecord, RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { DatasetRecord, RunConfig as RunConfig } from '../../../src/shared/types'
 import { importDataset } from '../../../src/main/engine/data/record'
-import { makeRng } from '../../../src/main/engine/rng'
-import { initBackend } from '../../../src/main/engine/backend'
+import { makeRng } from '../../../src/main/engine/util/rng'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { afterAll, beforeAll } from 'vitest'
 import { tempDir } from '../data/helpers'
 
@@ -82,7 +82,7 @@ export async function importTinyDataset(root: string, name = 'tiny', layout: 'cs
 }
 
 /** A run config for the tiny AST; fields given override. */
-export function tinyRun(dataset: string, over: Partial<RunConfigInput> = {}): Partial<RunConfigInput> & { dataset: string } {
+export function tinyRun(dataset: string, over: Partial<RunConfig> = {}): Partial<RunConfig> & { dataset: string } {
   return {
     dataset,
     model: 'ast',

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../src/main/engine/backend'
+import { initBackend } from '../../../src/main/engine/platform/backend'
 import { clipLoss, frameLoss, inverseFrequencyWeights, type LossOptions } from '../../../src/main/engine/train/losses'
 
 const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/eval/losses.json'), 'utf8'))

@@ -1,13 +1,13 @@
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackend, tf } from '../../../src/main/engine/backend'
+import { initBackend, tf } from '../../../src/main/engine/platform/backend'
 import { buildModel } from '../../../src/main/engine/train/model'
 import { loadHfAst } from '../../../src/main/engine/models/ast/import/hfAst'
-import type { RunConfig as RunConfigInput } from '../../../src/shared/types'
+import type { RunConfig as RunConfig } from '../../../src/shared/types'
 
 const HF = path.resolve('test/fixtures/models/ast/hf_ast')
 
-const cfg = (over: Partial<RunConfigInput>): RunConfigInput =>
+const cfg = (over: Partial<RunConfig>): RunConfig =>
   ({
     dataset: 'd',
     model: 'ast',
@@ -20,7 +20,7 @@ const cfg = (over: Partial<RunConfigInput>): RunConfigInput =>
     frozen: false,
     seed: 3,
     ...over
-  }) as RunConfigInput
+  }) as RunConfig
 
 describe('buildModel from a pretrained start', () => {
   beforeAll(async () => {

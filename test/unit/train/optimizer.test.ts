@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { initBackend, tf } from '../../../src/main/engine/backend'
+import { initBackend, tf } from '../../../src/main/engine/platform/backend'
 import { clipByGlobalNorm, createOptimizer, type OptimizerConfig } from '../../../src/main/engine/train/optimizer'
 
 interface Case {

@@ -3,7 +3,7 @@
 // round-off: summed shard gradients differ from the whole-batch gradient only in the last bits),
 // says in its log that it ran on 2 threads, and leaves no tensor behind in this thread.
 import { describe, expect, it } from 'vitest'
-import { tf } from '../../../src/main/engine/backend'
+import { tf } from '../../../src/main/engine/platform/backend'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
 import { loadRun, readMetrics } from '../../../src/main/engine/runs/store'

@@ -155,7 +155,7 @@ describe('run and experiment requests', () => {
 
   it('shows an experiment whose queue process died as interrupted, and resumes its queue', async () => {
     const { createExperiment } = await import('../../../src/main/engine/experiments/experiment')
-    const { experimentsDir } = await import('../../../src/main/engine/paths')
+    const { experimentsDir } = await import('../../../src/main/engine/platform/paths')
     const exp = createExperiment({ name: 'orphan', base: tinyRun(fx.datasetId, { epochs: 1 }), axes: [{ key: 'specAugment', values: [true, false] }] })
     // As the app leaves it when it is killed mid-queue: 'running', owned by a process that is gone
     // (pid 2^22 + 1 is above Linux's largest pid_max).

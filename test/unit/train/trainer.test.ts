@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { tf } from '../../../src/main/engine/backend'
+import { tf } from '../../../src/main/engine/platform/backend'
 import { createTrainingRun } from '../../../src/main/engine/train/newRun'
 import { trainRun } from '../../../src/main/engine/train/trainer'
 import { loadTrainingCheckpoint } from '../../../src/main/engine/train/state'

@@ -2,8 +2,8 @@
 // (RGB kernel summed, position grid cut or interpolated): the pooled (cls + dist) / 2 after the final
 // norm, the representation a new head would see. A check of the ImageNet initialisation against PyTorch.
 import type { Command } from 'commander'
-import { initBackend } from '../../engine/backend'
-import { readNpyFloat32, writeNpy } from '../../engine/npy'
+import { initBackend } from '../../engine/platform/backend'
+import { readNpyFloat32, writeNpy } from '../../engine/io/npy'
 import { AST_SIZES, makeAstConfig } from '../../engine/models/ast/config'
 import { astFromDeitTrunk, readDeitTrunk } from '../../engine/models/ast/import/deit'
 import { prepareModelInput } from '../../engine/models/input'

@@ -3,7 +3,7 @@
 import type { Command } from 'commander'
 import { loadMono } from '../../engine/audio/decode'
 import { astFbank } from '../../engine/audio/fbank'
-import { writeNpy } from '../../engine/npy'
+import { writeNpy } from '../../engine/io/npy'
 import { printResult } from '../output'
 import { positiveInt } from '../args'
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { collectAppInfo } from '../../engine/appInfo'
+import { collectAppInfo } from '../../engine/platform/appInfo'
 import { printResult } from '../output'
 
 export function registerInfo(program: Command): void {

@@ -2,7 +2,7 @@
 // .npy files, exactly as scikit-learn computes them.
 import type { Command } from 'commander'
 import { clipMetrics } from '../../engine/eval/metrics'
-import { readNpyFloat32 } from '../../engine/npy'
+import { readNpyFloat32 } from '../../engine/io/npy'
 import { printResult } from '../output'
 
 export interface Matrix {

@@ -1,11 +1,11 @@
 // `tagbench predict`: clip logits of fbank features with a trained model (a run id, a Tagbench
 // checkpoint folder or a Hugging Face ASTForAudioClassification folder) on the tfjs engine.
 import type { Command } from 'commander'
-import { readNpyFloat32, writeNpy } from '../../engine/npy'
+import { readNpyFloat32, writeNpy } from '../../engine/io/npy'
 import { resolveModel } from '../../engine/infer/modelRef'
 import { prepareModelInput } from '../../engine/models/input'
 import { predictAll } from '../../engine/models/predict'
-import { backendReport } from '../../engine/backend'
+import { backendReport } from '../../engine/platform/backend'
 import { printResult, progressBar } from '../output'
 
 interface PredictOptions {

@@ -1,7 +1,7 @@
 // `tagbench predictions <run>`: the per-clip scores a finished run kept (its best checkpoint's, on the
 // validation or test split): the numbers its metrics were computed from, as JSON or CSV.
 import type { Command } from 'commander'
-import { writeFileAtomicSync } from '../../engine/fsutil'
+import { writeFileAtomicSync } from '../../engine/io/fsutil'
 import { checkSplit, predictionsCsv, runPredictions } from '../../engine/runs/predictions'
 import { printResult } from '../output'
 

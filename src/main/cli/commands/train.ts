@@ -7,7 +7,7 @@ import { FIELDS, type ApiEvent, type ModelKind, type ModelSize, type PartialRunC
 import { importDataset, listDatasets } from '../../engine/data/record'
 import { createJobManager } from '../../jobs/manager'
 import { forkLauncher } from '../../jobs/launcher'
-import { dataDir } from '../../engine/paths'
+import { dataDir } from '../../engine/platform/paths'
 import { runDir, loadRun } from '../../engine/runs/store'
 import { createTrainingRun } from '../../engine/train/newRun'
 import { MODEL_KINDS, modelChoices } from '../../engine/models/registry'

@@ -1,7 +1,7 @@
 // Training-time augmentation, every random draw from a seeded Rng so that a run can be repeated exactly.
 // SpecAugment follows torchaudio's FrequencyMasking/TimeMasking (as AST applies them: one mask of each,
 // masked value 0, before normalising); mixup follows AST (waveforms, λ ~ Beta(10, 10), re-centred).
-import type { Rng } from '../rng'
+import type { Rng } from '../util/rng'
 
 /** [start, end) of a mask; start === end means nothing was masked. */
 export type MaskRange = [number, number]

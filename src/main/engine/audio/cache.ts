@@ -4,11 +4,11 @@
 // and says so. A file that cannot be decoded is reported with its reason and the rest go on.
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { workerEntryUrl } from '../workerEntry'
-import { progressTracker, type ProgressSink } from '../progress'
+import { workerEntryUrl } from '../platform/workerEntry'
+import { progressTracker, type ProgressSink } from '../control/progress'
 import { computeFeature, type FeatureSettings } from './extract'
 import { entryPath, readEntry, readEntryWindow, writeEntry } from './cacheStore'
-import { faultPoint } from '../faults'
+import { faultPoint } from '../control/faults'
 import type { Fbank } from './fbank'
 import type { WorkerJob, WorkerReply } from './cacheWorker'
 

@@ -7,8 +7,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { CacheUsage, CacheSettingsUsage, CacheRemoval } from '../../../shared/types'
-import { cacheDir } from '../paths'
-import { pidAlive } from '../fsutil'
+import { cacheDir } from '../platform/paths'
+import { pidAlive } from '../io/fsutil'
 import { FEATURE_VERSION, entryKey } from './cacheStore'
 
 const SETTINGS_PATTERN = /^v(\d+)-sr(\d+)-mel(\d+)$/

@@ -7,9 +7,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { cacheDir } from '../paths'
-import { decodeNpy, encodeNpy } from '../npy'
-import { writeFileAtomic } from '../fsutil'
+import { cacheDir } from '../platform/paths'
+import { decodeNpy, encodeNpy } from '../io/npy'
+import { writeFileAtomic } from '../io/fsutil'
 import type { Fbank } from './fbank'
 import type { FeatureSettings } from './extract'
 

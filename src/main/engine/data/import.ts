@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { DatasetFile, DatasetImportRequest, DatasetLayout, DatasetRecord, ImportProblem, StrongEvent } from '../../../shared/types'
-import { progressTracker, type ProgressSink } from '../progress'
+import { progressTracker, type ProgressSink } from '../control/progress'
 import { makeFileIndex } from './files'
 import { datasetFingerprint } from './fingerprint'
 import { DEFAULT_FRAME_RATE } from './frames'

@@ -3,7 +3,7 @@
 // Tsoumakas & Vlahavas 2011) for multi-label data, so that every class gets close to the same share
 // of its clips in each split.
 import type { DatasetFile, SplitName } from '../../../shared/types'
-import { makeRng, type Rng } from '../rng'
+import { makeRng, type Rng } from '../util/rng'
 
 export const SPLITS: SplitName[] = ['train', 'val', 'test']
 export const ESC50_FOLDS = [1, 2, 3, 4, 5]

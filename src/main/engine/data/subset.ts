@@ -4,7 +4,7 @@
 // so it can be rebuilt from them; the same recipe and seed give the same subset.
 import crypto from 'node:crypto'
 import type { DatasetFile, DatasetRecord, SubsetRecipe } from '../../../shared/types'
-import { makeRng } from '../rng'
+import { makeRng } from '../util/rng'
 import { datasetFingerprint } from './fingerprint'
 import { SPLITS, stratifiedAssign } from './split'
 import { computeStats } from './stats'

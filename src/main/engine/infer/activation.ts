@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { LossKind } from '../../../shared/types'
-import { readJsonSync } from '../fsutil'
+import { readJsonSync } from '../io/fsutil'
 
 export type ScoreActivation = 'sigmoid' | 'softmax'
 /** What a user may ask for: 'auto' takes the model's own activation. */

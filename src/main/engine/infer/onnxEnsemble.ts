@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import type { onnx as OnnxNs } from 'onnx-proto'
-import { writeFileAtomic } from '../fsutil'
+import { writeFileAtomic } from '../io/fsutil'
 import { metadataProps, readOnnxMeta, type OnnxModelMeta } from './onnxExport'
 import { tensorInfo } from './onnxGraph'
 

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
 import type * as OrtNs from 'onnxruntime-node'
-import { ortReport } from '../ortInfo'
+import { ortReport } from '../platform/ortInfo'
 
 const require = createRequire(import.meta.url)
 

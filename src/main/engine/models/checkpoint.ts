@@ -6,7 +6,7 @@
 // that are not there yet.
 import fs from 'node:fs'
 import path from 'node:path'
-import { readJsonSync, writeJsonAtomic } from '../fsutil'
+import { readJsonSync, writeJsonAtomic } from '../io/fsutil'
 import type { ModelConfig } from './config'
 import type { TagModel, WeightMap } from './types'
 import { createModel } from './index'

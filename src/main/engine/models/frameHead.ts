@@ -3,7 +3,7 @@
 // frameRate, nFrames)). AST gets a head on its patch tokens; HTS-AT has one built in (its
 // token-semantic map), which this module only resamples when a frame rate is asked for.
 import * as tf from '@tensorflow/tfjs-core'
-import type { Rng } from '../rng'
+import type { Rng } from '../util/rng'
 import type { ModelConfig } from './config'
 import { modelKind } from './registry'
 import { truncNormal, zeros } from './layers/init'

@@ -4,7 +4,7 @@
 // small, so it is implemented here; every check names the file and the tensor.
 import fs from 'node:fs'
 import os from 'node:os'
-import { writeFileAtomicSync } from '../fsutil'
+import { writeFileAtomicSync } from '../io/fsutil'
 import type { HostTensor } from './types'
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16'

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CURVE_PER, type CurveMetric, type CurveRequest, type RunCurve } from '../../../shared/curves'
 import type { MetricEntry } from '../../../shared/types'
-import { runsDir } from '../paths'
+import { runsDir } from '../platform/paths'
 import { runDir } from './store'
 import { minMaxIndices } from './downsample'
 

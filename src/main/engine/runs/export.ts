@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { stringify } from 'csv-stringify/sync'
 import type { MetricEntry } from '../../../shared/types'
-import { writeFileAtomicSync } from '../fsutil'
+import { writeFileAtomicSync } from '../io/fsutil'
 import { readMetrics, readRunState, runDir } from './store'
 import { encodeEventFile, type Scalar } from './tfevents'
 

@@ -3,7 +3,7 @@
 // end of the run (predictions/test-frames.json, read back by the run store's loadRun), scores rounded to 4 decimals to keep the file small.
 import path from 'node:path'
 import type { FrameCurves } from '../../../shared/types'
-import { writeJsonAtomicSync } from '../fsutil'
+import { writeJsonAtomicSync } from '../io/fsutil'
 import { runDir } from './store'
 
 /** At most this many recordings are kept (the first ones of the test split). */

@@ -11,7 +11,7 @@ import { loadMono } from '../audio/decode'
 import { astFbank, type Fbank } from '../audio/fbank'
 import { normalize, padOrCut } from '../audio/features'
 import { mixWaves, sampleMixLambda, specAugment } from '../audio/augment'
-import type { Rng } from '../rng'
+import type { Rng } from '../util/rng'
 import type { FeatureNorm } from './model'
 
 export interface ClipSet {

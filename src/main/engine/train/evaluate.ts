@@ -1,7 +1,7 @@
 // Scoring a split with a model, and the numbers an epoch or the final test reports: EVAL's clip
 // metrics (mAP, per-class AP, macro AUC, d′, micro/macro F1, top-1 accuracy for single-label data) and,
 // for models with a frame output, frame F1 and event F1.
-import { cancelPoint } from '../cancel'
+import { cancelPoint } from '../control/cancel'
 import * as tf from '@tensorflow/tfjs-core'
 import type { DatasetRecord, MetricEntry } from '../../../shared/types'
 import { clipMetrics, type Numbers } from '../eval/metrics'

@@ -6,7 +6,7 @@
 // The numbers come from measured sweeps (bench/recipes/grid.yaml, results in bench/recipes/results.md):
 // on 420 clips of 4 s, the recipe that learns is many small steps at a modest constant-then-decaying
 // learning rate without masks; SpecAugment and mixup pay off only once a run is long enough to overfit.
-import type { ModelKind, RunConfigInput } from '../../../shared/types'
+import type { ModelKind, RunConfig } from '../../../shared/types'
 import { RECIPE_FIELDS, type RecipeChoice, type RecipeField, type RecipeRule } from '../../../shared/recipe'
 
 export { RECIPE_FIELDS, type RecipeChoice, type RecipeField, type RecipeRule }
@@ -42,7 +42,7 @@ const fmtInt = (n: number) => n.toLocaleString('en-US')
  * The recipe for a dataset and a start. `model` matters for the learning rate only (the CRNN learns at
  * Adam's usual 1e-3).
  */
-export function recipeDefaults(data: DataSummary, start: RecipeStart, model: ModelKind, given: Partial<Pick<RunConfigInput, 'batchSize' | 'epochs'>> = {}): Recipe {
+export function recipeDefaults(data: DataSummary, start: RecipeStart, model: ModelKind, given: Partial<Pick<RunConfig, 'batchSize' | 'epochs'>> = {}): Recipe {
   const n = Math.max(1, data.trainClips)
   const longClips = (data.clipSeconds ?? 0) > 6
 
@@ -130,7 +130,7 @@ export function recipeDefaults(data: DataSummary, start: RecipeStart, model: Mod
 }
 
 /** The start a config asks for. */
-export function recipeStart(c: Pick<Partial<RunConfigInput>, 'pretrained' | 'frozen'>): RecipeStart {
+export function recipeStart(c: Pick<Partial<RunConfig>, 'pretrained' | 'frozen'>): RecipeStart {
   if (!c.pretrained || c.pretrained.kind === 'none') return 'scratch'
   return c.frozen ? 'frozen' : 'finetune'
 }
@@ -164,7 +164,7 @@ export function recipeLines(choices: RecipeChoice[]): string[] {
  */
 export function recipeResolver(
   key: string,
-  ctx: { model: ModelKind; given: Partial<RunConfigInput>; dataset: Parameters<typeof summarizeDataset>[0] }
+  ctx: { model: ModelKind; given: Partial<RunConfig>; dataset: Parameters<typeof summarizeDataset>[0] }
 ): RecipeRule['value'] | undefined {
   if (!(RECIPE_FIELDS as readonly string[]).includes(key)) return undefined
   return recipeDefaults(summarizeDataset(ctx.dataset, !!ctx.given.frameHead), recipeStart(ctx.given), ctx.model, ctx.given)[key as RecipeField].value

@@ -1,7 +1,7 @@
 // The order in which an epoch visits the training clips. It is a pure function of (seed, epoch), so
 // a resumed run rebuilds the interrupted epoch's order from the two numbers and skips the steps it
 // has already done: the "sampler position" in a checkpoint is just the step.
-import { makeRng } from '../rng'
+import { makeRng } from '../util/rng'
 
 /** A seed for one (run seed, epoch, stream) triple; streams keep shuffling and augmentation apart. */
 export function derivedSeed(seed: number, epoch: number, stream: number): number {

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { MetricEntry } from '../../../shared/types'
-import { writeFileAtomicSync, writeJsonAtomic, readJsonSync } from '../fsutil'
+import { writeFileAtomicSync, writeJsonAtomic, readJsonSync } from '../io/fsutil'
 import { saveCheckpoint } from '../models/checkpoint'
 import { readSafetensors, writeSafetensors } from '../models/safetensors'
 import type { HostTensor, TagModel } from '../models/types'

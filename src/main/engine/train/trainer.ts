@@ -11,8 +11,8 @@
 // status, progress, a caller's own hooks) is a hook (steps/hooks.ts); what differs between engines
 // or sampling schemes is a step implementation (steps/engines.ts, steps/sampling.ts).
 import type { ApiEvent, TrainingEngineChoice } from '../../../shared/api'
-import { isCancel } from '../cancel'
-import type { ProgressSink } from '../progress'
+import { isCancel } from '../control/cancel'
+import type { ProgressSink } from '../control/progress'
 import { appendLog, readRunConfig, readRunState, runProcessAlive, updateRunStatus } from '../runs/store'
 import { checkpointEpoch } from './steps/checkpoint'
 import { releaseAll, type CheckpointMarks, type Resources, type RunIO } from './steps/context'

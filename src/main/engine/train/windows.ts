@@ -6,7 +6,7 @@
 // epoch's windows holds an event: with 2% positive frames most plain windows hold none. Like the clip
 // sampler, the plan is a pure function of (seed, epoch), and its size is the same every epoch, so
 // steps per epoch (and resuming mid-epoch) work as for clips.
-import { makeRng } from '../rng'
+import { makeRng } from '../util/rng'
 import { derivedSeed } from './sampler'
 
 const WINDOW_STREAM = 7

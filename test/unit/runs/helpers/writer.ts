@@ -5,10 +5,10 @@
 //                                sends { id } once the first entries are on disk
 import fs from 'node:fs'
 import path from 'node:path'
-import type { MetricEntry, RunConfig as RunConfigInput } from '../../../../src/shared/types'
+import type { MetricEntry, RunConfig as RunConfig } from '../../../../src/shared/types'
 import { appendLog, appendMetrics, createRun, updateRunStatus, writeCheckpoint } from '../../../../src/main/engine/runs/store'
 
-const config = { dataset: 'ds', model: 'ast', size: 'tiny', epochs: 3 } as unknown as RunConfigInput
+const config = { dataset: 'ds', model: 'ast', size: 'tiny', epochs: 3 } as unknown as RunConfig
 const meta = { datasetName: 'ds', datasetFingerprint: 'fp', classNames: ['a', 'b'], valClips: 10 }
 const send = (msg: unknown) => process.send?.(msg)
 

@@ -2,11 +2,11 @@
 // ONNX Runtime, gives the tfjs model's logits and frame logits. Also the engine's thread spinning.
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../../../src/main/engine/backend'
+import { initBackend } from '../../../../src/main/engine/platform/backend'
 import { makeAstConfig } from '../../../../src/main/engine/models/ast/config'
 import { createModel } from '../../../../src/main/engine/models'
 import { frameHeadFrames } from '../../../../src/main/engine/models/frameHead'
-import { makeRng } from '../../../../src/main/engine/rng'
+import { makeRng } from '../../../../src/main/engine/util/rng'
 import { createOrtForward } from '../../../../src/main/engine/train/ort/forward'
 
 const maxRel = (a: Float32Array, b: Float32Array) => {

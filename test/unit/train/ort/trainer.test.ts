@@ -5,7 +5,7 @@
 // the same for HTS-AT (bn0's running statistics included); `auto` picks ort for AST and HTS-AT and
 // falls back to tfjs for the CRNN, saying why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { initBackend } from '../../../../src/main/engine/backend'
+import { initBackend } from '../../../../src/main/engine/platform/backend'
 import { createJobManager } from '../../../../src/main/jobs/manager'
 import { forkLauncher, type JobProcess } from '../../../../src/main/jobs/launcher'
 import { makeAstConfig } from '../../../../src/main/engine/models/ast/config'
@@ -15,7 +15,7 @@ import { resumeRun, trainRun } from '../../../../src/main/engine/train/trainer'
 import { loadTrainingCheckpoint } from '../../../../src/main/engine/train/state'
 import { chooseEngine } from '../../../../src/main/engine/train/ort/engine'
 import { loadRun, readMetrics } from '../../../../src/main/engine/runs/store'
-import { dataDir } from '../../../../src/main/engine/paths'
+import { dataDir } from '../../../../src/main/engine/platform/paths'
 import type { ApiEvent, MetricEntry } from '../../../../src/shared/api'
 import { tempDir } from '../../data/helpers'
 import { importTinyDataset, tinyRun, writeTinyDataset } from '../helpers'

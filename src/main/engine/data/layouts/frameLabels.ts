@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ImportProblem, StrongEvent } from '../../../../shared/types'
-import { readNpy } from '../../npy'
+import { readNpy } from '../../io/npy'
 import { makeBreather } from '../breathe'
 
 export const FRAME_LABEL_DIRS = ['frames', 'labels']

@@ -4,8 +4,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { SlurmOptions } from '../../../../shared/types'
-import { readJsonSync, writeJsonAtomicSync } from '../../fsutil'
-import { dataDir } from '../../paths'
+import { readJsonSync, writeJsonAtomicSync } from '../../io/fsutil'
+import { dataDir } from '../../platform/paths'
 
 export const DEFAULT_START_DEADLINE_MINUTES = 10
 

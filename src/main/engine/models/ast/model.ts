@@ -4,7 +4,7 @@
 // and the gather only touches the input), the position embedding is a plain variable, and every
 // product goes through the fast-gradient layers in ./layers.
 import * as tf from '@tensorflow/tfjs-core'
-import { makeRng, type Rng } from '../../rng'
+import { makeRng, type Rng } from '../../util/rng'
 import { AST_PATCH, astGrid, type AstConfig } from './config'
 import type { ModelOutput, TagModel } from '../types'
 import { createParamStore, type ParamStore } from '../layers/params'

@@ -6,7 +6,7 @@
 // Convolutions are im2col + one matMul (tfjs-backend-wasm has no Conv2DBackpropFilter kernel), with
 // the PyTorch weight [out, in, 3, 3] held as [in·9, out], so checkpoints keep PyTorch names and layouts.
 import * as tf from '@tensorflow/tfjs-core'
-import { makeRng, type Rng } from '../../rng'
+import { makeRng, type Rng } from '../../util/rng'
 import { frameHeadFrames, resampleToFrames } from '../frameHead'
 import { dropout } from '../layers/dropout'
 import { ones, torchDefault, zeros } from '../layers/init'

@@ -7,7 +7,7 @@
 // SpecAugment and mixup are not in the model: the data pipeline applies them before it. Weights carry the reference state_dict names; the
 // reference's unused `head` Linear and its index/mask buffers are not kept.
 import * as tf from '@tensorflow/tfjs-core'
-import { makeRng, type Rng } from '../../rng'
+import { makeRng, type Rng } from '../../util/rng'
 import { resampleFrames, resampleToFrames, frameHeadFrames } from '../frameHead'
 import { dropout } from '../layers/dropout'
 import { ones, torchDefault, truncNormal, zeros } from '../layers/init'

@@ -1,7 +1,7 @@
 // HTS-AT's Swin pieces: the (shifted) window transformer block and patch merging, on token rows
 // [B·res², C] (each sample's res×res map in row-major order, frequency rows first).
 import * as tf from '@tensorflow/tfjs-core'
-import type { Rng } from '../../rng'
+import type { Rng } from '../../util/rng'
 import type { AttentionWeights } from '../layers/attention'
 import { dropout, dropPath } from '../layers/dropout'
 import { gelu } from '../layers/gelu'

@@ -1,7 +1,7 @@
 // Dropout and stochastic depth (timm's DropPath) for training. Masks come from tf.randomUniform with
 // seeds drawn from the model's Rng, so a seeded run drops the same units on every run.
 import * as tf from '@tensorflow/tfjs-core'
-import type { Rng } from '../../rng'
+import type { Rng } from '../../util/rng'
 
 /** Bernoulli(1 - rate) mask scaled by 1 / (1 - rate), of the given shape. */
 export function keepMask(shape: number[], rate: number, rng: Rng): tf.Tensor {

@@ -1,6 +1,6 @@
 // Weight initialisers as timm 0.4.5 uses them, drawn from the seeded Rng so that a seed gives the
 // same model on every backend. Values are produced in PyTorch layout (see params.ts).
-import type { Rng } from '../../rng'
+import type { Rng } from '../../util/rng'
 
 /**
  * timm's trunc_normal_(std, a=-2, b=2): a normal(0, std) truncated at the ABSOLUTE bounds ±2

@@ -4,7 +4,7 @@
 // own slot of the shared gradient buffer; the main thread sums the slots.
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
-import { initBackend } from '../../backend'
+import { initBackend } from '../../platform/backend'
 import { createModel } from '../../models/index'
 import type { TagModel } from '../../models/types'
 import type { InitMessage, StepMessage, WorkerReply, WorkerRequest } from './protocol'

@@ -6,12 +6,12 @@
 // slots into its own gradients in a fixed order (so a given thread count is deterministic). The
 // caller then takes ONE optimizer step on the main model. Workers assign the published weights at
 // the start of the next step, so weights never drift apart.
-import { cpuBudget } from '../../cpus'
+import { cpuBudget } from '../../platform/cpus'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type { BackendPreference } from '../../../../shared/types'
-import { backendReport } from '../../backend'
-import { workerEntryUrl } from '../../workerEntry'
+import { backendReport } from '../../platform/backend'
+import { workerEntryUrl } from '../../platform/workerEntry'
 import type { TagModel } from '../../models/types'
 import { derivedSeed } from '../sampler'
 import type { Batch } from '../data'

@@ -3,7 +3,7 @@
 // asked, and when a cancel lands at a step boundary; ckpt/best holds the best epoch's weights;
 // epoch-N folders keep the last N epochs' weights for checkpoint averaging.
 import type { MetricEntry } from '../../../../shared/api'
-import { faultPoint } from '../../faults'
+import { faultPoint } from '../../control/faults'
 import { readCheckpointExtra, saveCheckpoint } from '../../models/checkpoint'
 import { appendMetrics, pruneEpochCheckpoints, readMetrics, writeCheckpoint } from '../../runs/store'
 import { saveTrainingCheckpoint, type TrainerState } from '../state'

@@ -2,8 +2,8 @@
 // batches, schedule, counters) and the resources to free however the run ends.
 import type { ApiEvent, DatasetRecord, RunConfig } from '../../../../shared/api'
 import type { TagModel } from '../../models/types'
-import type { ProgressSink } from '../../progress'
-import type { Rng } from '../../rng'
+import type { ProgressSink } from '../../control/progress'
+import type { Rng } from '../../util/rng'
 import type { Augmentation, ClipSet, FeatureSource, InputSpec } from '../data'
 import type { LossOptions } from '../losses'
 import type { Optimizer } from '../optimizer'

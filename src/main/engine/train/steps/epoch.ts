@@ -4,8 +4,8 @@
 // through the hooks. A cancel between micro-batches checkpoints the state as the step began.
 import * as tf from '@tensorflow/tfjs-core'
 import type { MetricEntry } from '../../../../shared/api'
-import { cancelPoint, isCancel } from '../../cancel'
-import { faultPause, faultPoint } from '../../faults'
+import { cancelPoint, isCancel } from '../../control/cancel'
+import { faultPause, faultPoint } from '../../control/faults'
 import type { Batch } from '../data'
 import { clipByGlobalNorm } from '../optimizer'
 import type { StepGradients } from '../parallel/pool'

@@ -3,7 +3,7 @@
 // that early stopping and ckpt/best compare. A cancel during validation rewinds to "epoch trained, not
 // yet validated" and checkpoints there, so a resume validates it and goes on.
 import type { MetricEntry } from '../../../../shared/api'
-import { isCancel } from '../../cancel'
+import { isCancel } from '../../control/cancel'
 import type { TagModel } from '../../models/types'
 import type { ClipSet } from '../data'
 import { splitMetrics, type SplitPredictions } from '../evaluate'

@@ -2,7 +2,7 @@
 // a resume will do. The bookkeeping of a failure may fail too (a full disk fails every write): the
 // first error is the one reported, and a run left marked 'running' shows as interrupted once this
 // process is gone, and can be resumed.
-import { isCancel } from '../../cancel'
+import { isCancel } from '../../control/cancel'
 import { releaseRunLock, updateRunStatus } from '../../runs/store'
 import type { CheckpointMarks, RunIO } from './context'
 

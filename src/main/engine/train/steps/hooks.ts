@@ -18,7 +18,7 @@
 // - onTrainEnd runs after the test, before the run is marked done; a failed or cancelled run gets no
 //   onTrainEnd (trainRun rejects with the error instead).
 import type { MetricEntry } from '../../../../shared/types'
-import type { ProgressUpdate } from '../../progress'
+import type { ProgressUpdate } from '../../control/progress'
 import type { BestSoFar } from '../state'
 
 export interface TrainBeginInfo {

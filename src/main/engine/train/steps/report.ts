@@ -2,7 +2,7 @@
 // entry to metrics.jsonl (and sends it to every UI as run.metrics), and after each epoch updates the
 // run's status and writes its log line; `progressHook` drives the job's progress bar.
 import type { MetricEntry, RunConfig } from '../../../../shared/api'
-import { progressTracker } from '../../progress'
+import { progressTracker } from '../../control/progress'
 import { appendMetrics, updateRunStatus } from '../../runs/store'
 import type { RunIO } from './context'
 import type { TrainHook } from './hooks'

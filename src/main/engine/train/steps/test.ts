@@ -3,7 +3,7 @@
 // tasks, frame-F1-tuned thresholds for frame tasks). Predictions, thresholds and frame curves are
 // stored with the run; the test entry goes through the hooks (metrics.jsonl).
 import type { MetricEntry } from '../../../../shared/api'
-import { CANCELLED } from '../../cancel'
+import { CANCELLED } from '../../control/cancel'
 import { tuneFrameThresholds } from '../../eval/frameTask'
 import { compareThresholds } from '../../eval/thresholds'
 import { loadCheckpoint } from '../../models/checkpoint'

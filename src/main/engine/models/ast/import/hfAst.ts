@@ -3,7 +3,7 @@
 // is, or as the start of fine-tuning with a new head and another frame count.
 import fs from 'node:fs'
 import path from 'node:path'
-import { readJsonSync } from '../../../fsutil'
+import { readJsonSync } from '../../../io/fsutil'
 import { AST_PATCH, AST_SIZES, type AstConfig } from '../config'
 import type { AstModel } from '../model'
 import type { ModelSize } from '../../../../../shared/types'

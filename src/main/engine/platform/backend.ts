@@ -7,7 +7,7 @@ import os from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 // tfjs-core's Node bundle has no gradients; the union package's bundle registers all of them (shared registry).
 import '@tensorflow/tfjs'
-import type { BackendCandidate, BackendPreference, BackendReport } from '../../shared/api'
+import type { BackendCandidate, BackendPreference, BackendReport } from '../../../shared/api'
 
 const require = createRequire(import.meta.url)
 

@@ -1,6 +1,6 @@
 // One way to report progress for every long operation (import, features, training, tagging): done,
 // total, rate and ETA, so the CLI bar and the UI bar come from the same numbers.
-import type { JobProgress } from '../../shared/api'
+import type { JobProgress } from '../../../shared/api'
 
 export type ProgressUpdate = Pick<JobProgress, 'done' | 'total' | 'rate' | 'unit' | 'etaS' | 'label'>
 export type ProgressSink = (update: ProgressUpdate) => void

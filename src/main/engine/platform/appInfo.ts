@@ -2,11 +2,11 @@ import os from 'node:os'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AppInfo } from '../../shared/api'
+import type { AppInfo } from '../../../shared/api'
 import { initBackend } from './backend'
 import { ortReport } from './ortInfo'
 import { dataDir } from './paths'
-import { trainingEngines } from './train/ort/coverage'
+import { trainingEngines } from '../train/ort/coverage'
 
 function packageJson(): { version: string; dependencies: Record<string, string> } {
   // Walk up from this file to the project root; works from src/ (tsx) and out/ (built).

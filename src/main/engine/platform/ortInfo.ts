@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { OrtReport } from '../../shared/api'
+import type { OrtReport } from '../../../shared/api'
 
 const require = createRequire(import.meta.url)
 
