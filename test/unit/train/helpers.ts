@@ -100,6 +100,9 @@ export function tinyRun(dataset: string, over: Partial<RunConfig> = {}): Partial
     warmupSteps: 3,
     epochs: 3,
     batchSize: 4,
+    // The recipe (train/recipe.ts) turns early stopping on for runs of 20 epochs or more; these tests
+    // count every epoch they asked for.
+    earlyStopPatience: 0,
     seed: 7,
     threads: 1,
     // These tests are about the trainer's tfjs paths (data-parallel shards among them); the ort
