@@ -39,6 +39,10 @@ describe('the experiment queue', () => {
     // TensorFlow.js, the slower engine: on ONNX Runtime these tiny epochs can all end before Cancel lands.
     await page.getByTestId('exp-engine').selectOption('tfjs')
     await page.getByTestId('exp-seeds').fill('0')
+    // Early stopping off: the recipe turns it on for a run this long (train/recipe.ts), and a stopped
+    // run could end before Cancel lands.
+    await page.getByTestId('more-options').evaluate((d) => ((d as HTMLDetailsElement).open = true))
+    await page.getByTestId('exp-patience').fill('0')
     await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch the run')
     await page.getByTestId('launch').click()
 
@@ -79,6 +83,7 @@ describe('the experiment queue', () => {
     // A setting from "More training options" reaches the runs' configs.
     await page.getByTestId('more-options').locator('summary').click()
     await page.getByTestId('exp-dropout').fill('0.1')
+    await page.getByTestId('exp-patience').fill('0')
     await expect.poll(() => page.getByTestId('launch').innerText()).toBe('Launch 2 runs')
     await page.getByTestId('launch').click()
     const group = page.getByTestId('queue').locator('.group', { hasText: 'two seeds' })
