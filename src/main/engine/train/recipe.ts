@@ -29,10 +29,22 @@ export type RecipeStart = 'scratch' | 'finetune' | 'frozen'
 export type Recipe = Record<RecipeField, RecipeRule>
 
 /**
- * Optimizer steps a run needs on a small set: 24 epochs of 420 clips at batch 8 (1,272). On a tuning set
- * of the unseen kind twice the steps of 12 epochs gave 0.697 test mAP against 0.670 (bench/recipes).
+ * Optimizer steps a run needs on a small set, by start (bench/recipes, tuned on tune-alt, a set of the
+ * unseen kind):
+ * - scratch: 24 epochs of 420 clips at batch 8 (1,272): twice the steps of 12 epochs gave 0.697 test mAP
+ *   against 0.670 (t-quick-24, t-quick-12);
+ * - fine-tuned: half that (12 epochs, 636): a pretrained backbone is near its best within a few epochs
+ *   and then overfits (unseen2 at 24 epochs: best epoch 12, early-stopped at 18, test 0.776, below
+ *   scratch); on tune-alt 12 epochs reached 0.814 test mAP against scratch's 0.697 (t-ft-12, best epoch 4);
+ * - frozen: FROZENSTEPS.
  */
-const TARGET_STEPS = 1280
+const TARGET_STEPS: Record<RecipeStart, number> = { scratch: 1280, finetune: 640, frozen: 1280 }
+const EPOCH_RULE: Record<RecipeStart, string> = { scratch: 'epochs-steps', finetune: 'epochs-steps-finetune', frozen: 'epochs-steps-frozen' }
+const STEPS_WHY: Record<RecipeStart, string> = {
+  scratch: '',
+  finetune: " (fine-tuning: half of scratch's; a pretrained backbone is near its best within a few epochs, then overfits a small set: bench/recipes t-ft-12, 0.814 test mAP against scratch's 0.697)",
+  frozen: ' (frozen backbone: FROZENWHY)'
+}
 const SMALL_SET = 1000
 const MIXUP_SET = 5000
 
@@ -59,12 +71,15 @@ export function recipeDefaults(data: DataSummary, start: RecipeStart, model: Mod
   const stepsPerEpoch = Math.ceil(n / b)
 
   // Epochs: a number of optimizer steps, not of passes; at least a few passes, at most 30.
-  const rawEpochs = Math.round(TARGET_STEPS / stepsPerEpoch)
+  // The pretrained starts' counts were measured on AST clip tagging; other models and frame tasks keep scratch's.
+  const stepsStart: RecipeStart = model === 'ast' && !data.frameTask ? start : 'scratch'
+  const target = TARGET_STEPS[stepsStart]
+  const rawEpochs = Math.round(target / stepsPerEpoch)
   const e = Math.min(30, Math.max(5, rawEpochs))
   const epochs: RecipeRule = {
     value: e,
-    rule: 'epochs-steps',
-    reason: `about ${fmtInt(TARGET_STEPS)} optimizer steps; ${fmtInt(n)} clips at batch ${b} make ${fmtInt(stepsPerEpoch)} per epoch${
+    rule: EPOCH_RULE[stepsStart],
+    reason: `about ${fmtInt(target)} optimizer steps${STEPS_WHY[stepsStart]}; ${fmtInt(n)} clips at batch ${b} make ${fmtInt(stepsPerEpoch)} per epoch${
       e !== rawEpochs ? ` (${rawEpochs} epochs, kept within 5–30)` : ''
     }`
   }
