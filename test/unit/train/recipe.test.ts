@@ -28,7 +28,7 @@ describe('recipe rules', () => {
     ],
     // The start-specific step counts were measured on AST clip tagging only: other models keep scratch's.
     ['HTS-AT fine-tuned: the scratch step count', data(), 'finetune', 'htsat', { epochs: 24 }, { epochs: 'epochs-steps' }],
-    ['the same set, frozen backbone: a linear probe at 1e-3', data(), 'frozen', 'ast', { lr: 1e-3, epochs: 24 }, { lr: 'lr-frozen' }],
+    ['the same set, frozen backbone: a linear probe at 3e-3, as many steps as scratch', data(), 'frozen', 'ast', { lr: 3e-3, epochs: 24, earlyStopPatience: 6 }, { lr: 'lr-frozen', epochs: 'epochs-steps-frozen' }],
     [
       '60 clips: 30 epochs (capped), no masks, early stopping',
       data({ trainClips: 60 }),
@@ -130,7 +130,8 @@ describe('the recipe as a field-by-field resolver', () => {
   it('answers for recipe fields only, reading what the caller fixed', () => {
     const dataset = { multiLabel: true, files: Array.from({ length: 600 }, (_, i) => ({ durationS: 4, split: i < 420 ? 'train' : 'val', labels: ['a'] })) }
     expect(recipeResolver('epochs', { model: 'ast', given: {}, dataset })).toBe(24)
-    expect(recipeResolver('lr', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' }, frozen: true }, dataset })).toBe(1e-3)
+    expect(recipeResolver('lr', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' }, frozen: true }, dataset })).toBe(3e-3)
+    expect(recipeResolver('epochs', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' } }, dataset })).toBe(12)
     expect(recipeResolver('earlyStopPatience', { model: 'ast', given: { epochs: 12 }, dataset })).toBe(0)
     expect(recipeResolver('depth', { model: 'ast', given: {}, dataset })).toBeUndefined()
   })
