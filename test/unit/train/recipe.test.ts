@@ -18,8 +18,17 @@ describe('recipe rules', () => {
       { batchSize: 8, epochs: 24, lr: 2.5e-4, schedule: 'cosine', warmupSteps: 100, specAugment: false, mixup: 0, balancedSampling: false, earlyStopPatience: 6 },
       { batchSize: 'batch-small-set', epochs: 'epochs-steps', lr: 'lr-scratch', specAugment: 'specaug-off-small', mixup: 'mixup-off', earlyStopPatience: 'patience-long-run' }
     ],
-    ['the same set, fine-tuned', data(), 'finetune', 'ast', { lr: 2.5e-4, epochs: 24, specAugment: false }, { lr: 'lr-finetune' }],
-    ['the same set, frozen backbone: a linear probe at 1e-3', data(), 'frozen', 'ast', { lr: 1e-3, epochs: 24 }, { lr: 'lr-frozen' }],
+    [
+      'the same set, fine-tuned: half the steps (12 epochs, 636), so no early stopping',
+      data(),
+      'finetune',
+      'ast',
+      { lr: 2.5e-4, epochs: 12, specAugment: false, warmupSteps: 51, earlyStopPatience: 0 },
+      { lr: 'lr-finetune', epochs: 'epochs-steps-finetune', earlyStopPatience: 'patience-off-short' }
+    ],
+    // The start-specific step counts were measured on AST clip tagging only: other models keep scratch's.
+    ['HTS-AT fine-tuned: the scratch step count', data(), 'finetune', 'htsat', { epochs: 24 }, { epochs: 'epochs-steps' }],
+    ['the same set, frozen backbone: a linear probe at 3e-3, as many steps as scratch', data(), 'frozen', 'ast', { lr: 3e-3, epochs: 24, earlyStopPatience: 6 }, { lr: 'lr-frozen', epochs: 'epochs-steps-frozen' }],
     [
       '60 clips: 30 epochs (capped), no masks, early stopping',
       data({ trainClips: 60 }),
@@ -121,7 +130,8 @@ describe('the recipe as a field-by-field resolver', () => {
   it('answers for recipe fields only, reading what the caller fixed', () => {
     const dataset = { multiLabel: true, files: Array.from({ length: 600 }, (_, i) => ({ durationS: 4, split: i < 420 ? 'train' : 'val', labels: ['a'] })) }
     expect(recipeResolver('epochs', { model: 'ast', given: {}, dataset })).toBe(24)
-    expect(recipeResolver('lr', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' }, frozen: true }, dataset })).toBe(1e-3)
+    expect(recipeResolver('lr', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' }, frozen: true }, dataset })).toBe(3e-3)
+    expect(recipeResolver('epochs', { model: 'ast', given: { pretrained: { kind: 'audioset', path: '/x' } }, dataset })).toBe(12)
     expect(recipeResolver('earlyStopPatience', { model: 'ast', given: { epochs: 12 }, dataset })).toBe(0)
     expect(recipeResolver('depth', { model: 'ast', given: {}, dataset })).toBeUndefined()
   })
