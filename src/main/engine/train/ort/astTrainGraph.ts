@@ -1,4 +1,4 @@
-// One AST training step as a single ONNX graph: the model definition the export uses (infer/onnxAst)
+// One AST training step as a single ONNX graph: the model definition the export uses (models/ast/onnx.ts)
 // bound to graph inputs, the loss, and the reverse-mode gradients (gradients.ts). Inputs: the
 // normalised fbank, the targets, the loss scale (a micro-batch's share of the step), every parameter
 // in the trainer's (tfjs) layout and the dropout masks; outputs: the scaled loss and one gradient per

@@ -1,5 +1,5 @@
 // Scoring for the ort engine: validation and test clips go through the model's export graph (the
-// same definition the training graph comes from, infer/onnxAst) with the current weights, in one
+// same definition the training graph comes from, models/ast/onnx.ts) with the current weights, in one
 // ONNX Runtime session per evaluation, on the engine's cores or GPU instead of tfjs.
 import type * as OrtNs from 'onnxruntime-node'
 import { encodeOnnx } from '../../infer/onnxExport'
