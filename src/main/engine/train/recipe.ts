@@ -178,10 +178,17 @@ export function recipeLines(choices: RecipeChoice[]): string[] {
  * (key, { model, given, dataset }): the rule's value for a recipe field, undefined for any other.
  * The user's and the preset's fields are in `given`, so the rules read the batch and epochs they fix.
  */
-export function recipeResolver(
-  key: string,
-  ctx: { model: ModelKind; given: Partial<RunConfig>; dataset: Parameters<typeof summarizeDataset>[0] }
-): RecipeRule['value'] | undefined {
+export function recipeResolver(key: string, ctx: ResolverContext): RecipeRule['value'] | undefined {
   if (!(RECIPE_FIELDS as readonly string[]).includes(key)) return undefined
-  return recipeDefaults(summarizeDataset(ctx.dataset, !!ctx.given.frameHead), recipeStart(ctx.given), ctx.model, ctx.given)[key as RecipeField].value
+  // The completer asks field by field with one context object per config: the recipe (a pass over
+  // the dataset's files) is worked out once for it, not once per field.
+  let recipe = recipeOfContext.get(ctx)
+  if (!recipe) {
+    recipe = recipeDefaults(summarizeDataset(ctx.dataset, !!ctx.given.frameHead), recipeStart(ctx.given), ctx.model, ctx.given)
+    recipeOfContext.set(ctx, recipe)
+  }
+  return recipe[key as RecipeField].value
 }
+
+type ResolverContext = { model: ModelKind; given: Partial<RunConfig>; dataset: Parameters<typeof summarizeDataset>[0] }
+const recipeOfContext = new WeakMap<ResolverContext, Recipe>()
