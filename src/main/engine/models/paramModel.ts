@@ -2,10 +2,10 @@
 // input shape, hand the optimizer its variables (only the head's when the backbone is frozen), save and
 // load weights under their PyTorch names, and draw dropout masks from a stream the trainer can restart.
 // Each kind's model.ts keeps only what differs: its parameters, its forward pass and its constants.
-import type * as tf from '@tensorflow/tfjs-core'
+import * as tf from '@tensorflow/tfjs-core'
 import { makeRng, type Rng } from '../util/rng'
 import type { ParamStore } from './layers/params'
-import type { TagModel } from './types'
+import type { ModelOutput, TagModel } from './types'
 
 /** An Error unless x is [B, targetLength, melBins]; `name` is the kind's display name ('AST'). */
 export function checkModelInput(x: tf.Tensor3D, c: { targetLength: number; melBins: number }, name: string): void {
@@ -13,6 +13,12 @@ export function checkModelInput(x: tf.Tensor3D, c: { targetLength: number; melBi
   if (T !== c.targetLength || F !== c.melBins)
     throw new Error(`${name} expects input [B, ${c.targetLength}, ${c.melBins}] (frames, mel bins), got [${x.shape}]`)
 }
+
+/** TagModel.apply from a forward pass: run inside tf.tidy, so its intermediate tensors are freed and only the outputs stay. */
+export const tidyApply =
+  (forward: (x: tf.Tensor3D, training: boolean) => ModelOutput): TagModel['apply'] =>
+  (x, training) =>
+    tf.tidy(() => forward(x, training) as unknown as tf.TensorContainer) as unknown as ModelOutput
 
 /** The dropout / drop-path mask stream: forward passes read `rng` when they run, reseedDropout replaces it. */
 export interface DropoutStream {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { makeRng, type Rng } from '../../util/rng'
 import { AST_PATCH, astGrid, type AstConfig } from './config'
-import type { ModelOutput, TagModel } from '../types'
+import type { TagModel } from '../types'
 import { createParamStore, type ParamStore } from '../layers/params'
 import { ones, torchDefault, truncNormal, zeros } from '../layers/init'
 import { linear } from '../layers/linear'
@@ -17,7 +17,7 @@ import { dropout, dropPath, keepMask } from '../layers/dropout'
 import { concatAxis1, takeAxis1 } from '../layers/pieces'
 import { customOp } from '../layers/customOp'
 import { frameHeadApply, frameHeadFrames, frameHeadWeights } from '../frameHead'
-import { checkModelInput, paramModel } from '../paramModel'
+import { checkModelInput, paramModel, tidyApply } from '../paramModel'
 
 export interface AstModel extends TagModel {
   readonly config: AstConfig
@@ -151,20 +151,18 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     config: c,
     grid,
     params,
-    apply(x, training) {
-      return tf.tidy(() => {
-        const B = x.shape[0]
-        const h = tf.reshape(c.frozen ? frozenTrunks[Number(training)](x) : trunk(x, training), [B, tokens, D]) as tf.Tensor3D
-        // The final norm is per token and only cls and dist are pooled: normalise just those two.
-        const two = layerNorm(tf.reshape(takeAxis1(h, 0, 2), [B * 2, D]), ...ln('v.norm'), c.blockEps)
-        const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
-        const logits = linear(layerNorm(embedding, ...ln('mlp_head.0'), c.headEps), ...lin('mlp_head.1'))
-        if (!frameHead) return { logits, embedding }
-        const patchRows = tf.reshape(takeAxis1(h, 2, patches), [B * patches, D]) as tf.Tensor2D
-        const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
-        return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
-      }) as ModelOutput
-    },
+    apply: tidyApply((x, training) => {
+      const B = x.shape[0]
+      const h = tf.reshape(c.frozen ? frozenTrunks[Number(training)](x) : trunk(x, training), [B, tokens, D]) as tf.Tensor3D
+      // The final norm is per token and only cls and dist are pooled: normalise just those two.
+      const two = layerNorm(tf.reshape(takeAxis1(h, 0, 2), [B * 2, D]), ...ln('v.norm'), c.blockEps)
+      const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
+      const logits = linear(layerNorm(embedding, ...ln('mlp_head.0'), c.headEps), ...lin('mlp_head.1'))
+      if (!frameHead) return { logits, embedding }
+      const patchRows = tf.reshape(takeAxis1(h, 2, patches), [B * patches, D]) as tf.Tensor2D
+      const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
+      return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
+    }),
     ...methods,
     dispose() {
       params.dispose()

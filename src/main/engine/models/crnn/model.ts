@@ -13,7 +13,7 @@ import { ones, torchDefault, zeros } from '../layers/init'
 import { linear } from '../layers/linear'
 import { createParamStore, type ParamStore } from '../layers/params'
 import type { ModelOutput, TagModel } from '../types'
-import { checkModelInput, paramModel } from '../paramModel'
+import { checkModelInput, paramModel, tidyApply } from '../paramModel'
 import { crnnGeometry, type CrnnConfig, type CrnnGeometry } from './config'
 import { gruDirection, type GruWeights } from './gru'
 import { BN_EPS, melBatchNorm, type MelBatchNormWeights } from '../htsat/melBatchNorm'
@@ -139,7 +139,7 @@ export function createCrnn(config: CrnnConfig, seed: number): CrnnModel {
     config: c,
     geometry: g,
     params,
-    apply: (x, training) => tf.tidy(() => forward(x, training) as unknown as tf.TensorContainer) as unknown as ModelOutput,
+    apply: tidyApply(forward),
     ...methods,
     dispose: () => params.dispose()
   }

@@ -13,7 +13,7 @@ import { dropout } from '../layers/dropout'
 import { ones, torchDefault, truncNormal, zeros } from '../layers/init'
 import { createParamStore, type ParamStore } from '../layers/params'
 import type { ModelOutput, TagModel } from '../types'
-import { checkModelInput, paramModel } from '../paramModel'
+import { checkModelInput, paramModel, tidyApply } from '../paramModel'
 import { htsatGeometry, type HtsatConfig, type HtsatGeometry } from './config'
 import { bicubicResizeMatrix, patchEmbed } from './image'
 import { melBatchNorm, type MelBatchNormWeights } from './melBatchNorm'
@@ -151,7 +151,7 @@ export function createHtsat(config: HtsatConfig, seed: number): HtsatModel {
     config: c,
     geometry: g,
     params,
-    apply: (x, training) => tf.tidy(() => forward(x, training) as unknown as tf.TensorContainer) as unknown as ModelOutput,
+    apply: tidyApply(forward),
     ...methods,
     dispose() {
       params.dispose()
