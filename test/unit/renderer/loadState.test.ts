@@ -1,5 +1,5 @@
 // loadInto, the stores' shared load (datasets, runs, experiments): a failed load shows its message and
-// keeps what the page had; the next good load clears the message; `loaded` is set after either.
+// keeps what the page had; the next good load clears the message; `loaded`, if given, is set after either.
 import { describe, expect, it } from 'vitest'
 import { ref } from 'vue'
 import { loadInto } from '../../../src/renderer/src/lib/loadState'
@@ -9,13 +9,21 @@ describe('loadInto', () => {
     const list = ref<string[]>(['a'])
     const error = ref<string | null>(null)
     const loaded = ref(false)
-    await loadInto(error, loaded, async () => {
-      throw new Error('runs folder /x is not readable')
-    })
+    await loadInto(
+      error,
+      async () => {
+        throw new Error('runs folder /x is not readable')
+      },
+      loaded
+    )
     expect([list.value, error.value, loaded.value]).toEqual([['a'], 'runs folder /x is not readable', true])
-    await loadInto(error, loaded, async () => {
-      list.value = ['a', 'b']
-    })
+    await loadInto(
+      error,
+      async () => {
+        list.value = ['a', 'b']
+      },
+      loaded
+    )
     expect([list.value, error.value, loaded.value]).toEqual([['a', 'b'], null, true])
   })
 
@@ -23,11 +31,19 @@ describe('loadInto', () => {
     const error = ref<string | null>('old')
     const loaded = ref(false)
     let release = (): void => {}
-    const done = loadInto(error, loaded, () => new Promise<void>((r) => (release = r)))
+    const done = loadInto(error, () => new Promise<void>((r) => (release = r)), loaded)
     await Promise.resolve()
     expect([error.value, loaded.value]).toEqual(['old', false])
     release()
     await done
     expect([error.value, loaded.value]).toEqual([null, true])
+  })
+
+  it('works without a loaded flag (app info, the feature cache)', async () => {
+    const error = ref<string | null>(null)
+    await loadInto(error, async () => {
+      throw 'engine gone'
+    })
+    expect(error.value).toBe('engine gone')
   })
 })

@@ -29,9 +29,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const classChartLog = persisted('datasets.classChartLog', false)
 
   function load(): Promise<void> {
-    return loadInto(error, loaded, async () => {
+    return loadInto(error, async () => {
       list.value = await api.invoke('dataset.list', undefined)
-    })
+    }, loaded)
   }
 
   function get(id: string): Promise<DatasetRecord> {

@@ -29,7 +29,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
   let slurmDraftFilled = false
 
   function load(): Promise<void> {
-    return loadInto(error, loaded, async () => {
+    return loadInto(error, async () => {
       const [p, l, c] = await Promise.all([api.invoke('experiment.presets', undefined), api.invoke('experiment.list', undefined), api.invoke('model.choices', undefined)])
       presets.value = p
       list.value = l
@@ -41,7 +41,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
         slurmDraftFilled = true
       }
       if (!slurm.value?.available) executor.value = 'local'
-    })
+    }, loaded)
   }
 
   function resetDraft(): void {

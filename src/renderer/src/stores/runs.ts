@@ -124,9 +124,9 @@ export const useRunsStore = defineStore('runs', () => {
   let listTimer: ReturnType<typeof setTimeout> | null = null
 
   function load(): Promise<void> {
-    return loadInto(error, loaded, async () => {
+    return loadInto(error, async () => {
       list.value = await api.invoke('run.list', undefined)
-    })
+    }, loaded)
   }
 
   /** Loads a run's metric history once; later entries arrive as events. */
