@@ -11,6 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import wavefile from 'wavefile'
 import type { MetricEntry, RunConfig } from '../src/shared/api'
+import { mulberry32 } from '../src/main/engine/util/rng'
 
 export interface SweepOptions {
   runs: number
@@ -19,18 +20,6 @@ export interface SweepOptions {
   classes?: number
   /** Where the tiny dataset's wav files go (outside the data folder). */
   audioDir: string
-}
-
-/** A deterministic PRNG (mulberry32), so a sweep is the same every time. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 const LRS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3]
@@ -80,7 +69,7 @@ export async function generateSweep(opts: SweepOptions): Promise<string[]> {
     const s = sweepSettings(i)
     const config: RunConfig = { ...base, ...s, name: `lr${s.lr}-s${s.fstride}-sa${s.specAugment ? 1 : 0}-mx${s.mixup}-seed${s.seed}` }
     const id = createRun(config, { name: config.name, datasetName: record.name, datasetFingerprint: record.fingerprint, classNames: record.classNames, valClips: 40, backend: 'wasm', device: 'cpu' }, new Date(t0 + i * 60_000))
-    const r = rng(i + 1)
+    const r = mulberry32(i + 1)
     // How good this setting is: best lr 1e-4, stride 10 a little better, SpecAugment and mixup help a bit.
     const quality = 0.75 - 0.08 * Math.abs(Math.log10(s.lr) + 4) ** 1.5 + (s.fstride === 10 ? 0.03 : 0) + (s.specAugment ? 0.02 : 0) + s.mixup * 0.04
     let best: { epoch: number; mAP: number } | null = null

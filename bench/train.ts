@@ -17,7 +17,7 @@ import { appendResult, commandLine, median, round } from './results'
 import { makeAstConfig } from '../src/main/engine/models/ast/config'
 import { createModel } from '../src/main/engine/models'
 import { createOptimizer } from '../src/main/engine/train/optimizer'
-import { createStepGradients, defaultTrainThreads } from '../src/main/engine/train/parallel/pool'
+import { createStepGradients, defaultTrainThreads, type StepGradients } from '../src/main/engine/train/parallel/pool'
 import { threadCpuSeconds } from '../src/main/engine/train/parallel/threadCpu'
 import type { Batch } from '../src/main/engine/train/data'
 import { makeRng } from '../src/main/engine/util/rng'
@@ -98,6 +98,60 @@ function setup(o: TrainBenchOptions) {
   return { config, model, vars, optimizer }
 }
 
+/** Tokens the AST sees for this config: the 16×16 patch grid plus the CLS and distillation tokens. */
+const astTokens = (c: { melBins: number; targetLength: number; fstride: number; tstride: number }): number =>
+  (Math.floor((c.melBins - 16) / c.fstride) + 1) * (Math.floor((c.targetLength - 16) / c.tstride) + 1) + 2
+
+/** The fields both engines report the same way: the model's shape, the batch, peak RSS and the step timing. */
+type SharedFields = Pick<TrainBenchResult, 'stride' | 'tokens' | 'depth' | 'batch' | 'peak_rss_mb' | 'samples_per_s' | 'warmup' | 'step_s' | 'cpu_s_per_step' | 'load'>
+
+/**
+ * Times training steps on one random batch: each step is `gradients`' loss and gradients plus the
+ * AdamW update. `warmup` untimed steps, then `steps` timed ones; the figure is batch / the median timed
+ * step (the statistic bench/reference_train.py reports for PyTorch), so both engines compare.
+ * `probe`, when given, is called at the start of each timed step (not the warm-up) and the function it
+ * returns right after that step's wall time is taken: benchTrain uses it for per-thread CPU time.
+ */
+async function timeTraining(
+  gradients: Pick<StepGradients, 'compute'>,
+  { config, optimizer }: Pick<ReturnType<typeof setup>, 'config' | 'optimizer'>,
+  o: TrainBenchOptions,
+  probe?: () => () => void
+): Promise<SharedFields> {
+  const batchSize = o.batch ?? 8
+  const batch = randomBatch(batchSize, config.targetLength, config.melBins, config.numClasses, 2)
+  const step = async () => {
+    const { grads } = await gradients.compute(batch, 1)
+    optimizer.apply(grads, 1e-4)
+    tf.dispose(grads)
+  }
+  const warmup = o.warmup ?? 2
+  for (let i = 0; i < warmup; i++) await step()
+  const load0 = os.loadavg()[0]
+  const cpu0 = process.cpuUsage()
+  const stepS: number[] = []
+  for (let i = 0; i < (o.steps ?? 5); i++) {
+    const t0 = performance.now()
+    const done = probe?.()
+    await step()
+    stepS.push((performance.now() - t0) / 1000)
+    done?.()
+  }
+  const cpu = process.cpuUsage(cpu0)
+  return {
+    stride: config.fstride,
+    tokens: astTokens(config),
+    depth: config.depth,
+    batch: batchSize,
+    samples_per_s: round(batchSize / median(stepS)),
+    peak_rss_mb: peakRssMb(),
+    warmup,
+    step_s: stepS.map((s) => round(s)),
+    cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / stepS.length),
+    load: [round(load0, 2), round(os.loadavg()[0], 2)]
+  }
+}
+
 export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchResult> {
   const report = await initBackend(o.backend ?? 'wasm')
   const { config, model, vars, optimizer } = setup(o)
@@ -108,51 +162,27 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
     lossContext: { loss: { kind: 'bce' }, classes: config.numClasses, frames: null },
     onLog: (m) => console.error(m)
   })
-  const batchSize = o.batch ?? 8
-  const batch = randomBatch(batchSize, config.targetLength, config.melBins, config.numClasses, 2)
-  const step = async () => {
-    const { grads } = await pool.compute(batch, 1)
-    optimizer.apply(grads, 1e-4)
-    tf.dispose(grads)
-  }
   try {
-    const warmup = o.warmup ?? 2
-    for (let i = 0; i < warmup; i++) await step()
-    const load0 = os.loadavg()[0]
-    const cpu0 = process.cpuUsage()
-    const stepS: number[] = []
-    let mainCpu: number | null = 0
-    let workerCpu: number[] | null = null
-    for (let i = 0; i < (o.steps ?? 5); i++) {
-      const t0 = performance.now()
+    // This process's and each worker's CPU seconds over the timed steps; null where the platform cannot tell.
+    const cpuS: { main: number | null; workers: number[] | null } = { main: 0, workers: null }
+    const shared = await timeTraining(pool, { config, optimizer }, o, () => {
       const c0 = threadCpuSeconds()
-      await step()
-      const c1 = threadCpuSeconds()
-      stepS.push((performance.now() - t0) / 1000)
-      mainCpu = mainCpu === null || c0 === null || c1 === null ? null : mainCpu + (c1 - c0)
-      const w = pool.workerStats().map((x) => x.cpuS)
-      workerCpu = w.some((x) => x === null) ? null : w.map((x, k) => (workerCpu?.[k] ?? 0) + x!)
-    }
-    const cpu = process.cpuUsage(cpu0)
-    const n = stepS.length
-    const threadCpu = mainCpu === null || (pool.threads > 1 && workerCpu === null) ? null : { main: round(mainCpu / n), workers: (workerCpu ?? []).map((x) => round(x / n)) }
-    const grid = { f: Math.floor((config.melBins - 16) / config.fstride) + 1, t: Math.floor((config.targetLength - 16) / config.tstride) + 1 }
+      return () => {
+        const c1 = threadCpuSeconds()
+        cpuS.main = cpuS.main === null || c0 === null || c1 === null ? null : cpuS.main + (c1 - c0)
+        const w = pool.workerStats().map((x) => x.cpuS)
+        cpuS.workers = w.some((x) => x === null) ? null : w.map((x, k) => (cpuS.workers?.[k] ?? 0) + x!)
+      }
+    })
+    const n = shared.step_s.length
+    const threadCpu = cpuS.main === null || (pool.threads > 1 && cpuS.workers === null) ? null : { main: round(cpuS.main / n), workers: (cpuS.workers ?? []).map((x) => round(x / n)) }
     return {
       backend: report.chosen,
       mode: pool.threads > 1 ? 'parallel' : 'single',
       threads: pool.threads,
-      stride: config.fstride,
-      tokens: grid.f * grid.t + 2,
-      depth: config.depth,
-      batch: batchSize,
-      samples_per_s: round(batchSize / median(stepS)),
-      peak_rss_mb: peakRssMb(),
-      warmup,
-      step_s: stepS.map((s) => round(s)),
-      cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / n),
+      ...shared,
       thread_cpu_s: threadCpu,
-      cpu_bound_samples_per_s: threadCpu ? round(batchSize / Math.max(threadCpu.main, ...threadCpu.workers)) : null,
-      load: [round(load0, 2), round(os.loadavg()[0], 2)]
+      cpu_bound_samples_per_s: threadCpu ? round(shared.batch / Math.max(threadCpu.main, ...threadCpu.workers)) : null
     }
   } finally {
     await pool.dispose()
@@ -164,7 +194,7 @@ export async function benchTrain(o: TrainBenchOptions = {}): Promise<TrainBenchR
 /**
  * Training speed on the ort engine (train/ort): N timed steps of the same AST-tiny step, each the
  * ONNX Runtime session's loss and gradients plus the trainer's AdamW update, with `threads` intra-op
- * threads. Kept apart from benchTrain so that bench/run.ts's own timing logic can change freely.
+ * threads. Timed by the same timeTraining as benchTrain (warm-up, step count and median step).
  */
 export async function benchTrainOrt(o: TrainBenchOptions & { spinning?: boolean } = {}): Promise<TrainBenchResult & { engine: 'ort'; provider: string; note: string; graph_s: number }> {
   const report = await initBackend(o.backend ?? 'wasm')
@@ -181,26 +211,8 @@ export async function benchTrainOrt(o: TrainBenchOptions & { spinning?: boolean 
     onLog: (m) => console.error(m)
   })
   const graphS = (performance.now() - g0) / 1000
-  const batch = randomBatch(batchSize, config.targetLength, config.melBins, config.numClasses, 2)
-  const step = async () => {
-    const { grads } = await engine.compute(batch, 1)
-    optimizer.apply(grads, 1e-4)
-    tf.dispose(grads)
-  }
   try {
-    // The same warm-up, step count and statistic (the median step) as benchTrain and the PyTorch reference.
-    const warmup = o.warmup ?? 2
-    for (let i = 0; i < warmup; i++) await step()
-    const load0 = os.loadavg()[0]
-    const cpu0 = process.cpuUsage()
-    const stepS: number[] = []
-    for (let i = 0; i < (o.steps ?? 5); i++) {
-      const t0 = performance.now()
-      await step()
-      stepS.push((performance.now() - t0) / 1000)
-    }
-    const cpu = process.cpuUsage(cpu0)
-    const grid = { f: Math.floor((config.melBins - 16) / config.fstride) + 1, t: Math.floor((config.targetLength - 16) / config.tstride) + 1 }
+    const shared = await timeTraining(engine, { config, optimizer }, o)
     return {
       engine: 'ort',
       provider: engine.provider,
@@ -209,18 +221,9 @@ export async function benchTrainOrt(o: TrainBenchOptions & { spinning?: boolean 
       backend: `ort-${engine.provider} (tfjs ${report.chosen} optimizer)`,
       mode: 'single',
       threads,
-      stride: config.fstride,
-      tokens: grid.f * grid.t + 2,
-      depth: config.depth,
-      batch: batchSize,
-      samples_per_s: round(batchSize / median(stepS)),
-      peak_rss_mb: peakRssMb(),
-      warmup,
-      step_s: stepS.map((s) => round(s)),
-      cpu_s_per_step: round((cpu.user + cpu.system) / 1e6 / stepS.length),
+      ...shared,
       thread_cpu_s: null,
-      cpu_bound_samples_per_s: null,
-      load: [round(load0, 2), round(os.loadavg()[0], 2)]
+      cpu_bound_samples_per_s: null
     }
   } finally {
     await engine.dispose()

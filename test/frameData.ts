@@ -6,6 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { pcm16Wav } from './wav'
+import { mulberry32 } from '../src/main/engine/util/rng'
 
 export interface FrameDataOptions {
   recordings: number
@@ -19,18 +20,6 @@ export interface FrameDataOptions {
   seed?: number
   /** Marked-sound level relative to the bed (linear amplitude). */
   eventGain?: number
-}
-
-/** mulberry32: a small seeded generator, so the data is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Band-limited noise: white noise through a 2-pole resonator at `freq` (Hz) with bandwidth `bw`. */
@@ -63,7 +52,7 @@ export interface GeneratedRecording {
 /** Write `opts.recordings` recordings into dir/audio and their labels into dir/frames. */
 export function generateFrameDataset(dir: string, opts: FrameDataOptions): GeneratedRecording[] {
   const sr = opts.sampleRate ?? 16000
-  const rand = rng(opts.seed ?? 1)
+  const rand = mulberry32(opts.seed ?? 1)
   const gain = opts.eventGain ?? 0.3
   fs.mkdirSync(path.join(dir, 'audio'), { recursive: true })
   fs.mkdirSync(path.join(dir, 'frames'), { recursive: true })

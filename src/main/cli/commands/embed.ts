@@ -7,9 +7,9 @@ import { readNpyFloat32, writeNpy } from '../../engine/io/npy'
 import { AST_SIZES, makeAstConfig } from '../../engine/models/ast/config'
 import { astFromDeitTrunk, readDeitTrunk } from '../../engine/models/ast/import/deit'
 import { prepareModelInput } from '../../engine/models/input'
-import { predictAll } from '../../engine/models/predict'
 import type { ModelSize } from '../../../shared/types'
-import { printResult, progressBar } from '../output'
+import { printResult } from '../output'
+import { predictWithProgress } from '../modelRun'
 import { positiveInt } from '../args'
 
 interface EmbedOptions {
@@ -76,15 +76,10 @@ export function registerEmbed(program: Command): void {
       const input = prepareModelInput(opts.input, x.shape, x.data, config, raw)
       const backend = await initBackend()
       const model = astFromDeitTrunk(trunk, opts.weights, config)
-      const bar = progressBar(!opts.json)
-      const started = Date.now()
       let result
       try {
-        result = predictAll(model, input.data, input.batch, positiveInt(opts.batch, '--batch'), (done) =>
-          bar.update({ label: 'embed', done, total: input.batch, unit: 'clips', rate: done / Math.max((Date.now() - started) / 1000, 1e-3), etaS: null })
-        )
+        result = predictWithProgress(model, input, positiveInt(opts.batch, '--batch'), 'embed', !opts.json)
       } finally {
-        bar.stop()
         model.dispose()
       }
       writeNpy(opts.out, result.embedding, [input.batch, result.dim])

@@ -4,9 +4,10 @@ import type { Command } from 'commander'
 import { readNpyFloat32, writeNpy } from '../../engine/io/npy'
 import { resolveModel } from '../../engine/infer/modelRef'
 import { prepareModelInput } from '../../engine/models/input'
-import { predictAll } from '../../engine/models/predict'
 import { backendReport } from '../../engine/platform/backend'
-import { printResult, progressBar } from '../output'
+import { printResult } from '../output'
+import { positiveInt } from '../args'
+import { predictWithProgress } from '../modelRun'
 
 interface PredictOptions {
   weights: string
@@ -33,8 +34,7 @@ export function registerPredict(program: Command): void {
     .option('--batch <n>', 'clips per forward pass', '8')
     .option('--json', 'print JSON')
     .action(async (opts: PredictOptions) => {
-      const chunk = Number(opts.batch)
-      if (!Number.isInteger(chunk) || chunk <= 0) throw new Error(`--batch must be a positive integer, got "${opts.batch}"`)
+      const chunk = positiveInt(opts.batch, '--batch')
       const ref = resolveModel(opts.weights)
       if (!ref.loadModel) throw new Error(`${opts.weights}: predict runs tfjs models (runs, checkpoints, Hugging Face folders); use tagbench tag for .onnx files`)
       const x = readNpyFloat32(opts.input)
@@ -43,12 +43,7 @@ export function registerPredict(program: Command): void {
         const c = model.config
         if (opts.raw && !('norm' in c)) throw new Error(`--raw applies the model's feature normalisation; ${opts.weights} is ${c.kind.toUpperCase()}, which normalises its own input`)
         const input = prepareModelInput(opts.input, x.shape, x.data, c, opts.raw && 'norm' in c ? c.norm : undefined)
-        const bar = progressBar(!opts.json)
-        const started = Date.now()
-        const result = predictAll(model, input.data, input.batch, chunk, (done) =>
-          bar.update({ label: 'predict', done, total: input.batch, unit: 'clips', rate: done / Math.max((Date.now() - started) / 1000, 1e-3), etaS: null })
-        )
-        bar.stop()
+        const result = predictWithProgress(model, input, chunk, 'predict', !opts.json)
         writeNpy(opts.out, result.logits, [input.batch, result.classes])
         if (opts.embeddings) writeNpy(opts.embeddings, result.embedding, [input.batch, result.dim])
         const value = { out: opts.out, shape: [input.batch, result.classes], embeddings: opts.embeddings ?? null, model: ref.description, backend: backendReport()?.chosen ?? null, labels: c.labels }

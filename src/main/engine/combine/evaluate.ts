@@ -31,7 +31,7 @@ export async function evaluateOnRun(runId: string, model: TagModel, opts: { onPr
   const out: SplitPredictionsOf = { val: null, test: null }
   for (const [split, set] of [['val', val], ['test', test]] as const) {
     if (set.n === 0) continue
-    const p = await predictSplit(model, set, source, spec, record, loss, cfg.batchSize, opts.signal)
+    const p = await predictSplit(model, set, { source, spec, record, loss, batch: cfg.batchSize, signal: opts.signal })
     out[split] = { scores: p.scores, targets: p.targets, nClips: set.n, nClasses: C, files: set.files }
   }
   return out

@@ -37,3 +37,36 @@ export type ModelConfig = ConfigOf<(typeof MODEL_KINDS)[number]>
 
 /** The id of a registered model kind ('ast', 'htsat', 'crnn', …). */
 export type ModelKindId = ModelConfig['kind']
+
+/** A kind's config input: any of its fields but the kind; its makeConfig fills in the rest. */
+export type ConfigInput<C extends ModelConfigBase> = Partial<Omit<C, 'kind'>>
+
+/** The defaults of the shared fields that differ by kind. */
+export interface CommonDefaults {
+  numClasses: number
+  melBins: number
+  targetLength: number
+  dropPath: number
+}
+
+/**
+ * The ModelConfigBase fields of a kind's config, from its input and the kind's defaults (every kind
+ * reads and checks them the same way): labels default to class_0..class_{C-1}, and labels that
+ * disagree with numClasses are an Error naming the kind (`name`, as in 'AST config: …').
+ */
+export function commonConfig(input: ConfigInput<ModelConfigBase>, name: string, d: CommonDefaults): Omit<ModelConfigBase, 'kind'> {
+  const labels = input.labels ?? Array.from({ length: input.numClasses ?? d.numClasses }, (_, i) => `class_${i}`)
+  const numClasses = input.numClasses ?? labels.length
+  if (labels.length !== numClasses) throw new Error(`${name} config: ${labels.length} labels for ${numClasses} classes`)
+  return {
+    melBins: input.melBins ?? d.melBins,
+    targetLength: input.targetLength ?? d.targetLength,
+    sampleRate: input.sampleRate ?? 16000,
+    numClasses,
+    labels,
+    frozen: input.frozen ?? false,
+    dropout: input.dropout ?? 0,
+    dropPath: input.dropPath ?? d.dropPath,
+    ...(input.frameHead ? { frameHead: input.frameHead } : {})
+  }
+}

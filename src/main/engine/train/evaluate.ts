@@ -20,6 +20,19 @@ export interface SplitPredictions {
   frames?: { scores: Float32Array; targets: Float32Array; mask: Float32Array; count: number; rate: number }
 }
 
+/**
+ * What scoring a split needs besides the model and the split: its features, input spec, dataset, loss
+ * and batch size (clip scoring, predictSplit, and whole-recording scoring, recordings.ts, take the same).
+ */
+export interface ScoreInputs {
+  source: FeatureSource
+  spec: InputSpec
+  record: DatasetRecord
+  loss: LossOptions
+  batch: number
+  signal?: AbortSignal
+}
+
 /** Clip probabilities from logits, matching the loss the model was trained with. */
 function probabilities(logits: tf.Tensor2D, loss: LossOptions): tf.Tensor2D {
   return loss.kind === 'ce' ? tf.softmax(logits) : tf.sigmoid(logits)
@@ -95,17 +108,8 @@ export async function scoreBatch(
  * Scores every clip of `set` in batches (no augmentation), with the mean loss. With `forward`, the
  * logits come from it (ONNX Runtime, say) and only the probabilities and the loss are computed here.
  */
-export async function predictSplit(
-  model: TagModel,
-  set: ClipSet,
-  source: FeatureSource,
-  spec: InputSpec,
-  record: DatasetRecord,
-  loss: LossOptions,
-  batchSize: number,
-  signal?: AbortSignal,
-  forward?: BatchForward
-): Promise<SplitPredictions> {
+export async function predictSplit(model: TagModel, set: ClipSet, inputs: ScoreInputs, forward?: BatchForward): Promise<SplitPredictions> {
+  const { source, spec, record, loss, batch: batchSize, signal } = inputs
   const C = record.classNames.length
   const scores = new Float32Array(set.n * C)
   const fr = spec.frames

@@ -2,14 +2,12 @@
 // model's input length (the last one ending on its last frame), the model scores every window, and
 // the windows' frame scores are stitched back onto the recording's frame grid at the model's frame
 // rate, overlaps averaged. The targets are the recording's own frame targets on the same grid.
-import type { DatasetRecord } from '../../../shared/types'
 import type { RecordingFrames } from '../eval/frameTask'
 import { windowStarts } from '../infer/windows'
 import type { TagModel } from '../models/types'
 import { frameTargets } from '../data/frames'
-import { buildBatch, FEATURE_FRAME_RATE, type ClipSet, type FeatureSource, type InputSpec } from './data'
-import { scoreBatch } from './evaluate'
-import type { LossOptions } from './losses'
+import { buildBatch, FEATURE_FRAME_RATE, type ClipSet } from './data'
+import { scoreBatch, type ScoreInputs } from './evaluate'
 
 export interface RecordingPredictions {
   /** Frames per second of the stitched grid (the model's frame output rate). */
@@ -32,17 +30,8 @@ export function recordingFrames(featureFrames: number, rate: number): number {
  * Sliding-window scores of every recording of `set`, hop `hopFrames` fbank frames (default: half a
  * window). The model must have a frame output (spec.frames).
  */
-export async function predictRecordings(
-  model: TagModel,
-  set: ClipSet,
-  source: FeatureSource,
-  spec: InputSpec,
-  record: DatasetRecord,
-  loss: LossOptions,
-  batchSize: number,
-  hopFrames?: number,
-  signal?: AbortSignal
-): Promise<RecordingPredictions> {
+export async function predictRecordings(model: TagModel, set: ClipSet, inputs: ScoreInputs, hopFrames?: number): Promise<RecordingPredictions> {
+  const { source, spec, record, loss, batch: batchSize, signal } = inputs
   const fr = spec.frames
   if (!fr) throw new Error('whole-recording evaluation needs a model with a frame output')
   const C = record.classNames.length

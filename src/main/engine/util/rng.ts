@@ -62,3 +62,10 @@ export function makeRng(seed: number, state?: number): Rng {
     state: () => s
   }
 }
+
+/**
+ * Plain mulberry32 started from `seed` itself (makeRng mixes the seed first): uniform numbers in
+ * [0, 1). The generated test recordings (test/frameData.ts) and the synthetic sweep (bench/sweep.ts)
+ * draw from this exact sequence, so their data stays the same.
+ */
+export const mulberry32 = (seed: number): (() => number) => makeRng(seed, seed >>> 0).next

@@ -5,6 +5,7 @@ import { ref } from 'vue'
 import type { AppInfo, JobProgress } from '@shared/api'
 import { api } from '../api/client'
 import { messageOf } from '../lib/errors'
+import { loadInto } from '../lib/loadState'
 import { persisted } from '../lib/persist'
 
 export interface Notice {
@@ -23,13 +24,10 @@ export const useAppStore = defineStore('app', () => {
   const trayOpen = persisted('jobs.trayOpen', true)
   let nextNotice = 1
 
-  async function loadInfo(): Promise<void> {
-    try {
+  function loadInfo(): Promise<void> {
+    return loadInto(infoError, async () => {
       info.value = await api.invoke('app.info', undefined)
-      infoError.value = null
-    } catch (err) {
-      infoError.value = messageOf(err)
-    }
+    })
   }
 
   async function loadJobs(): Promise<void> {

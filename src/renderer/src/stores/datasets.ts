@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { DatasetImportRequest, DatasetLayout, DatasetRecord, DatasetSummary, SubsetRecipe } from '@shared/api'
 import { api } from '../api/client'
-import { messageOf } from '../lib/errors'
+import { loadInto } from '../lib/loadState'
 import { persisted } from '../lib/persist'
 
 export interface BrowserFilter {
@@ -28,15 +28,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const selectedFile = persisted<Record<string, string>>('datasets.selectedFile', {})
   const classChartLog = persisted('datasets.classChartLog', false)
 
-  async function load(): Promise<void> {
-    try {
+  function load(): Promise<void> {
+    return loadInto(error, async () => {
       list.value = await api.invoke('dataset.list', undefined)
-      error.value = null
-    } catch (err) {
-      error.value = messageOf(err)
-    } finally {
-      loaded.value = true
-    }
+    }, loaded)
   }
 
   function get(id: string): Promise<DatasetRecord> {

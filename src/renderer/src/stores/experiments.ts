@@ -4,7 +4,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { ExecutorKind, ExperimentPreset, ExperimentSummary, ModelChoice, SlurmInfo } from '@shared/api'
 import { api } from '../api/client'
-import { messageOf } from '../lib/errors'
+import { loadInto } from '../lib/loadState'
 import { configOf, newDraft, parseAxis, parseSeeds, pretrainingOf, type Draft } from '../lib/experimentForm'
 import { persisted } from '../lib/persist'
 import { slurmDraftOf, slurmOptionsOf, type SlurmDraft } from '../lib/slurm'
@@ -28,13 +28,12 @@ export const useExperimentsStore = defineStore('experiments', () => {
   const slurmDraft = ref<SlurmDraft>(slurmDraftOf({}))
   let slurmDraftFilled = false
 
-  async function load(): Promise<void> {
-    try {
+  function load(): Promise<void> {
+    return loadInto(error, async () => {
       const [p, l, c] = await Promise.all([api.invoke('experiment.presets', undefined), api.invoke('experiment.list', undefined), api.invoke('model.choices', undefined)])
       presets.value = p
       list.value = l
       choices.value = c
-      error.value = null
       // Asked once (it runs sinfo), after the rest: the form works without it (no Slurm choice).
       slurm.value ??= await api.invoke('slurm.info', undefined).catch(() => null)
       if (slurm.value && !slurmDraftFilled) {
@@ -42,11 +41,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
         slurmDraftFilled = true
       }
       if (!slurm.value?.available) executor.value = 'local'
-    } catch (err) {
-      error.value = messageOf(err)
-    } finally {
-      loaded.value = true
-    }
+    }, loaded)
   }
 
   function resetDraft(): void {

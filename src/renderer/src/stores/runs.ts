@@ -6,6 +6,7 @@ import { ref, shallowRef, triggerRef } from 'vue'
 import type { CurveRequest, MetricEntry, RunCurve, RunRecord, RunSummary } from '@shared/api'
 import { api } from '../api/client'
 import { messageOf } from '../lib/errors'
+import { loadInto } from '../lib/loadState'
 import { persisted } from '../lib/persist'
 import type { Smoothing } from '../lib/smoothing'
 
@@ -122,15 +123,10 @@ export const useRunsStore = defineStore('runs', () => {
   let flushTimer: ReturnType<typeof setTimeout> | null = null
   let listTimer: ReturnType<typeof setTimeout> | null = null
 
-  async function load(): Promise<void> {
-    try {
+  function load(): Promise<void> {
+    return loadInto(error, async () => {
       list.value = await api.invoke('run.list', undefined)
-      error.value = null
-    } catch (err) {
-      error.value = messageOf(err)
-    } finally {
-      loaded.value = true
-    }
+    }, loaded)
   }
 
   /** Loads a run's metric history once; later entries arrive as events. */

@@ -1,6 +1,6 @@
 // AST's configuration: the DeiT sizes, the patch grid and makeAstConfig (the reference's defaults).
 import type { ModelSize } from '../../../../shared/types'
-import type { ModelConfigBase } from '../config'
+import { commonConfig, type ConfigInput, type ModelConfigBase } from '../config'
 
 /** Audio Spectrogram Transformer (YuanGongND/ast, timm 0.4.5 DeiT blocks). */
 export interface AstConfig extends ModelConfigBase {
@@ -38,7 +38,7 @@ export function astGrid(c: Pick<AstConfig, 'melBins' | 'targetLength' | 'fstride
   return { fDim, tDim }
 }
 
-export type AstConfigInput = Partial<Omit<AstConfig, 'kind'>> & { labels?: string[]; numClasses?: number }
+export type AstConfigInput = ConfigInput<AstConfig>
 
 /**
  * A complete AstConfig from a few choices; defaults are the reference's (AST tiny, 12 blocks,
@@ -47,9 +47,7 @@ export type AstConfigInput = Partial<Omit<AstConfig, 'kind'>> & { labels?: strin
 export function makeAstConfig(input: AstConfigInput = {}): AstConfig {
   const size = input.size ?? 'tiny'
   const dims = AST_SIZES[size]
-  const labels = input.labels ?? Array.from({ length: input.numClasses ?? 527 }, (_, i) => `class_${i}`)
-  const numClasses = input.numClasses ?? labels.length
-  if (labels.length !== numClasses) throw new Error(`AST config: ${labels.length} labels for ${numClasses} classes`)
+  const common = commonConfig(input, 'AST', { numClasses: 527, melBins: 128, targetLength: 1024, dropPath: 0 })
   const embedDim = input.embedDim ?? dims.embedDim
   const heads = input.heads ?? dims.heads
   if (embedDim % heads !== 0) throw new Error(`AST config: embedDim ${embedDim} is not divisible by ${heads} heads`)
@@ -61,19 +59,11 @@ export function makeAstConfig(input: AstConfigInput = {}): AstConfig {
     heads,
     fstride: input.fstride ?? 10,
     tstride: input.tstride ?? 10,
-    melBins: input.melBins ?? 128,
-    targetLength: input.targetLength ?? 1024,
-    sampleRate: input.sampleRate ?? 16000,
-    numClasses,
-    labels,
+    ...common,
     norm: input.norm ?? { mean: -4.2677393, std: 4.5689974 },
     blockEps: input.blockEps ?? 1e-6,
-    headEps: input.headEps ?? 1e-5,
-    frozen: input.frozen ?? false,
-    dropout: input.dropout ?? 0,
-    dropPath: input.dropPath ?? 0
+    headEps: input.headEps ?? 1e-5
   }
-  if (input.frameHead) config.frameHead = input.frameHead
   astGrid(config)
   return config
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { makeRng, type Rng } from '../../util/rng'
 import { AST_PATCH, astGrid, type AstConfig } from './config'
-import type { ModelOutput, TagModel } from '../types'
+import type { TagModel } from '../types'
 import { createParamStore, type ParamStore } from '../layers/params'
 import { ones, torchDefault, truncNormal, zeros } from '../layers/init'
 import { linear } from '../layers/linear'
@@ -17,6 +17,7 @@ import { dropout, dropPath, keepMask } from '../layers/dropout'
 import { concatAxis1, takeAxis1 } from '../layers/pieces'
 import { customOp } from '../layers/customOp'
 import { frameHeadApply, frameHeadFrames, frameHeadWeights } from '../frameHead'
+import { checkModelInput, paramModel, tidyApply } from '../paramModel'
 
 export interface AstModel extends TagModel {
   readonly config: AstConfig
@@ -96,8 +97,6 @@ export function createAst(config: AstConfig, seed: number): AstModel {
   const tokens = patches + 2
   const D = c.embedDim
   const params = astParams(c, tokens, makeRng(seed))
-  // Dropout masks draw from their own stream, so that enabling dropout does not change the init.
-  let dropRng = makeRng(seed ^ 0x5eed)
   const indices = tf.tensor1d(astPatchIndices(c), 'int32')
   const v1 = (n: string) => params.get(n) as unknown as tf.Tensor1D
   const v2 = (n: string) => params.get(n) as unknown as tf.Tensor2D
@@ -115,13 +114,13 @@ export function createAst(config: AstConfig, seed: number): AstModel {
   const dpr = blocks.map((_, i) => (c.depth > 1 ? (c.dropPath * i) / (c.depth - 1) : c.dropPath))
   // Frame head (frameHead.ts) on the patch tokens when asked for; its own init stream keeps the rest of the init unchanged.
   const frameHead = c.frameHead ? frameHeadWeights(params, D, c.numClasses, makeRng(seed ^ 0xf4a3e)) : null
-  const headNames = params.list().filter((p) => p.name.startsWith('mlp_head.') || p.name.startsWith('frame_head.'))
+  const { dropout: drops, methods } = paramModel(params, c, (n) => n.startsWith('mlp_head.') || n.startsWith('frame_head.'), seed)
 
   /** Patch embedding, tokens and blocks: [B·(N+2), D] before the final norm. */
   function trunk(x: tf.Tensor3D, training: boolean): tf.Tensor2D {
+    checkModelInput(x, c, 'AST')
     const [B, T, F] = x.shape
-    if (T !== c.targetLength || F !== c.melBins)
-      throw new Error(`AST expects input [B, ${c.targetLength}, ${c.melBins}] (frames, mel bins), got [${x.shape}]`)
+    const dropRng = drops.rng
     const drop = training ? c.dropout : 0
     const kk = AST_PATCH * AST_PATCH
     const cols = tf.reshape(tf.gather(tf.reshape(x, [B, T * F]), indices, 1), [B * patches, kk]) as tf.Tensor2D
@@ -152,26 +151,19 @@ export function createAst(config: AstConfig, seed: number): AstModel {
     config: c,
     grid,
     params,
-    apply(x, training) {
-      return tf.tidy(() => {
-        const B = x.shape[0]
-        const h = tf.reshape(c.frozen ? frozenTrunks[Number(training)](x) : trunk(x, training), [B, tokens, D]) as tf.Tensor3D
-        // The final norm is per token and only cls and dist are pooled: normalise just those two.
-        const two = layerNorm(tf.reshape(takeAxis1(h, 0, 2), [B * 2, D]), ...ln('v.norm'), c.blockEps)
-        const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
-        const logits = linear(layerNorm(embedding, ...ln('mlp_head.0'), c.headEps), ...lin('mlp_head.1'))
-        if (!frameHead) return { logits, embedding }
-        const patchRows = tf.reshape(takeAxis1(h, 2, patches), [B * patches, D]) as tf.Tensor2D
-        const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
-        return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
-      }) as ModelOutput
-    },
-    trainableVariables: () => (c.frozen ? headNames : params.list()).map((p) => p.variable),
-    namedWeights: () => params.namedWeights(),
-    loadWeights: (weights, source) => params.load(weights, source),
-    reseedDropout(s) {
-      dropRng = makeRng(s)
-    },
+    apply: tidyApply((x, training) => {
+      const B = x.shape[0]
+      const h = tf.reshape(c.frozen ? frozenTrunks[Number(training)](x) : trunk(x, training), [B, tokens, D]) as tf.Tensor3D
+      // The final norm is per token and only cls and dist are pooled: normalise just those two.
+      const two = layerNorm(tf.reshape(takeAxis1(h, 0, 2), [B * 2, D]), ...ln('v.norm'), c.blockEps)
+      const embedding = tf.mul(tf.sum(tf.reshape(two, [B, 2, D]), 1), 0.5) as tf.Tensor2D
+      const logits = linear(layerNorm(embedding, ...ln('mlp_head.0'), c.headEps), ...lin('mlp_head.1'))
+      if (!frameHead) return { logits, embedding }
+      const patchRows = tf.reshape(takeAxis1(h, 2, patches), [B * patches, D]) as tf.Tensor2D
+      const patchTokens = tf.reshape(layerNorm(patchRows, ...ln('v.norm'), c.blockEps), [B, patches, D]) as tf.Tensor3D
+      return { logits, embedding, frameLogits: frameHeadApply(patchTokens, grid.fDim, grid.tDim, frameHead, frameHeadFrames(c)) }
+    }),
+    ...methods,
     dispose() {
       params.dispose()
       indices.dispose()

@@ -2,7 +2,7 @@
 // frequency, a bidirectional GRU over time, a per-frame linear head), the model issue 15 asks for
 // on long recordings with sparse frame labels, where AST's 16-frame patches are too coarse in time.
 import type { ModelSize } from '../../../../shared/types'
-import type { ModelConfigBase } from '../config'
+import { commonConfig, type ConfigInput, type ModelConfigBase } from '../config'
 
 export interface CrnnConfig extends ModelConfigBase {
   kind: 'crnn'
@@ -70,34 +70,24 @@ export function freqPoolsFor(melBins: number, blocks: number): number[] {
   return pools
 }
 
-export type CrnnConfigInput = Partial<Omit<CrnnConfig, 'kind'>> & { labels?: string[]; numClasses?: number }
+export type CrnnConfigInput = ConfigInput<CrnnConfig>
 
 /** A complete CrnnConfig: defaults tiny, 64 mel bins, 10 s windows, frequency pooled down to about one bin. */
 export function makeCrnnConfig(input: CrnnConfigInput = {}): CrnnConfig {
   const size = input.size ?? 'tiny'
   const preset = CRNN_SIZES[size]
-  const labels = input.labels ?? Array.from({ length: input.numClasses ?? 1 }, (_, i) => `class_${i}`)
-  const numClasses = input.numClasses ?? labels.length
-  if (labels.length !== numClasses) throw new Error(`CRNN config: ${labels.length} labels for ${numClasses} classes`)
+  const common = commonConfig(input, 'CRNN', { numClasses: 1, melBins: 64, targetLength: 1000, dropPath: 0 })
   const config: CrnnConfig = {
     kind: 'crnn',
     size,
     channels: input.channels ?? preset.channels,
-    freqPools: input.freqPools ?? freqPoolsFor(input.melBins ?? 64, (input.channels ?? preset.channels).length),
+    freqPools: input.freqPools ?? freqPoolsFor(common.melBins, (input.channels ?? preset.channels).length),
     timePool: input.timePool ?? timePoolFor(input.frameHead?.frameRate),
     hidden: input.hidden ?? preset.hidden,
     gruLayers: input.gruLayers ?? 2,
-    melBins: input.melBins ?? 64,
-    targetLength: input.targetLength ?? 1000,
-    sampleRate: input.sampleRate ?? 16000,
-    numClasses,
-    labels,
-    norm: input.norm ?? { mean: 0, std: 0.5 },
-    frozen: input.frozen ?? false,
-    dropout: input.dropout ?? 0,
-    dropPath: input.dropPath ?? 0
+    ...common,
+    norm: input.norm ?? { mean: 0, std: 0.5 }
   }
-  if (input.frameHead) config.frameHead = input.frameHead
   if (!Number.isInteger(config.timePool) || config.timePool < 1) throw new Error(`CRNN config: timePool must be a positive integer, got ${config.timePool}`)
   if (!(config.gruLayers >= 1)) throw new Error(`CRNN config: gruLayers must be at least 1, got ${config.gruLayers}`)
   crnnGeometry(config)

@@ -13,6 +13,7 @@ import { ones, torchDefault, zeros } from '../layers/init'
 import { linear } from '../layers/linear'
 import { createParamStore, type ParamStore } from '../layers/params'
 import type { ModelOutput, TagModel } from '../types'
+import { checkModelInput, paramModel, tidyApply } from '../paramModel'
 import { crnnGeometry, type CrnnConfig, type CrnnGeometry } from './config'
 import { gruDirection, type GruWeights } from './gru'
 import { BN_EPS, melBatchNorm, type MelBatchNormWeights } from '../htsat/melBatchNorm'
@@ -99,17 +100,17 @@ export function createCrnn(config: CrnnConfig, seed: number): CrnnModel {
   const c = config
   const g = crnnGeometry(c)
   const params = crnnParams(c, g, makeRng(seed))
-  let dropRng = makeRng(seed ^ 0x5eed)
   const v = <T extends tf.Tensor>(n: string) => params.get(n) as unknown as T
   const gru = (l: number, d: string): GruWeights => {
     const n = gruNames(l, d)
     return { wih: v(n.wih), whh: v(n.whh), bih: v(n.bih), bhh: v(n.bhh) }
   }
-  const headVariables = params.list().filter((p) => p.name.startsWith('head.'))
+  const { dropout: drops, methods } = paramModel(params, c, (n) => n.startsWith('head.'), seed)
 
   function forward(x: tf.Tensor3D, training: boolean): ModelOutput {
+    checkModelInput(x, c, 'CRNN')
     const [B, T, F] = x.shape
-    if (T !== c.targetLength || F !== c.melBins) throw new Error(`CRNN expects input [B, ${c.targetLength}, ${c.melBins}] (frames, mel bins), got [${x.shape}]`)
+    const dropRng = drops.rng
     let h = tf.reshape(x, [B, T, F, 1]) as tf.Tensor4D
     c.channels.forEach((_, i) => {
       const n = `cnn.${i}`
@@ -138,13 +139,8 @@ export function createCrnn(config: CrnnConfig, seed: number): CrnnModel {
     config: c,
     geometry: g,
     params,
-    apply: (x, training) => tf.tidy(() => forward(x, training) as unknown as tf.TensorContainer) as unknown as ModelOutput,
-    trainableVariables: () => (c.frozen ? headVariables : params.list().filter((p) => p.variable.trainable)).map((p) => p.variable),
-    namedWeights: () => params.namedWeights(),
-    loadWeights: (weights, source) => params.load(weights, source),
-    reseedDropout(s) {
-      dropRng = makeRng(s)
-    },
+    apply: tidyApply(forward),
+    ...methods,
     dispose: () => params.dispose()
   }
 }

@@ -6,7 +6,7 @@
 // 10 ms hop), with 64 mel bins by default. So a pretrained reference checkpoint sees slightly different
 // features here; models trained in Tagbench see the same features in training and tagging.
 import type { ModelSize } from '../../../../shared/types'
-import type { ModelConfigBase } from '../config'
+import { commonConfig, type ConfigInput, type ModelConfigBase } from '../config'
 
 export interface HtsatConfig extends ModelConfigBase {
   kind: 'htsat'
@@ -101,7 +101,7 @@ export function htsatGeometry(c: Pick<HtsatConfig, 'specSize' | 'melBins' | 'pat
   }
 }
 
-export type HtsatConfigInput = Partial<Omit<HtsatConfig, 'kind'>> & { labels?: string[]; numClasses?: number }
+export type HtsatConfigInput = ConfigInput<HtsatConfig>
 
 /**
  * A complete HtsatConfig from a few choices. Defaults: the paper's backbone ('base'), 64 mel bins,
@@ -110,9 +110,7 @@ export type HtsatConfigInput = Partial<Omit<HtsatConfig, 'kind'>> & { labels?: s
 export function makeHtsatConfig(input: HtsatConfigInput = {}): HtsatConfig {
   const size = input.size ?? 'base'
   const preset = HTSAT_SIZES[size]
-  const labels = input.labels ?? Array.from({ length: input.numClasses ?? 527 }, (_, i) => `class_${i}`)
-  const numClasses = input.numClasses ?? labels.length
-  if (labels.length !== numClasses) throw new Error(`HTS-AT config: ${labels.length} labels for ${numClasses} classes`)
+  const common = commonConfig(input, 'HTS-AT', { numClasses: 527, melBins: 64, targetLength: 1024, dropPath: 0.1 })
   const config: HtsatConfig = {
     kind: 'htsat',
     size,
@@ -123,16 +121,8 @@ export function makeHtsatConfig(input: HtsatConfigInput = {}): HtsatConfig {
     heads: input.heads ?? preset.heads,
     window: input.window ?? 8,
     mlpRatio: input.mlpRatio ?? 4,
-    melBins: input.melBins ?? 64,
-    targetLength: input.targetLength ?? 1024,
-    sampleRate: input.sampleRate ?? 16000,
-    numClasses,
-    labels,
-    frozen: input.frozen ?? false,
-    dropout: input.dropout ?? 0,
-    dropPath: input.dropPath ?? 0.1
+    ...common
   }
-  if (input.frameHead) config.frameHead = input.frameHead
   const geo = htsatGeometry(config)
   if (config.targetLength > geo.imageFrames)
     throw new Error(`HTS-AT config: targetLength ${config.targetLength} exceeds the ${geo.imageFrames} frames a ${config.specSize}×${config.specSize} image holds`)

@@ -13,6 +13,7 @@ import { dropout } from '../layers/dropout'
 import { ones, torchDefault, truncNormal, zeros } from '../layers/init'
 import { createParamStore, type ParamStore } from '../layers/params'
 import type { ModelOutput, TagModel } from '../types'
+import { checkModelInput, paramModel, tidyApply } from '../paramModel'
 import { htsatGeometry, type HtsatConfig, type HtsatGeometry } from './config'
 import { bicubicResizeMatrix, patchEmbed } from './image'
 import { melBatchNorm, type MelBatchNormWeights } from './melBatchNorm'
@@ -79,8 +80,6 @@ export function createHtsat(config: HtsatConfig, seed: number): HtsatModel {
   const c = config
   const g = htsatGeometry(c)
   const params = htsatParams(c, g, makeRng(seed))
-  // Dropout masks draw from their own stream, so that enabling dropout does not change the init.
-  let dropRng = makeRng(seed ^ 0x5eed)
   const v = <T extends tf.Tensor>(n: string) => params.get(n) as unknown as T
   const nw = (n: string): NormWeights => ({ gamma: params.get(`${n}.weight`), beta: params.get(`${n}.bias`) })
   const bn: MelBatchNormWeights = {
@@ -121,12 +120,12 @@ export function createHtsat(config: HtsatConfig, seed: number): HtsatModel {
   // Stochastic depth: linspace(0, dropPath, total blocks) over all blocks in order, as the reference.
   const totalBlocks = c.depths.reduce((a, b) => a + b, 0)
   const dpr = (k: number) => (totalBlocks > 1 ? (c.dropPath * k) / (totalBlocks - 1) : 0)
-  const headVariables = params.list().filter((p) => p.name.startsWith('tscam_conv.'))
+  const { dropout: drops, methods } = paramModel(params, c, (n) => n.startsWith('tscam_conv.'), seed)
 
   function forward(x: tf.Tensor3D, training: boolean): ModelOutput {
-    const [B, T, F] = x.shape
-    if (T !== c.targetLength || F !== c.melBins)
-      throw new Error(`HTS-AT expects input [B, ${c.targetLength}, ${c.melBins}] (frames, mel bins), got [${x.shape}]`)
+    checkModelInput(x, c, 'HTS-AT')
+    const B = x.shape[0]
+    const dropRng = drops.rng
     let h3 = melBatchNorm(x, bn, training)
     if (resize) h3 = resampleFrames(h3, resize)
     const pw = v<tf.Tensor2D>('patch_embed.proj.weight')
@@ -152,13 +151,8 @@ export function createHtsat(config: HtsatConfig, seed: number): HtsatModel {
     config: c,
     geometry: g,
     params,
-    apply: (x, training) => tf.tidy(() => forward(x, training) as unknown as tf.TensorContainer) as unknown as ModelOutput,
-    trainableVariables: () => (c.frozen ? headVariables : params.list().filter((p) => p.variable.trainable)).map((p) => p.variable),
-    namedWeights: () => params.namedWeights(),
-    loadWeights: (weights, source) => params.load(weights, source),
-    reseedDropout(s) {
-      dropRng = makeRng(s)
-    },
+    apply: tidyApply(forward),
+    ...methods,
     dispose() {
       params.dispose()
       for (const w of windowConsts.values()) w.dispose()

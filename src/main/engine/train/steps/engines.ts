@@ -13,24 +13,13 @@ import { cpuBudget } from '../../platform/cpus'
 import type { TagModel } from '../../models/types'
 import { ortReport } from '../../platform/ortInfo'
 import { updateRunStatus } from '../../runs/store'
-import type { ClipSet, FeatureSource, InputSpec } from '../data'
-import type { DatasetRecord, RunConfig } from '../../../../shared/api'
-import { predictSplit, type SplitPredictions } from '../evaluate'
-import type { LossOptions } from '../losses'
+import type { ClipSet } from '../data'
+import type { RunConfig } from '../../../../shared/api'
+import { predictSplit, type ScoreInputs, type SplitPredictions } from '../evaluate'
 import { chooseEngine, createOrtStepGradients, type EngineDecision } from '../ort/engine'
 import { createOrtForward } from '../ort/forward'
 import { createStepGradients, defaultTrainThreads, type StepGradients } from '../parallel/pool'
 import type { LossContext } from '../parallel/shard'
-
-/** What scoring a split needs besides the model and the split. */
-export interface ScoreInputs {
-  source: FeatureSource
-  spec: InputSpec
-  record: DatasetRecord
-  loss: LossOptions
-  batch: number
-  signal?: AbortSignal
-}
 
 export interface TrainEngine {
   readonly name: EngineDecision['engine']
@@ -74,7 +63,7 @@ const tfjsEngine: EngineFactory = async ({ runId, cfg, model, vars, lossContext,
   return {
     name: 'tfjs',
     gradients,
-    scoreSplit: (m, set, i) => predictSplit(m, set, i.source, i.spec, i.record, i.loss, i.batch, i.signal),
+    scoreSplit: (m, set, i) => predictSplit(m, set, i),
     releaseTraining: releaser(gradients)
   }
 }
@@ -95,7 +84,7 @@ const ortEngine: EngineFactory = async ({ runId, cfg, model, vars, lossContext, 
       const { provider, threads, spinning } = gradients
       const ortForward = await createOrtForward(m, { provider, threads, spinning })
       try {
-        return await predictSplit(m, set, i.source, i.spec, i.record, i.loss, i.batch, i.signal, ortForward.forward)
+        return await predictSplit(m, set, i, ortForward.forward)
       } finally {
         await ortForward.dispose()
       }

@@ -6,7 +6,7 @@ import type { MetricEntry } from '../../../../shared/api'
 import { isCancel } from '../../control/cancel'
 import type { TagModel } from '../../models/types'
 import type { ClipSet } from '../data'
-import { splitMetrics, type SplitPredictions } from '../evaluate'
+import { splitMetrics, type ScoreInputs, type SplitPredictions } from '../evaluate'
 import { predictRecordings, type RecordingPredictions } from '../recordings'
 import { lrAt } from '../schedule'
 import { stopHere } from './checkpoint'
@@ -23,14 +23,17 @@ export interface Validated {
   samplesPerS: number | null
 }
 
+/** What scoring a split of this run needs besides the model and the split. */
+const scoreInputs = (ctx: TrainContext): ScoreInputs => ({ source: ctx.source, spec: ctx.spec, record: ctx.record, loss: ctx.loss, batch: ctx.batch, signal: ctx.io.signal })
+
 /** Whole-recording predictions of a frame task's split (sliding windows, stitched). */
 export function scoreRecordings(ctx: TrainContext, model: TagModel, set: ClipSet): Promise<RecordingPredictions> {
-  return predictRecordings(model, set, ctx.source, ctx.spec, ctx.record, ctx.loss, ctx.batch, ctx.evalHop, ctx.io.signal)
+  return predictRecordings(model, set, scoreInputs(ctx), ctx.evalHop)
 }
 
 /** Clip predictions of a split on the run's engine. */
 export function scoreClips(ctx: TrainContext, model: TagModel, set: ClipSet): Promise<SplitPredictions> {
-  return ctx.engine.scoreSplit(model, set, { source: ctx.source, spec: ctx.spec, record: ctx.record, loss: ctx.loss, batch: ctx.batch, signal: ctx.io.signal })
+  return ctx.engine.scoreSplit(model, set, scoreInputs(ctx))
 }
 
 export async function validateEpoch(ctx: TrainContext, trained: EpochTrained): Promise<Validated> {
