@@ -11,7 +11,8 @@ are read and regridded as AST's reference code does (F.interpolate, bilinear, ti
 
 Usage: /usr/bin/python3 bench/recipes/reference_finetune.py DATASET [--pretrained HF_FOLDER]
        [--frozen] [--epochs 12] [--lr 2.5e-4] [--batch 16] [--depth 4] [--seed 0] [--threads 2] [--target-length 400]
-Prints one JSON object: {"start", "test_mAP", "best_epoch", "val_mAP": [...], ...}.
+Append its line to bench/recipes/reference.jsonl (the anchors quoted in the README).
+Prints one JSON object: {"date", "load", "start", "test_mAP", "best_epoch", "val_mAP": [...], ...}.
 """
 import argparse
 import csv
@@ -145,6 +146,8 @@ def main():
         dim, heads, eps = 192, 3, 1e-6
         mean = std = None
     t0 = time.time()
+    date = time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())
+    load0 = os.getloadavg()[0]  # with the end's: the mean 1-min load, as sweep.ts records it
     data = {}
     if mean is None:  # scratch: the training split's statistics, as Tagbench computes them
         raw = torch.stack([features(p, target_length, 0.0, 0.5) for p, _ in rows['train']])
@@ -184,7 +187,8 @@ def main():
         print(f'epoch {epoch}/{args.epochs}: val mAP {v:.4f} ({time.time() - t0:.0f} s)', file=sys.stderr, flush=True)
         if v > best:
             best, best_epoch, test_at_best = v, epoch, evaluate(model, *data['test'])
-    print(json.dumps({'start': 'frozen' if args.frozen else ('finetune' if args.pretrained else 'scratch'),
+    load = round((load0 + os.getloadavg()[0]) / 2, 1)
+    print(json.dumps({'date': date, 'load': load, 'start': 'frozen' if args.frozen else ('finetune' if args.pretrained else 'scratch'),
                       'dataset': os.path.basename(os.path.normpath(args.dataset)), 'test_mAP': round(test_at_best, 4),
                       'best_epoch': best_epoch, 'val_mAP': val, 'epochs': args.epochs, 'lr': args.lr, 'batch': args.batch,
                       'depth': args.depth, 'target_length': target_length, 'norm': [mean, std], 'seed': args.seed,
