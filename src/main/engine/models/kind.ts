@@ -37,6 +37,44 @@ export interface ModelCounts {
   gflopsPerClip: number
 }
 
+/** The pretrained starts that are files in one kind's own format (a DeiT file, a Hugging Face AST folder). */
+export type FileStart = Extract<Pretraining, { path: string }>
+
+/** A run's choices for a model started from pretrained weights: new labels mean a new head. */
+export interface FinetuneOptions {
+  /** New class names: the head is replaced (newly initialised). Omit to keep the checkpoint's head. */
+  labels?: string[]
+  /** Frames per clip; the position grid is cropped or interpolated to the new patch grid. */
+  targetLength?: number
+  fstride?: number
+  tstride?: number
+  /** Keep only the first `depth` blocks. */
+  depth?: number
+  frozen?: boolean
+  dropout?: number
+  dropPath?: number
+  /** Add a frame head (newly initialised) with this output rate; a checkpoint's own frame head is kept otherwise. */
+  frameHead?: { frameRate: number }
+  /** Seed of the new head's initialisation and of dropout. */
+  seed?: number
+}
+
+/**
+ * How a kind reads one kind of file start (train/model.ts calls it; 'run' starts, an earlier run's
+ * checkpoint, are every kind's and stay there). `path` is the start's file or folder.
+ */
+export interface StartImporter<C extends ModelConfigBase = ModelConfigBase> {
+  /** The model config the files bring (feature settings, normalisation), or null when they bring none (ImageNet weights). */
+  config(path: string): C | null
+  /**
+   * The checks made before a run is created (read the weights, map their names), so that a bad file
+   * is refused at once rather than leaving a failed run behind. `size` is the run's width.
+   */
+  check(path: string, size: ModelSize): void
+  /** The run's model: `o` holds the run's choices; `scratch()` is its config from scratch, for starts that bring none. */
+  build(path: string, o: FinetuneOptions, scratch: () => C): TagModel
+}
+
 /** Names of the graph values an ONNX builder produced. */
 export interface OnnxOutputs {
   logits: string
@@ -56,6 +94,11 @@ export interface ModelKindDef<C extends ModelConfigBase = ModelConfigBase> {
   sizes: Record<ModelSize, string>
   /** Pretrained starts the kind accepts besides scratch. */
   starts: Exclude<Pretraining['kind'], 'none'>[]
+  /**
+   * The importer of each file start in `starts` ('run' needs none). Each file start kind has one
+   * format, so at most one kind reads it (the registry test holds both).
+   */
+  importers?: Partial<Record<FileStart['kind'], StartImporter<C>>>
   /**
    * 'split': features are normalised with a mean and std the run computes from its training split
    * (or its pretrained start brings); 'model': the model normalises its own input (HTS-AT's bn0).

@@ -5,7 +5,7 @@
 // Adding a kind: ARCHITECTURE.md, "Model kinds: the registry".
 import type { ModelChoice, ModelSize } from '../../../shared/types'
 import type { ModelConfig } from './config'
-import type { ModelKindDef } from './kind'
+import type { FileStart, ModelKindDef, StartImporter } from './kind'
 import { ast } from './ast'
 import { htsat } from './htsat'
 import { crnn } from './crnn'
@@ -26,6 +26,18 @@ export function modelKind(kind: string): ModelKindDef<ModelConfig> {
   const def = MODEL_KINDS.find((k) => k.kind === kind)
   if (!def) throw new Error(`unknown model '${kind}' (${modelKindIds().join(', ')})`)
   return def as unknown as ModelKindDef<ModelConfig>
+}
+
+/**
+ * The importer of a file start, whichever kind's it is: each file start kind has one format, read by
+ * the one kind whose descriptor has its importer (the start's files, not the run, say which kind).
+ */
+export function startImporter(start: FileStart['kind']): StartImporter<ModelConfig> {
+  for (const id of modelKindIds()) {
+    const importer = modelKind(id).importers?.[start]
+    if (importer) return importer
+  }
+  throw new Error(`no model kind reads ${start} starts (${modelKindIds().join(', ')})`)
 }
 
 /** Display name of a kind with its note: 'CRNN (frame tasks)'. */

@@ -1,19 +1,15 @@
-// The model a run trains: built from scratch, from an ImageNet DeiT file, from a Hugging Face AST
-// folder (AudioSet) or from an earlier run's best checkpoint, always with a new head for this
-// dataset's classes and the run's patch grid (MODELS' importers regrid the position embedding).
+// The model a run trains: built from scratch, from a file start in a kind's own format (an
+// ImageNet DeiT file, a Hugging Face AST folder: the kind's importers, models/kind.ts) or from an
+// earlier run's best checkpoint, always with a new head for this dataset's classes and the run's
+// patch grid (the importers regrid the position embedding).
 import path from 'node:path'
 import type { Pretraining, RunConfig } from '../../../shared/types'
 import { type ModelConfig } from '../models/config'
-import { AST_SIZES } from '../models/ast/config'
-import { modelKind } from '../models/registry'
-import type { CommonModelInput, FeatureNorm } from '../models/kind'
+import { modelKind, startImporter } from '../models/registry'
+import type { CommonModelInput, FeatureNorm, FinetuneOptions } from '../models/kind'
 import { createModel } from '../models/index'
 import { loadCheckpoint, readCheckpointConfig, CONFIG_FILE } from '../models/checkpoint'
-import { astFromDeit, readDeitTrunk } from '../models/ast/import/deit'
-import { hfTrunkToReference } from '../models/ast/import/names'
 import { readSafetensors } from '../models/safetensors'
-import { loadHfAst, readHfAstConfig } from '../models/ast/import/hfAst'
-import type { AstFinetuneOptions } from '../models/ast/import/astWeights'
 import type { TagModel } from '../models/types'
 import { checkpointDir } from '../runs/store'
 import fs from 'node:fs'
@@ -29,36 +25,20 @@ function runCheckpoint(runId: string): string {
 
 /** The model config of the checkpoint a run starts from, or null for scratch and ImageNet starts (no feature settings of their own). */
 export function pretrainedModelConfig(p: Pretraining): ModelConfig | null {
-  switch (p.kind) {
-    case 'audioset':
-      return readHfAstConfig(p.path)
-    case 'run':
-      return readCheckpointConfig(runCheckpoint(p.runId))
-    default:
-      return null
-  }
+  if (p.kind === 'none') return null
+  if (p.kind === 'run') return readCheckpointConfig(runCheckpoint(p.runId))
+  return startImporter(p.kind).config(p.path)
 }
 
 /**
  * The checks the training job makes on a pretrained start's files (the same importers, reading the
  * weights and mapping their names), made before a run is created so that a bad file is refused at
- * once rather than leaving a failed run behind. `size` is the run's AST size, whose width a DeiT
- * file must have.
+ * once rather than leaving a failed run behind. `size` is the run's width (a DeiT file must have it).
  */
 export function checkPretrainedFiles(p: Pretraining, size: RunConfig['size']): void {
-  if (p.kind === 'imagenet') {
-    const trunk = readDeitTrunk(p.path)
-    const want = AST_SIZES[size].embedDim
-    if (trunk.embedDim !== want) throw new Error(`${p.path}: DeiT width ${trunk.embedDim} does not match AST-${size}'s ${want}; pick the size of the checkpoint`)
-  } else if (p.kind === 'audioset') {
-    const base = readHfAstConfig(p.path)
-    const file = path.join(p.path, 'model.safetensors')
-    const trunk = hfTrunkToReference(readSafetensors(file), 'audio_spectrogram_transformer.', file, 'Hugging Face AST')
-    if (trunk.depth !== base.depth) throw new Error(`${file}: holds ${trunk.depth} layers, config.json says ${base.depth}`)
-  } else if (p.kind === 'run') {
-    const dir = runCheckpoint(p.runId)
-    readSafetensors(path.join(dir, 'model.safetensors'))
-  }
+  if (p.kind === 'none') return
+  if (p.kind === 'run') readSafetensors(path.join(runCheckpoint(p.runId), 'model.safetensors'))
+  else startImporter(p.kind).check(p.path, size)
 }
 
 /** The input normalisation of a model, or null when the model normalises itself (HTS-AT's bn0). */
@@ -96,11 +76,10 @@ function scratchModelConfig(cfg: RunConfig, classNames: string[], norm: FeatureN
 export function buildModel(cfg: RunConfig, classNames: string[], norm: FeatureNorm | null, frameRate: number): TagModel {
   const p = cfg.pretrained
   if (p.kind === 'none') return createModel(scratchModelConfig(cfg, classNames, norm, frameRate), cfg.seed)
-  // The starts are AST's importers (models/ast/import): the kinds whose descriptors accept them.
   const kind = modelKind(cfg.model)
   if (cfg.frameHead && kind.framewise) throw new Error(`A frame head on a pretrained start is for models without a frame output of their own; ${kind.label} has its own framewise output`)
   if (!kind.starts.includes(p.kind)) throw new Error(`${kind.label} does not take ${p.kind} starts (it takes ${kind.starts.join(', ') || 'none'})`)
-  const finetune: AstFinetuneOptions = {
+  const finetune: FinetuneOptions = {
     labels: classNames,
     targetLength: cfg.targetLength,
     fstride: cfg.fstride,
@@ -113,15 +92,9 @@ export function buildModel(cfg: RunConfig, classNames: string[], norm: FeatureNo
     ...(cfg.frameHead ? { frameHead: { frameRate } } : {}),
     seed: cfg.seed
   }
-  switch (p.kind) {
-    case 'imagenet': {
-      const config = scratchModelConfig(cfg, classNames, norm, frameRate)
-      if (config.kind !== 'ast') throw new Error('ImageNet starts are for AST')
-      return astFromDeit(p.path, config, cfg.seed)
-    }
-    case 'audioset':
-      return loadHfAst(p.path, finetune).model
-    case 'run':
-      return loadCheckpoint(runCheckpoint(p.runId), finetune)
-  }
+  // An earlier run's checkpoint is every kind's (models/checkpoint.ts); file starts are the kind's importers'.
+  if (p.kind === 'run') return loadCheckpoint(runCheckpoint(p.runId), finetune)
+  const importer = kind.importers?.[p.kind]
+  if (!importer) throw new Error(`${kind.label} lists ${p.kind} starts but has no importer for them (models/kind.ts, importers)`)
+  return importer.build(p.path, finetune, () => scratchModelConfig(cfg, classNames, norm, frameRate))
 }

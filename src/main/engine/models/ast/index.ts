@@ -1,16 +1,19 @@
-// AST as a model kind (models/kind.ts): its config, tfjs model, cost and ONNX graph, for the registry.
+// AST as a model kind (models/kind.ts): its config, tfjs model, cost, ONNX graph and pretrained
+// starts, for the registry.
 import type { ModelKindDef } from '../kind'
 import { makeAstConfig, type AstConfig } from './config'
 import { astCounts } from './cost'
 import { createAst } from './model'
 import { buildAstFrameHead, buildAstGraph } from './onnx'
+import { astStarts } from './starts'
 
 export const ast: ModelKindDef<AstConfig> = {
   kind: 'ast',
   label: 'AST',
   sizes: { tiny: 'DeiT-tiny width 192, 3 heads', small: 'DeiT-small width 384, 6 heads', base: 'DeiT-base width 768, 12 heads' },
-  // The importers in ./import read these (train/model.ts builds from them).
+  // ./starts.ts reads the file starts with the importers in ./import; 'run' is every kind's.
   starts: ['imagenet', 'audioset', 'run'],
+  importers: astStarts,
   inputNorm: 'split',
   // The AST paper's 128 mel bins for clip tasks.
   defaults: { melBins: 128 },

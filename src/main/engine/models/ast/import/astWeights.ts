@@ -5,6 +5,7 @@ import { astGrid, type AstConfig } from '../config'
 import { createAst, type AstModel } from '../model'
 import type { WeightMap } from '../../types'
 import { adaptPosEmbed, type Grid } from './posGrid'
+import type { FinetuneOptions } from '../../kind'
 
 const isHead = (name: string) => name.startsWith('mlp_head.') || name.startsWith('frame_head.')
 /** A frame head (frameHead.ts) the source has no weights for starts newly initialised. */
@@ -37,24 +38,8 @@ export function astFromWeights(weights: WeightMap, from: Grid, config: AstConfig
   return model
 }
 
-/** Options for starting a new task from a pretrained AST: new labels mean a new head. */
-export interface AstFinetuneOptions {
-  /** New class names: the head is replaced (newly initialised). Omit to keep the checkpoint's head. */
-  labels?: string[]
-  /** Frames per clip; the position grid is cropped or interpolated to the new patch grid. */
-  targetLength?: number
-  fstride?: number
-  tstride?: number
-  /** Keep only the first `depth` blocks. */
-  depth?: number
-  frozen?: boolean
-  dropout?: number
-  dropPath?: number
-  /** Add a frame head (newly initialised) with this output rate; a checkpoint's own frame head is kept otherwise. */
-  frameHead?: { frameRate: number }
-  /** Seed of the new head's initialisation and of dropout. */
-  seed?: number
-}
+/** Options for starting a new task from a pretrained AST (the run's choices, models/kind.ts). */
+export type AstFinetuneOptions = FinetuneOptions
 
 /** The checkpoint's config with the fine-tuning choices applied. */
 function finetuneConfig(base: AstConfig, o: AstFinetuneOptions): AstConfig {
