@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node'
 import * as tf from '@tensorflow/tfjs-core'
 import { Command } from 'commander'
 import { initBackend } from '../../../src/main/engine/platform/backend'
-import { MODEL_KINDS, MODEL_SIZES, modelChoices, modelKind, modelKindIds } from '../../../src/main/engine/models/registry'
+import { MODEL_KINDS, MODEL_SIZES, modelChoices, modelKind, modelKindIds, startImporter } from '../../../src/main/engine/models/registry'
 import { createModel } from '../../../src/main/engine/models'
 import { frameOutput } from '../../../src/main/engine/models/frameHead'
 import { encodeOnnx } from '../../../src/main/engine/infer/onnxExport'
@@ -132,6 +132,13 @@ describe.each(MODEL_KINDS.map((k) => [k.kind] as const))('kind %s from a run con
       if ((k.starts as string[]).includes(start)) expect(attempt).not.toThrow()
       else expect(attempt).toThrow(new RegExp(`${k.label} does not take ${start} starts`))
     }
+  })
+
+  it('has an importer for each file start it takes, and for no other', () => {
+    const k = modelKind(kind)
+    const fileStarts = k.starts.filter((s) => s !== 'run')
+    expect(Object.keys(k.importers ?? {}).sort()).toEqual([...fileStarts].sort())
+    for (const s of fileStarts) expect(startImporter(s)).toBe(k.importers?.[s])
   })
 })
 

@@ -1,11 +1,13 @@
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../src/main/engine/platform/backend'
-import { buildModel } from '../../../src/main/engine/train/model'
-import { loadHfAst } from '../../../src/main/engine/models/ast/import/hfAst'
+import { buildModel, checkPretrainedFiles, pretrainedModelConfig } from '../../../src/main/engine/train/model'
+import { loadHfAst, readHfAstConfig } from '../../../src/main/engine/models/ast/import/hfAst'
 import type { RunConfig as RunConfig } from '../../../src/shared/types'
 
 const HF = path.resolve('test/fixtures/models/ast/hf_ast')
+// A DeiT trunk of width 64: narrower than every AST size, so each start from it is refused.
+const DEIT = path.resolve('test/fixtures/models/ast/deit_timm.safetensors')
 
 const cfg = (over: Partial<RunConfig>): RunConfig =>
   ({
@@ -49,5 +51,28 @@ describe('buildModel from a pretrained start', () => {
 
   it('still refuses a frame head on a pretrained HTS-AT start, saying why', () => {
     expect(() => buildModel(cfg({ model: 'htsat', frameHead: true, pretrained: { kind: 'run', runId: 'x' } }), ['a'], null, 25)).toThrow(/HTS-AT has its own framewise output/)
+  })
+})
+
+describe("a file start through its kind's importer (models/ast/starts.ts)", () => {
+  beforeAll(async () => {
+    await initBackend('wasm')
+  })
+
+  it('reads the config an AudioSet folder brings, and none from ImageNet weights', () => {
+    expect(pretrainedModelConfig({ kind: 'audioset', path: HF })).toEqual(readHfAstConfig(HF))
+    expect(pretrainedModelConfig({ kind: 'imagenet', path: DEIT })).toBeNull()
+    expect(pretrainedModelConfig({ kind: 'none' })).toBeNull()
+  })
+
+  it("checks the files before a run is created: a DeiT of another width is refused, naming the file and the run's size", () => {
+    expect(() => checkPretrainedFiles({ kind: 'audioset', path: HF }, 'tiny')).not.toThrow()
+    expect(() => checkPretrainedFiles({ kind: 'imagenet', path: DEIT }, 'tiny')).toThrow(/deit_timm\.safetensors: DeiT width 64 does not match AST-tiny's 192; pick the size of the checkpoint/)
+  })
+
+  it("builds an ImageNet start around the run's scratch config (which needs the split's statistics)", () => {
+    const run = cfg({ pretrained: { kind: 'imagenet', path: DEIT } })
+    expect(() => buildModel(run, ['a'], null, 25)).toThrow(/An AST run needs feature statistics/)
+    expect(() => buildModel(run, ['a'], { mean: -4, std: 4 }, 25)).toThrow(/deit_timm\.safetensors: DeiT width 64 does not match the model's 192/)
   })
 })
