@@ -1,6 +1,6 @@
 // The recipe sweeps of issue 16, for real: each entry of a grid file is one `tagbench train` on a real
 // dataset, run one after another in job processes as a user would run them, and its figures appended
-// to a results table (CSV, and a Markdown copy): test mAP, best validation mAP and its epoch, epochs
+// to a results table (CSV, and a Markdown copy): test mAP (and accuracy on single-label sets), best validation mAP and its epoch, epochs
 // run, wall time and the machine's load while it ran. Entries already in the table are skipped, so an
 // interrupted sweep continues where it stopped, and `--only` re-measures chosen entries.
 //   TAGBENCH_DATA_DIR=/tmp/tb node bin/run-ts.mjs bench/recipes/sweep.ts bench/recipes/grid.yaml
@@ -33,7 +33,8 @@ export interface GridFile {
   runs: GridEntry[]
 }
 
-export const RESULT_COLUMNS = ['id', 'dataset', 'note', 'args', 'test_mAP', 'val_mAP', 'best_epoch', 'epochs', 'wall_s', 'load', 'date', 'run'] as const
+// test_acc: single-label sets only (the score their best epoch is chosen on); empty for multi-label.
+export const RESULT_COLUMNS = ['id', 'dataset', 'note', 'args', 'test_mAP', 'test_acc', 'val_mAP', 'best_epoch', 'epochs', 'wall_s', 'load', 'date', 'run'] as const
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string>
 
 export function readGrid(file: string): GridFile {
@@ -51,12 +52,14 @@ export function readGrid(file: string): GridFile {
 
 export function readResults(file: string): ResultRow[] {
   if (!fs.existsSync(file)) return []
-  return parseCsv(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as ResultRow[]
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Partial<ResultRow>[]
+  // A table written before a column existed reads it as empty.
+  return rows.map((r) => Object.fromEntries(RESULT_COLUMNS.map((c) => [c, r[c] ?? ''])) as ResultRow)
 }
 
 /** The Markdown table of a results CSV (what bench/recipes/results.md holds). */
 export function resultsMarkdown(rows: ResultRow[]): string {
-  const cols = ['id', 'dataset', 'test_mAP', 'val_mAP', 'best_epoch', 'epochs', 'wall_s', 'load', 'date', 'note'] as const
+  const cols = ['id', 'dataset', 'test_mAP', 'test_acc', 'val_mAP', 'best_epoch', 'epochs', 'wall_s', 'load', 'date', 'note'] as const
   return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => (r[c] ?? '').replace(/\|/g, '\\|')).join(' | ')} |`)].join('\n') + '\n'
 }
 
@@ -64,6 +67,25 @@ function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`
   fs.writeFileSync(tmp, text)
   fs.renameSync(tmp, file)
+}
+
+/** A single-label run's test accuracy from its run.json ('' for a multi-label run: its test has none). */
+function testAccuracy(runDir: string): string {
+  const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { test?: { accuracy?: number | null } | null }
+  const acc = run.test?.accuracy
+  return typeof acc === 'number' ? acc.toFixed(4) : ''
+}
+
+/** Fills test_acc of rows recorded before it existed, from their runs where they are still on this machine; whether any changed. */
+export function fillAccuracy(rows: ResultRow[], dataDir: string): boolean {
+  let changed = false
+  for (const r of rows) {
+    const dir = path.join(dataDir, 'runs', r.run)
+    if (r.test_acc || !r.run || !fs.existsSync(path.join(dir, 'run.json'))) continue
+    r.test_acc = testAccuracy(dir)
+    changed ||= r.test_acc !== ''
+  }
+  return changed
 }
 
 /** Runs `tagbench train --json`; its JSON outcome, the wall time and the mean 1-minute load sampled while it ran. */
@@ -89,6 +111,11 @@ export async function runSweep(gridFile: string, opts: { out: string; only?: str
   const dataDir = process.env.TAGBENCH_DATA_DIR
   if (!dataDir) throw new Error('Set TAGBENCH_DATA_DIR (the runs of the sweep go there)')
   const rows = readResults(opts.out)
+  const write = () => {
+    writeAtomic(opts.out, stringifyCsv(rows, { header: true, columns: [...RESULT_COLUMNS] }))
+    writeAtomic(opts.out.replace(/\.csv$/, '.md'), resultsMarkdown(rows))
+  }
+  if (fillAccuracy(rows, dataDir)) write()
   const shared = opts.shared ?? path.resolve(ROOT, '../shared')
   const ckpt = opts.ckpt ?? path.join(shared, 'checkpoints/ast-tiny-d4-debian137')
   const folder = (alias: string) => {
@@ -107,6 +134,7 @@ export async function runSweep(gridFile: string, opts: { out: string; only?: str
       note: entry.note ?? '',
       args: entry.args.join(' '),
       test_mAP: out.test?.mAP != null ? out.test.mAP.toFixed(4) : '',
+      test_acc: testAccuracy(path.join(dataDir, 'runs', out.run)),
       val_mAP: run.best?.mAP != null ? run.best.mAP.toFixed(4) : '',
       best_epoch: String(out.best_epoch ?? ''),
       epochs: String(run.epochsDone),
@@ -117,12 +145,12 @@ export async function runSweep(gridFile: string, opts: { out: string; only?: str
     }
     // Re-read first: rows written meanwhile (another sweep, an entry added by hand) are kept.
     rows.splice(0, rows.length, ...readResults(opts.out))
+    fillAccuracy(rows, dataDir)
     const i = rows.findIndex((r) => r.id === entry.id)
     if (i >= 0) rows[i] = row
     else rows.push(row)
-    writeAtomic(opts.out, stringifyCsv(rows, { header: true, columns: [...RESULT_COLUMNS] }))
-    writeAtomic(opts.out.replace(/\.csv$/, '.md'), resultsMarkdown(rows))
-    process.stderr.write(`== ${entry.id}: test mAP ${row.test_mAP}, val mAP ${row.val_mAP} (epoch ${row.best_epoch}/${row.epochs}), ${row.wall_s} s, load ${row.load}\n`)
+    write()
+    process.stderr.write(`== ${entry.id}: test mAP ${row.test_mAP}${row.test_acc ? `, test accuracy ${row.test_acc}` : ''}, val mAP ${row.val_mAP} (epoch ${row.best_epoch}/${row.epochs}), ${row.wall_s} s, load ${row.load}\n`)
   }
   return rows
 }
