@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fillAccuracy, readResults, resultsMarkdown } from '../../../bench/recipes/sweep'
+import { fillAccuracy, readGrid, readResults, resultsMarkdown } from '../../../bench/recipes/sweep'
 
 function runRecord(dataDir: string, id: string, test: Record<string, number>): void {
   fs.mkdirSync(path.join(dataDir, 'runs', id), { recursive: true })
@@ -12,6 +12,15 @@ function runRecord(dataDir: string, id: string, test: Record<string, number>): v
 }
 
 describe('recipe sweep results', () => {
+  it('the committed grid parses, and every row of the committed table is one of its entries', () => {
+    const root = path.resolve(__dirname, '../../..')
+    const grid = readGrid(path.join(root, 'bench/recipes/grid.yaml'))
+    const ids = new Set(grid.runs.map((r) => r.id))
+    const rows = readResults(path.join(root, 'bench/recipes/results.csv'))
+    expect(rows.length).toBeGreaterThan(0)
+    expect(rows.filter((r) => !ids.has(r.id)).map((r) => r.id)).toEqual([])
+  })
+
   it('reads an old table without test_acc and fills it for single-label runs only', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-sweep-'))
     const csv = path.join(dir, 'results.csv')
