@@ -76,7 +76,9 @@ def hf_to_reference(t, depth):
 
 
 def regrid(pos, f0, t0, f1, t1):
-    """AST's own adaptation (ast_models.py): time axis first, crop when it shrinks, bilinear when it grows."""
+    """AST's own adaptation (ast_models.py): time axis first, crop when it shrinks, bilinear when it grows.
+    test/fixtures/models/make_ast_reference.py's adapt_pos is the same rule; that script writes its
+    fixtures when imported, so it cannot be shared from here."""
     d = pos.shape[2]
     g = pos[:, 2:, :].transpose(1, 2).reshape(1, d, f0, t0)
     if t1 <= t0:
