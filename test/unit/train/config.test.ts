@@ -1,17 +1,10 @@
 // Completing a run config: defaults from the dataset, the preset and the pretrained checkpoint, and
 // clear refusals of values that cannot work.
 import { describe, expect, it } from 'vitest'
-import { completeRunConfig, defaultTargetLength, framesForDuration, type DatasetFacts } from '../../../src/main/engine/train/config'
+import { completeRunConfig, defaultTargetLength, framesForDuration } from '../../../src/main/engine/train/config'
+import { facts } from './datasetFacts'
 import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 
-const facts = (over: Partial<DatasetFacts> = {}): DatasetFacts => ({
-  name: 'd',
-  multiLabel: true,
-  folds: null,
-  hasStrongLabels: false,
-  files: Array.from({ length: 20 }, () => ({ durationS: 4 })),
-  ...over
-})
 
 describe('targetLength from clip durations', () => {
   it("counts Kaldi frames as AST's reference does", () => {

@@ -3,6 +3,7 @@
 // refused naming its field, and the API schema, grid axes and the stored-config reader follow the table.
 import { describe, expect, it } from 'vitest'
 import { completeRunConfig, type DatasetFacts } from '../../../src/main/engine/train/config'
+import { facts } from './datasetFacts'
 import { completeRunConfigBefore } from './configBefore'
 import { makeAstConfig } from '../../../src/main/engine/models/ast/config'
 import { FIELDS, RUN_CONFIG_FIELDS, fieldOf, staticDefault } from '../../../src/shared/runConfigFields'
@@ -12,14 +13,6 @@ import { resolveStoredConfig } from '../../../src/main/engine/runs/storedConfig'
 import type { RunConfigRequest } from '../../../src/shared/types'
 import { RECIPE_FIELDS } from '../../../src/shared/recipe'
 
-const facts = (over: Partial<DatasetFacts> = {}): DatasetFacts => ({
-  name: 'd',
-  multiLabel: true,
-  folds: null,
-  hasStrongLabels: false,
-  files: Array.from({ length: 20 }, () => ({ durationS: 4 })),
-  ...over
-})
 const single = facts({ multiLabel: false })
 const esc = facts({ multiLabel: false, folds: [1, 2, 3, 4, 5], files: [{ durationS: 5 }] })
 const songs = facts({ multiLabel: false, hasStrongLabels: true, frameRate: 30, files: Array.from({ length: 20 }, () => ({ durationS: 45 })) })
