@@ -3,8 +3,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browseTo, openApp, type E2eApp } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { appOnToneFolder, browseTo, type E2eApp } from './helpers'
 import { HANG_MS } from '../limits'
 import { writeToneDataset } from './audio'
 
@@ -22,13 +22,9 @@ interface AudioLike {
 
 let app: E2eApp
 let folder: string
-beforeAll(async () => {
-  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-tones-')), 8, 1)
-  app = await openApp()
-})
-afterAll(async () => {
-  await app?.close()
-  fs.rmSync(folder, { recursive: true, force: true })
+appOnToneFolder('tagbench-tones-', (a, f) => {
+  app = a
+  folder = f
 })
 
 describe('datasets', () => {

@@ -5,9 +5,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { startServer, type RunningServer } from '../../src/main/server/server'
 import { launchChromium } from '../chromium'
 import { HANG_MS } from '../limits'
+import { writeToneDataset } from './audio'
 
 const SCREENSHOT_DIR = path.resolve('test-results/screenshots')
 
@@ -51,6 +53,24 @@ export async function openApp(opts: { chromiumArgs?: string[] } = {}): Promise<E
       await server.close()
     }
   }
+}
+
+/**
+ * The setting most of these files share: before their tests, a folder of 8 one-second tone clips per
+ * class (named from `prefix`) and an app; after them, both gone. `use` hands them to the file.
+ */
+export function appOnToneFolder(prefix: string, use: (app: E2eApp, folder: string) => void): void {
+  let app: E2eApp | undefined
+  let folder: string | undefined
+  beforeAll(async () => {
+    folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), 8, 1)
+    app = await openApp()
+    use(app, folder)
+  })
+  afterAll(async () => {
+    await app?.close()
+    if (folder) fs.rmSync(folder, { recursive: true, force: true })
+  })
 }
 
 /** Imports a folder through the Datasets page's server folder picker and waits for it in the list. */

@@ -3,21 +3,16 @@
 // the form allows), watch both runs finish, overlay their mAP curves, open the better run, and tag a
 // file with it. Every step checks what is on screen, not only that nothing failed.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { browseTo, openApp, type E2eApp } from './helpers'
-import { TONE_CLASSES, writeToneDataset } from './audio'
+import { describe, expect, it } from 'vitest'
+import { appOnToneFolder, browseTo, type E2eApp } from './helpers'
+import { TONE_CLASSES } from './audio'
 
 let app: E2eApp
 let folder: string
-beforeAll(async () => {
-  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-newcomer-')), 8, 1)
-  app = await openApp()
-})
-afterAll(async () => {
-  await app?.close()
-  fs.rmSync(folder, { recursive: true, force: true })
+appOnToneFolder('tagbench-newcomer-', (a, f) => {
+  app = a
+  folder = f
 })
 
 const CLASSES = Object.keys(TONE_CLASSES)

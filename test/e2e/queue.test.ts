@@ -1,21 +1,15 @@
 // The queue's controls on a real run: cancel a training run part-way, see it stop with its epochs
 // kept, resume it from its checkpoint, and see it finish every epoch.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { importThroughPicker, openApp, type E2eApp } from './helpers'
-import { writeToneDataset } from './audio'
+import { describe, expect, it } from 'vitest'
+import { appOnToneFolder, importThroughPicker, type E2eApp } from './helpers'
 
 let app: E2eApp
 let folder: string
-beforeAll(async () => {
-  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-queue-')), 8, 1)
-  app = await openApp()
-})
-afterAll(async () => {
-  await app?.close()
-  fs.rmSync(folder, { recursive: true, force: true })
+appOnToneFolder('tagbench-queue-', (a, f) => {
+  app = a
+  folder = f
 })
 
 const EPOCHS = 40

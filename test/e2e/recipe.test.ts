@@ -1,22 +1,14 @@
 // The recipe in the experiment form: for the chosen dataset, the values the engine's rules pick
 // (batch, epochs, learning rate, warm-up, augmentation, early stopping), why, and a button that
 // copies them into the form.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { importThroughPicker, openApp, type E2eApp } from './helpers'
-import { writeToneDataset } from './audio'
+import { describe, expect, it } from 'vitest'
+import { appOnToneFolder, importThroughPicker, type E2eApp } from './helpers'
 
 let app: E2eApp
 let folder: string
-beforeAll(async () => {
-  folder = writeToneDataset(fs.mkdtempSync(path.join(os.tmpdir(), 'tagbench-recipe-')), 8, 1)
-  app = await openApp()
-})
-afterAll(async () => {
-  await app?.close()
-  fs.rmSync(folder, { recursive: true, force: true })
+appOnToneFolder('tagbench-recipe-', (a, f) => {
+  app = a
+  folder = f
 })
 
 describe('the recipe in the experiment form', () => {
